@@ -1,0 +1,26 @@
+using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Events;
+
+namespace Concord.Grains.Interfaces.Derived;
+
+/// <summary>
+/// The region's feed of apologies, derived from apology events in entity logs. Use key 0.
+/// No payload produces apologies yet: overdraft and handle-claim apologies arrive with the constraints work.
+/// </summary>
+[Alias("concord.IApologyFeedGrain")]
+public interface IApologyFeedGrain : IGrainWithIntegerKey
+{
+    /// <summary>The newest apologies first, optionally only those about <paramref name="account"/>.</summary>
+    [Alias("get")]
+    Task<ImmutableArray<ApologyNotice>> GetAsync(string? account = null, int maxCount = 100, CancellationToken cancellationToken = default);
+
+    [Alias("record")]
+    Task RecordAsync(ApologyNotice notice, CancellationToken cancellationToken = default);
+}
+
+[GenerateSerializer, Immutable, Alias("concord.derived.apology-notice")]
+public sealed record ApologyNotice(
+    [property: Id(0)] EventId EventId,
+    [property: Id(1)] HlcTimestamp Hlc,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] string Description);

@@ -1,0 +1,90 @@
+namespace Concord.Grains.Interfaces.Errors;
+
+/// <summary>Base of every error a Concord caller is expected to handle. Nothing was changed when one is thrown.</summary>
+[GenerateSerializer, Alias("concord.error")]
+public abstract class ConcordException : Exception
+{
+    protected ConcordException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The request is malformed or breaks a rule of the API (amount, key, request id). Nothing was changed.</summary>
+[GenerateSerializer, Alias("concord.error.invalid-request")]
+public sealed class InvalidRequestException : ConcordException
+{
+    public InvalidRequestException(string field, string message)
+        : base(message) => Field = field;
+
+    /// <summary>The input that was wrong, such as <c>amount</c> or <c>account</c>.</summary>
+    [Id(0)]
+    public string Field { get; private set; }
+}
+
+/// <summary>A debit was refused because the balance that decides it does not cover it. Nothing was changed.</summary>
+[GenerateSerializer, Alias("concord.error.insufficient-funds")]
+public sealed class InsufficientFundsException : ConcordException
+{
+    public InsufficientFundsException(string account, long requested, long available)
+        : base($"Insufficient funds in '{account}': requested {Ledger.Money.Format(requested)}, available {Ledger.Money.Format(available)}.")
+    {
+        Account = account;
+        Requested = requested;
+        Available = available;
+    }
+
+    [Id(0)]
+    public string Account { get; private set; }
+
+    /// <summary>Requested amount in minor units.</summary>
+    [Id(1)]
+    public long Requested { get; private set; }
+
+    /// <summary>Spendable balance in minor units when the request was decided.</summary>
+    [Id(2)]
+    public long Available { get; private set; }
+}
+
+/// <summary>A strict operation could not reach the entity's home region in time. Nothing was changed.</summary>
+[GenerateSerializer, Alias("concord.error.coordination-unavailable")]
+public sealed class CoordinationUnavailableException : ConcordException
+{
+    public CoordinationUnavailableException(string entityId, string homeRegion, string reason)
+        : base($"Home region '{homeRegion}' of '{entityId}' is unreachable: {reason}")
+    {
+        EntityId = entityId;
+        HomeRegion = homeRegion;
+    }
+
+    [Id(0)]
+    public string EntityId { get; private set; }
+
+    [Id(1)]
+    public string HomeRegion { get; private set; }
+}
+
+/// <summary>The client could not reach any gateway of the region(s) it was given.</summary>
+[GenerateSerializer, Alias("concord.error.region-unavailable")]
+public sealed class RegionUnavailableException : ConcordException
+{
+    public RegionUnavailableException(string region, string message, Exception? innerException = null)
+        : base(message, innerException) => Region = region;
+
+    [Id(0)]
+    public string Region { get; private set; }
+}
+
+/// <summary>
+/// The region could not confirm that a write is durable. It may or may not have taken effect: retry with
+/// the same request id, which is safe and returns the original receipt if it did.
+/// </summary>
+[GenerateSerializer, Alias("concord.error.storage-unavailable")]
+public sealed class StorageUnavailableException : ConcordException
+{
+    public StorageUnavailableException(string entityId, string message, Exception? innerException = null)
+        : base(message, innerException) => EntityId = entityId;
+
+    [Id(0)]
+    public string EntityId { get; private set; }
+}

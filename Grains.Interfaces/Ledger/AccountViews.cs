@@ -1,0 +1,37 @@
+using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Events;
+
+namespace Concord.Grains.Interfaces.Ledger;
+
+/// <summary>
+/// An account's balance as this region's replica holds it. <see cref="Version"/> says which events
+/// (per origin) it includes; <see cref="Position"/> is the length of this region's log of the account.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("concord.ledger.balance")]
+public sealed record BalanceView(
+    [property: Id(0)] string Account,
+    [property: Id(1)] long Balance,
+    [property: Id(2)] VersionVector Version,
+    [property: Id(3)] long Position,
+    [property: Id(4)] string Region);
+
+[GenerateSerializer, Immutable, Alias("concord.ledger.statement")]
+public sealed record Statement(
+    [property: Id(0)] string Account,
+    [property: Id(1)] ImmutableArray<StatementLine> Lines,
+    [property: Id(2)] long HeadPosition)
+{
+    /// <summary>The position to ask for next, or null when the statement reached the head of the log.</summary>
+    public long? NextPosition => Lines.IsDefaultOrEmpty || Lines[^1].Position >= HeadPosition ? null : Lines[^1].Position + 1;
+}
+
+/// <summary>One event of an account's log as a person reads it. <see cref="Amount"/> is signed minor units.</summary>
+[GenerateSerializer, Immutable, Alias("concord.ledger.statement-line")]
+public sealed record StatementLine(
+    [property: Id(0)] long Position,
+    [property: Id(1)] EventId EventId,
+    [property: Id(2)] string RequestId,
+    [property: Id(3)] HlcTimestamp Hlc,
+    [property: Id(4)] string Kind,
+    [property: Id(5)] long Amount,
+    [property: Id(6)] string? Counterparty);

@@ -1,0 +1,88 @@
+using Concord.Grains.Interfaces.Canonical;
+using Concord.Grains.Interfaces.Events;
+
+namespace Concord.Grains.Interfaces.Ledger;
+
+// Amounts are minor units (cents). Kinds are part of the canonical encoding: never rename one.
+
+/// <summary>Money entered the ledger on this account.</summary>
+[GenerateSerializer, Immutable, Alias("concord.ledger.deposited")]
+public sealed record Deposited([property: Id(0)] long Amount) : EventPayload
+{
+    public const string KindName = "ledger.deposited";
+
+    public override string Kind => KindName;
+
+    public override void WriteCanonical(CanonicalWriter writer) => writer.WriteInt64(Amount);
+
+    public static Deposited ReadCanonical(CanonicalReader reader) => new(reader.ReadInt64());
+}
+
+/// <summary>The outgoing leg of a transfer: this account was debited in favour of <see cref="To"/>.</summary>
+[GenerateSerializer, Immutable, Alias("concord.ledger.debited")]
+public sealed record Debited(
+    [property: Id(0)] long Amount,
+    [property: Id(1)] string To,
+    [property: Id(2)] ConsistencyMode Mode) : EventPayload
+{
+    public const string KindName = "ledger.debited";
+
+    public override string Kind => KindName;
+
+    public override void WriteCanonical(CanonicalWriter writer)
+    {
+        writer.WriteInt64(Amount);
+        writer.WriteString(To);
+        writer.WriteByte((byte)Mode);
+    }
+
+    public static Debited ReadCanonical(CanonicalReader reader)
+    {
+        var amount = reader.ReadInt64();
+        var to = reader.ReadString();
+        var mode = reader.ReadByte();
+        if (!Enum.IsDefined((ConsistencyMode)mode))
+        {
+            throw new CanonicalFormatException($"Unknown consistency mode {mode}.");
+        }
+
+        return new Debited(amount, to, (ConsistencyMode)mode);
+    }
+}
+
+/// <summary>The incoming leg of a transfer, derived from the debit <see cref="DebitId"/> on the source account.</summary>
+[GenerateSerializer, Immutable, Alias("concord.ledger.credited")]
+public sealed record Credited(
+    [property: Id(0)] long Amount,
+    [property: Id(1)] EventId DebitId) : EventPayload
+{
+    public const string KindName = "ledger.credited";
+
+    public override string Kind => KindName;
+
+    public string From => DebitId.EntityId;
+
+    public override void WriteCanonical(CanonicalWriter writer)
+    {
+        writer.WriteInt64(Amount);
+        writer.WriteString(DebitId.EntityId);
+        writer.WriteString(DebitId.Origin);
+        writer.WriteInt64(DebitId.Seq);
+    }
+
+    public static Credited ReadCanonical(CanonicalReader reader) =>
+        new(reader.ReadInt64(), new EventId(reader.ReadString(), reader.ReadString(), reader.ReadInt64()));
+}
+
+/// <summary>Money left the ledger from this account. Always decided strictly at the home region.</summary>
+[GenerateSerializer, Immutable, Alias("concord.ledger.paid-out")]
+public sealed record PaidOut([property: Id(0)] long Amount) : EventPayload
+{
+    public const string KindName = "ledger.paid-out";
+
+    public override string Kind => KindName;
+
+    public override void WriteCanonical(CanonicalWriter writer) => writer.WriteInt64(Amount);
+
+    public static PaidOut ReadCanonical(CanonicalReader reader) => new(reader.ReadInt64());
+}
