@@ -1,0 +1,59 @@
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Storage;
+
+namespace Concord.Grains.Derived;
+
+/// <summary>
+/// Follows one entity's log for a derived-state consumer: applies each position exactly once and in
+/// order, skips duplicates, and pulls from the log whatever the stream skipped or has not delivered yet.
+/// </summary>
+internal sealed class LogFollower(IEventLogStore store, string entityId)
+{
+    private const int PageSize = 500;
+
+    /// <summary>The last position applied; 0 before anything.</summary>
+    public long Position { get; set; }
+
+    /// <summary>Applies delivered events, first pulling any gap before them from the log.</summary>
+    public async Task ApplyAsync(IReadOnlyList<LoggedEvent> delivered, Func<LoggedEvent, Task> apply, CancellationToken cancellationToken)
+    {
+        foreach (var logged in delivered)
+        {
+            if (logged.Position <= Position)
+            {
+                continue;
+            }
+
+            if (logged.Position > Position + 1)
+            {
+                await CatchUpAsync(logged.Position - 1, apply, cancellationToken);
+            }
+
+            if (logged.Position == Position + 1)
+            {
+                await apply(logged);
+                Position = logged.Position;
+            }
+        }
+    }
+
+    /// <summary>Pulls and applies from the log until <paramref name="throughPosition"/> or the log's head.</summary>
+    public async Task CatchUpAsync(long throughPosition, Func<LoggedEvent, Task> apply, CancellationToken cancellationToken)
+    {
+        while (Position < throughPosition)
+        {
+            var want = (int)Math.Min(PageSize, throughPosition - Position);
+            var page = await store.ReadAsync(entityId, Position + 1, want, cancellationToken);
+            if (page.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var logged in page)
+            {
+                await apply(logged);
+                Position = logged.Position;
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using Concord.Grains.Interfaces.Events;
+using Microsoft.Extensions.Options;
+
+namespace Concord.Grains.Hosting;
+
+/// <summary>Stops the silo at start-up with a clear message when <see cref="ConcordOptions"/> are wrong.</summary>
+internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) : IConfigurationValidator
+{
+    public void ValidateConfiguration()
+    {
+        var o = options.Value;
+        if (!EntityKeys.IsValidKey(o.Region))
+        {
+            Fail($"Region '{o.Region}' is not a valid region id (1-{EntityKeys.MaxLength} characters of A-Z a-z 0-9 . _ -).");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var region in o.Regions)
+        {
+            if (!EntityKeys.IsValidKey(region))
+            {
+                Fail($"Regions lists '{region}', which is not a valid region id.");
+            }
+
+            if (!seen.Add(region))
+            {
+                Fail($"Regions lists '{region}' twice.");
+            }
+        }
+
+        if (o.Regions.Count > 0 && !seen.Contains(o.Region))
+        {
+            Fail($"Region '{o.Region}' is not in Regions [{string.Join(", ", o.Regions)}].");
+        }
+
+        if (o.SnapshotInterval < 1)
+        {
+            Fail($"SnapshotInterval must be at least 1, not {o.SnapshotInterval}.");
+        }
+
+        if (o.MaxGroupCommitEvents < 1)
+        {
+            Fail($"MaxGroupCommitEvents must be at least 1, not {o.MaxGroupCommitEvents}.");
+        }
+
+        if (o.DerivedRepairDelay <= TimeSpan.Zero)
+        {
+            Fail($"DerivedRepairDelay must be positive, not {o.DerivedRepairDelay}.");
+        }
+
+        if (o.StreamPollInterval <= TimeSpan.Zero)
+        {
+            Fail($"StreamPollInterval must be positive, not {o.StreamPollInterval}.");
+        }
+    }
+
+    private static void Fail(string message) => throw new OrleansConfigurationException($"Concord configuration: {message}");
+}

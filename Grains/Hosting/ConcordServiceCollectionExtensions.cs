@@ -1,0 +1,59 @@
+using Concord.Grains.Events;
+using Concord.Grains.Hosting;
+using Concord.Grains.Storage;
+using Concord.Grains.Streaming;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
+
+namespace Orleans.Hosting;
+
+/// <summary>Adds Concord to a silo. Safe to call more than once; the first registration of each service wins.</summary>
+public static class ConcordSiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds Concord's grains, services and stream provider. The host must also configure a grain storage
+    /// named <see cref="ConcordStorage.Name"/> (the embedded default uses memory storage).
+    /// </summary>
+    public static ISiloBuilder AddConcord(this ISiloBuilder builder, Action<ConcordOptions>? configure = null)
+    {
+        builder.Services.AddConcord(configure);
+        if (!builder.Services.Any(d => d.ServiceType == typeof(ConcordStreamsMarker)))
+        {
+            builder.Services.AddSingleton<ConcordStreamsMarker>();
+            builder.AddMemoryStreams(StreamNames.Provider, streams =>
+            {
+                streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+                streams.ConfigurePullingAgent(agent => agent.Configure<IOptions<ConcordOptions>>(
+                    (pulling, concord) => pulling.GetQueueMsgsTimerPeriod = concord.Value.StreamPollInterval));
+            });
+        }
+
+        return builder;
+    }
+
+    /// <summary>Registers Concord's silo services. Prefer <see cref="AddConcord(ISiloBuilder, Action{ConcordOptions}?)"/>.</summary>
+    public static IServiceCollection AddConcord(this IServiceCollection services, Action<ConcordOptions>? configure = null)
+    {
+        var options = services.AddOptions<ConcordOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        if (!services.Any(d => d.ImplementationType == typeof(ConcordOptionsValidator)))
+        {
+            services.AddSingleton<IConfigurationValidator, ConcordOptionsValidator>();
+        }
+
+        services.TryAddSingleton(sp => new HybridLogicalClock(
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetRequiredService<IOptions<ConcordOptions>>().Value.Region));
+        services.TryAddSingleton<IEventLogStore, InMemoryEventLogStore>();
+        services.TryAddSingleton<IEventPublisher, StreamEventPublisher>();
+        return services;
+    }
+
+    private sealed class ConcordStreamsMarker;
+}

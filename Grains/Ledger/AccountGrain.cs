@@ -1,0 +1,337 @@
+using Concord.Grains.Events;
+using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Canonical;
+using Concord.Grains.Interfaces.Derived;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Ledger;
+using Concord.Grains.Storage;
+using Concord.Grains.Streaming;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using EventId = Concord.Grains.Interfaces.Events.EventId;
+
+namespace Concord.Grains.Ledger;
+
+/// <summary>
+/// An account's replica in this region. Reentrant so that concurrent commands share one append
+/// (group commit); every state change happens in a synchronous section, so interleaving is safe.
+/// </summary>
+[Reentrant]
+internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCreditSink
+{
+    private const int ReadPageSize = 1000;
+    private readonly IPersistentState<AccountSnapshot> _snapshot;
+    private readonly IEventLogStore _store;
+    private readonly IEventPublisher _publisher;
+    private readonly HybridLogicalClock _clock;
+    private readonly ConcordOptions _options;
+    private readonly ILogger<AccountGrain> _logger;
+    private readonly Dictionary<string, EventPayload> _inFlight = new(StringComparer.Ordinal);
+    private AccountState _state = new();
+    private GroupCommitLog _log = null!;
+    private long _stagedDebits;
+    private long _stagedCredits;
+    private (long Seq, ChainHash Hash) _lastStaged;
+    private IGrainTimer? _repairTimer;
+    private string? _invalidKeyMessage;
+
+    public AccountGrain(
+        [PersistentState("account", ConcordStorage.Name)] IPersistentState<AccountSnapshot> snapshot,
+        IEventLogStore store,
+        IEventPublisher publisher,
+        HybridLogicalClock clock,
+        IOptions<ConcordOptions> options,
+        ILogger<AccountGrain> logger)
+    {
+        _snapshot = snapshot;
+        _store = store;
+        _publisher = publisher;
+        _clock = clock;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    private string Account => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!EntityKeys.IsValidKey(Account))
+        {
+            // Never touch storage for a key no command can be valid for.
+            _invalidKeyMessage = Describe(() => EntityKeys.RequireKey(Account, "account"));
+            return;
+        }
+
+        _log = new GroupCommitLog(Account, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault);
+        var head = await _store.GetHeadAsync(Account, cancellationToken);
+        var snapshot = _snapshot.State ?? AccountSnapshot.Empty;
+        if (snapshot.Position > head)
+        {
+            LogSnapshotAhead(Account, snapshot.Position, head);
+            snapshot = AccountSnapshot.Empty;
+        }
+
+        _state = AccountState.FromSnapshot(snapshot);
+        while (_state.Position < head)
+        {
+            var page = await _store.ReadAsync(Account, _state.Position + 1, ReadPageSize, cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var logged in page)
+            {
+                _state.Apply(logged);
+                _clock.Observe(logged.Event.Hlc);
+            }
+        }
+
+        _log.Initialize(_state.Position);
+        LogActivated(Account, _state.Position, snapshot.Position);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_repairTimer is not null && _log is { IsFaulted: false })
+        {
+            // Hand derived state its catch-up before going away, bounded by the deactivation timeout.
+            await RepairDerivedAsync(cancellationToken);
+        }
+    }
+
+    public Task<WriteReceipt> DepositAsync(DepositCommand command, CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        ArgumentNullException.ThrowIfNull(command);
+        var requestId = EntityKeys.RequireRequestId(command.RequestId);
+        RequireMode(command.Mode);
+        return CommitAsync(requestId, new Deposited(Money.ToMinorUnits(command.Amount)));
+    }
+
+    public Task<WriteReceipt> TransferAsync(TransferCommand command, CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        ArgumentNullException.ThrowIfNull(command);
+        var requestId = EntityKeys.RequireRequestId(command.RequestId);
+        var to = EntityKeys.RequireKey(command.To, "to");
+        if (string.Equals(to, Account, StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException("to", $"Account '{Account}' cannot transfer to itself.");
+        }
+
+        RequireMode(command.Mode);
+
+        // With one region both modes are decided here, at the home region; forwarding strict debits
+        // from other regions to the home region comes with multi-region constraints.
+        return CommitAsync(requestId, new Debited(Money.ToMinorUnits(command.Amount), to, command.Mode));
+    }
+
+    public Task<WriteReceipt> PayoutAsync(PayoutCommand command, CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        ArgumentNullException.ThrowIfNull(command);
+        var requestId = EntityKeys.RequireRequestId(command.RequestId);
+        return CommitAsync(requestId, new PaidOut(Money.ToMinorUnits(command.Amount)));
+    }
+
+    public async Task<WriteReceipt> CreditAsync(TransferCredit credit, CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        ArgumentNullException.ThrowIfNull(credit);
+        var debit = await _store.FindAsync(credit.DebitId, cancellationToken);
+        if (debit is not { Event.Payload: Debited debited }
+            || !string.Equals(debited.To, Account, StringComparison.Ordinal)
+            || debited.Amount != credit.Amount
+            || !string.Equals(debit.Event.RequestId, credit.RequestId, StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException("debit", $"No debit {credit.DebitId} of {Money.Format(credit.Amount)} to '{Account}' with request '{credit.RequestId}' is in this region's log.");
+        }
+
+        return await CommitAsync(credit.CreditRequestId, new Credited(credit.Amount, credit.DebitId));
+    }
+
+    public Task<BalanceView> GetBalanceAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        return Task.FromResult(new BalanceView(Account, _state.Balance, _state.Version, _state.Position, _options.Region));
+    }
+
+    public async Task<Statement> GetStatementAsync(long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        if (fromPosition < 1)
+        {
+            throw new InvalidRequestException("fromPosition", $"Positions start at 1, not {fromPosition}.");
+        }
+
+        if (maxCount is < 1 or > 1000)
+        {
+            throw new InvalidRequestException("maxCount", $"A statement page holds 1 to 1000 lines, not {maxCount}.");
+        }
+
+        var page = await _store.ReadAsync(Account, fromPosition, maxCount, cancellationToken);
+        return new Statement(Account, [.. page.Select(StatementLines.From)], _log.Position);
+    }
+
+    /// <summary>Returns the original receipt for a known request id, or stages the event and waits until it is durable.</summary>
+    private async Task<WriteReceipt> CommitAsync(string requestId, EventPayload payload)
+    {
+        if (_state.TryGetRequest(requestId, out var done))
+        {
+            RequireSameRequest(requestId, done.Payload, payload);
+            return new WriteReceipt(done.EventId, done.Position, Replayed: true);
+        }
+
+        if (_inFlight.TryGetValue(requestId, out var staged))
+        {
+            RequireSameRequest(requestId, staged, payload);
+            await _log.DrainAsync();
+            return _state.TryGetRequest(requestId, out done)
+                ? new WriteReceipt(done.EventId, done.Position, Replayed: true)
+                : throw new StorageUnavailableException(Account, $"The first attempt of request '{requestId}' failed; retry it.");
+        }
+
+        var effect = LedgerTotals.EffectOf(payload);
+        var debit = effect.Debited + effect.PaidOut;
+        var credit = effect.Deposited + effect.Credited;
+        if (debit > 0)
+        {
+            // Both modes check the local view; in one region that is the home region's view (I1).
+            var available = _state.Balance - _stagedDebits;
+            if (debit > available)
+            {
+                throw new InsufficientFundsException(Account, debit, available);
+            }
+        }
+
+        if (credit > 0 && !CanAddWithoutOverflow(_state.Totals.Deposited + _state.Totals.Credited + _stagedCredits, credit))
+        {
+            throw new InvalidRequestException("amount", $"Crediting {Money.Format(credit)} would overflow the totals of '{Account}'.");
+        }
+
+        var (seq, prevHash) = NextLocalLink();
+        var envelope = EventCodec.Seal(new EventId(Account, _options.Region, seq), requestId, _clock.Now(), _state.Version, payload, prevHash);
+        _inFlight[requestId] = payload;
+        _stagedDebits += debit;
+        _stagedCredits += credit;
+        _lastStaged = (envelope.Seq, envelope.Hash);
+        var logged = await _log.AppendAsync(envelope);
+        return new WriteReceipt(logged.Event.Id, logged.Position);
+    }
+
+    private (long Seq, ChainHash PrevHash) NextLocalLink()
+    {
+        // Staged events extend the chain before they are durable, so chain from the newest staged one.
+        var durable = _state.HeadOf(_options.Region);
+        var head = _lastStaged.Seq > durable.Seq ? _lastStaged : durable;
+        return (head.Seq + 1, head.Hash);
+    }
+
+    private void ApplyCommitted(LoggedEvent logged)
+    {
+        _state.Apply(logged);
+        if (_inFlight.Remove(logged.Event.RequestId, out var payload))
+        {
+            var effect = LedgerTotals.EffectOf(payload);
+            _stagedDebits -= effect.Debited + effect.PaidOut;
+            _stagedCredits -= effect.Deposited + effect.Credited;
+        }
+    }
+
+    private async Task AfterCommitAsync(IReadOnlyList<LoggedEvent> committed)
+    {
+        try
+        {
+            await _publisher.PublishAsync(StreamNames.AccountLog, Account, committed);
+        }
+        catch (Exception ex)
+        {
+            LogPublishFailed(ex, Account, committed[0].Position, committed[^1].Position);
+        }
+
+        if (_state.Position - (_snapshot.State?.Position ?? 0) >= _options.SnapshotInterval)
+        {
+            try
+            {
+                _snapshot.State = _state.ToSnapshot();
+                await _snapshot.WriteStateAsync();
+            }
+            catch (Exception ex)
+            {
+                LogSnapshotFailed(ex, Account, _state.Position);
+            }
+        }
+
+        _repairTimer ??= this.RegisterGrainTimer(
+            RepairDerivedAsync,
+            new GrainTimerCreationOptions { DueTime = _options.DerivedRepairDelay, Period = _options.DerivedRepairDelay, Interleave = true });
+    }
+
+    /// <summary>Makes sure the derived-state consumers of this log caught up with it, whatever the stream lost.</summary>
+    private async Task RepairDerivedAsync(CancellationToken cancellationToken)
+    {
+        var target = _log.Position;
+        try
+        {
+            var viewAt = await GrainFactory.GetGrain<IAccountSummaryGrain>(Account).CatchUpAsync(target, cancellationToken);
+            var processedAt = await GrainFactory.GetGrain<ITransferProcessorGrain>(Account).CatchUpAsync(target, cancellationToken);
+            if (viewAt >= target && processedAt >= target && _log.Position == target)
+            {
+                _repairTimer?.Dispose();
+                _repairTimer = null;
+            }
+        }
+        catch (Exception ex)
+        {
+            LogRepairFailed(ex, Account, target);
+        }
+    }
+
+    private void OnLogFault(Exception ex)
+    {
+        LogAppendFailed(ex, Account);
+        this.DeactivateOnIdle();
+    }
+
+    private void EnsureValidKey()
+    {
+        if (_invalidKeyMessage is not null)
+        {
+            throw new InvalidRequestException("account", _invalidKeyMessage);
+        }
+    }
+
+    private void RequireSameRequest(string requestId, EventPayload original, EventPayload retry)
+    {
+        if (original != retry)
+        {
+            throw new InvalidRequestException("requestId", $"Request '{requestId}' already took effect on '{Account}' with different parameters.");
+        }
+    }
+
+    private static void RequireMode(ConsistencyMode mode)
+    {
+        if (!Enum.IsDefined(mode))
+        {
+            throw new InvalidRequestException("mode", $"Unknown consistency mode {(int)mode}.");
+        }
+    }
+
+    private static bool CanAddWithoutOverflow(long total, long amount) => total <= long.MaxValue - amount;
+
+    private static string Describe(Action validate)
+    {
+        try
+        {
+            validate();
+            return string.Empty;
+        }
+        catch (InvalidRequestException ex)
+        {
+            return ex.Message;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Events;
+
+namespace Concord.Grains.Ledger;
+
+/// <summary>
+/// An account folded from its log. Each request id counts once: when the same id reached the log
+/// through two origins, the event with the smaller (HLC, origin) wins and the other is void, so the
+/// state is a function of the set of events and not of the order they arrived in.
+/// </summary>
+internal sealed class AccountState
+{
+    private readonly Dictionary<string, RequestRecord> _requests = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChainHead> _heads = new(StringComparer.Ordinal);
+
+    public long Position { get; private set; }
+
+    public VersionVector Version { get; private set; } = VersionVector.Empty;
+
+    public LedgerTotals Totals { get; private set; }
+
+    public long Balance => Totals.Balance;
+
+    public HlcTimestamp? LastActivity { get; private set; }
+
+    public static AccountState FromSnapshot(AccountSnapshot snapshot)
+    {
+        var state = new AccountState
+        {
+            Position = snapshot.Position,
+            Version = snapshot.Version,
+            Totals = snapshot.Totals,
+            LastActivity = snapshot.LastActivity,
+        };
+        foreach (var head in snapshot.Heads)
+        {
+            state._heads[head.Origin] = head;
+        }
+
+        foreach (var request in snapshot.Requests)
+        {
+            state._requests[request.RequestId] = request;
+        }
+
+        return state;
+    }
+
+    public AccountSnapshot ToSnapshot() => new(
+        Position,
+        Version,
+        [.. _heads.Values.OrderBy(h => h.Origin, StringComparer.Ordinal)],
+        Totals,
+        LastActivity,
+        [.. _requests.Values.OrderBy(r => r.RequestId, StringComparer.Ordinal)]);
+
+    public bool TryGetRequest(string requestId, out RequestRecord record) => _requests.TryGetValue(requestId, out record!);
+
+    /// <summary>The head of <paramref name="origin"/>'s chain: seq 0 and the genesis hash when nothing from it was applied.</summary>
+    public (long Seq, ChainHash Hash) HeadOf(string origin) =>
+        _heads.TryGetValue(origin, out var head) ? (head.Seq, head.Hash) : (0, ChainHash.Genesis);
+
+    /// <summary>Folds the next event of the log into the state.</summary>
+    /// <exception cref="InvalidOperationException">The event is not the next position or breaks its origin's chain.</exception>
+    public ApplyOutcome Apply(LoggedEvent logged)
+    {
+        var e = logged.Event;
+        if (logged.Position != Position + 1)
+        {
+            throw new InvalidOperationException($"Event {e.Id} is at position {logged.Position}, but the state is at {Position}.");
+        }
+
+        var (seq, hash) = HeadOf(e.Origin);
+        if (e.Seq != seq + 1 || e.PrevHash != hash)
+        {
+            throw new InvalidOperationException($"Event {e.Id} does not continue origin '{e.Origin}' after seq {seq}.");
+        }
+
+        _heads[e.Origin] = new ChainHead(e.Origin, e.Seq, e.Hash);
+        Version = Version.With(e.Origin, e.Seq);
+        Position = logged.Position;
+        if (LastActivity is null || e.Hlc > LastActivity)
+        {
+            LastActivity = e.Hlc;
+        }
+
+        var record = new RequestRecord(e.RequestId, e.Id, logged.Position, e.Hlc, e.Payload);
+        if (_requests.TryGetValue(e.RequestId, out var existing))
+        {
+            if (e.Hlc >= existing.Hlc)
+            {
+                return ApplyOutcome.Void;
+            }
+
+            Totals = Totals - LedgerTotals.EffectOf(existing.Payload) + LedgerTotals.EffectOf(e.Payload);
+            _requests[e.RequestId] = record;
+            return ApplyOutcome.Superseded;
+        }
+
+        _requests[e.RequestId] = record;
+        Totals += LedgerTotals.EffectOf(e.Payload);
+        return ApplyOutcome.Applied;
+    }
+
+    public ImmutableArray<RequestRecord> Requests => [.. _requests.Values];
+}
+
+internal enum ApplyOutcome
+{
+    /// <summary>The event took effect.</summary>
+    Applied,
+
+    /// <summary>The event took effect in place of an earlier-applied event with the same request id.</summary>
+    Superseded,
+
+    /// <summary>The event's request id already took effect through a winning event; this one has no effect.</summary>
+    Void,
+}

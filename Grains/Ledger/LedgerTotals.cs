@@ -1,0 +1,34 @@
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Ledger;
+
+namespace Concord.Grains.Ledger;
+
+/// <summary>
+/// Sums over an account's winning events, in minor units. Sums commute, so the totals are a function of
+/// the set of events, whatever order they were applied in.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("concord.ledger.totals")]
+public readonly record struct LedgerTotals(
+    [property: Id(0)] long Deposited,
+    [property: Id(1)] long Credited,
+    [property: Id(2)] long Debited,
+    [property: Id(3)] long PaidOut)
+{
+    public long Balance => Deposited + Credited - Debited - PaidOut;
+
+    /// <summary>The effect one payload has on the totals; payloads that move no money have none.</summary>
+    public static LedgerTotals EffectOf(EventPayload payload) => payload switch
+    {
+        Deposited d => new(d.Amount, 0, 0, 0),
+        Credited c => new(0, c.Amount, 0, 0),
+        Debited d => new(0, 0, d.Amount, 0),
+        PaidOut p => new(0, 0, 0, p.Amount),
+        _ => default,
+    };
+
+    public static LedgerTotals operator +(LedgerTotals a, LedgerTotals b) =>
+        new(a.Deposited + b.Deposited, a.Credited + b.Credited, a.Debited + b.Debited, a.PaidOut + b.PaidOut);
+
+    public static LedgerTotals operator -(LedgerTotals a, LedgerTotals b) =>
+        new(a.Deposited - b.Deposited, a.Credited - b.Credited, a.Debited - b.Debited, a.PaidOut - b.PaidOut);
+}

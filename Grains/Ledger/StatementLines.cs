@@ -1,0 +1,22 @@
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Ledger;
+
+namespace Concord.Grains.Ledger;
+
+/// <summary>Turns logged ledger events into statement lines people can read.</summary>
+internal static class StatementLines
+{
+    public static StatementLine From(LoggedEvent logged)
+    {
+        var e = logged.Event;
+        var (kind, amount, counterparty) = e.Payload switch
+        {
+            Deposited d => ("deposit", d.Amount, (string?)null),
+            Credited c => ("transfer-in", c.Amount, c.From),
+            Debited d => ("transfer-out", -d.Amount, d.To),
+            PaidOut p => ("payout", -p.Amount, null),
+            var other => (other.Kind, 0L, null),
+        };
+        return new StatementLine(logged.Position, e.Id, e.RequestId, e.Hlc, kind, amount, counterparty);
+    }
+}

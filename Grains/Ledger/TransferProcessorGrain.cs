@@ -1,0 +1,103 @@
+using Concord.Grains.Derived;
+using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Ledger;
+using Concord.Grains.Storage;
+using Concord.Grains.Streaming;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
+namespace Concord.Grains.Ledger;
+
+/// <summary>
+/// Turns each transfer debit of one account into the credit on its destination. Credits are idempotent
+/// by request id at the destination, so re-driving after a crash, a lost stream message or a retry never
+/// credits twice. Calls go source log → processor → destination, never back to the source.
+/// </summary>
+[ImplicitStreamSubscription(StreamNames.AccountLog)]
+internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessorGrain, IStreamSubscriptionObserver
+{
+    private readonly IPersistentState<ProcessorCursor> _cursor;
+    private readonly IEventLogStore _store;
+    private readonly string _region;
+    private readonly ILogger<TransferProcessorGrain> _logger;
+    private LogFollower _follower = null!;
+
+    public TransferProcessorGrain(
+        [PersistentState("transfer-processor", ConcordStorage.Name)] IPersistentState<ProcessorCursor> cursor,
+        IEventLogStore store,
+        IOptions<ConcordOptions> options,
+        ILogger<TransferProcessorGrain> logger)
+    {
+        _cursor = cursor;
+        _store = store;
+        _region = options.Value.Region;
+        _logger = logger;
+    }
+
+    private string Account => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _follower = new LogFollower(_store, Account) { Position = _cursor.State.Position };
+        return Task.CompletedTask;
+    }
+
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
+        await handleFactory.Create<LogAppended>().ResumeAsync(OnLogAppendedAsync);
+
+    public async Task<long> CatchUpAsync(long throughPosition, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _follower.CatchUpAsync(throughPosition, ProcessAsync, cancellationToken);
+        }
+        finally
+        {
+            await SaveCursorAsync();
+        }
+
+        return _follower.Position;
+    }
+
+    private async Task OnLogAppendedAsync(LogAppended message, StreamSequenceToken? token)
+    {
+        try
+        {
+            await _follower.ApplyAsync(message.Events, ProcessAsync, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The source account re-drives through CatchUpAsync until the processor has caught up.
+            LogCreditFailed(ex, Account, _follower.Position + 1);
+        }
+        finally
+        {
+            await SaveCursorAsync();
+        }
+    }
+
+    private async Task ProcessAsync(LoggedEvent logged)
+    {
+        // Only the debit's origin region drives its credit; other regions receive the credit by replication.
+        if (logged.Event.Payload is Debited debited && string.Equals(logged.Event.Origin, _region, StringComparison.Ordinal))
+        {
+            var credit = new TransferCredit(logged.Event.Id, logged.Event.RequestId, debited.Amount);
+            await GrainFactory.GetGrain<ITransferCreditSink>(debited.To).CreditAsync(credit);
+        }
+    }
+
+    private async Task SaveCursorAsync()
+    {
+        if (_cursor.State.Position != _follower.Position)
+        {
+            _cursor.State.Position = _follower.Position;
+            await _cursor.WriteStateAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Crediting the transfer at position {Position} of {Account} failed; it will be retried.")]
+    private partial void LogCreditFailed(Exception exception, string account, long position);
+}

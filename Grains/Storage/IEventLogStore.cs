@@ -1,0 +1,42 @@
+using Concord.Grains.Interfaces.Events;
+
+namespace Concord.Grains.Storage;
+
+/// <summary>
+/// The region's durable, append-only event logs, one per entity. Positions are 1-based and dense in
+/// the order this region appended. An append is atomic (all events or none) and costs O(events appended).
+/// Nothing above this seam may assume the log lives in memory.
+/// </summary>
+public interface IEventLogStore
+{
+    /// <summary>
+    /// Appends <paramref name="events"/> at positions <c>expectedPosition + 1</c> onward. Throws
+    /// <see cref="EventLogConflictException"/>, with nothing appended, when the log's head is not
+    /// <paramref name="expectedPosition"/> or an event does not continue its (entity, origin) chain.
+    /// </summary>
+    ValueTask AppendAsync(string entityId, long expectedPosition, IReadOnlyList<EventEnvelope> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Events from <paramref name="fromPosition"/> in position order, at most <paramref name="maxCount"/>.</summary>
+    ValueTask<IReadOnlyList<LoggedEvent>> ReadAsync(string entityId, long fromPosition, int maxCount, CancellationToken cancellationToken = default);
+
+    /// <summary>Events of one origin from <paramref name="fromSeq"/> in seq order, at most <paramref name="maxCount"/>.</summary>
+    ValueTask<IReadOnlyList<LoggedEvent>> ReadOriginAsync(string entityId, string origin, long fromSeq, int maxCount, CancellationToken cancellationToken = default);
+
+    /// <summary>The event with this id, or null when this region's log does not hold it.</summary>
+    ValueTask<LoggedEvent?> FindAsync(EventId id, CancellationToken cancellationToken = default);
+
+    /// <summary>Every event of the entity that carries <paramref name="requestId"/> (more than one only after a cross-region retry).</summary>
+    ValueTask<IReadOnlyList<LoggedEvent>> FindByRequestAsync(string entityId, string requestId, CancellationToken cancellationToken = default);
+
+    /// <summary>The position of the entity's last event; 0 for an empty log.</summary>
+    ValueTask<long> GetHeadAsync(string entityId, CancellationToken cancellationToken = default);
+
+    /// <summary>Entity ids with a non-empty log, in ordinal order, strictly after <paramref name="after"/>.</summary>
+    ValueTask<IReadOnlyList<string>> ListEntitiesAsync(string? after, int maxCount, CancellationToken cancellationToken = default);
+}
+
+/// <summary>An append did not match the log's head or an event's chain; nothing was appended.</summary>
+public sealed class EventLogConflictException(string entityId, string message) : Exception($"Log of '{entityId}': {message}")
+{
+    public string EntityId { get; } = entityId;
+}

@@ -1,0 +1,57 @@
+using Concord.Grains.Interfaces.Events;
+
+namespace Concord.Silo.Hosting;
+
+/// <summary>How to run one region's silo in this process.</summary>
+public sealed class RegionHostOptions
+{
+    /// <summary>The region id. Default <c>eu</c>.</summary>
+    public string Region { get; set; } = "eu";
+
+    /// <summary>The port clients connect to. Default 30000.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The port silos of the region talk to each other on. Default 11111.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Where grain state and event logs live. Only <c>memory</c> (the embedded default) is available so far.</summary>
+    public string Storage { get; set; } = "memory";
+
+    /// <summary>Every region of the deployment; home regions are computed over it. Default: just <see cref="Region"/>.</summary>
+    public List<string> Regions { get; set; } = [];
+
+    /// <summary>The Orleans service id shared by every region of one deployment. Default <c>concord</c>.</summary>
+    public string ServiceId { get; set; } = "concord";
+
+    /// <summary>The Orleans cluster id of a region: each region is its own cluster.</summary>
+    public static string ClusterIdOf(string region) => $"concord-{region}";
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a message for people when an option is wrong.</summary>
+    public void Validate()
+    {
+        if (!EntityKeys.IsValidKey(Region))
+        {
+            throw new ArgumentException($"--region '{Region}' is not a valid region id (1-{EntityKeys.MaxLength} characters of A-Z a-z 0-9 . _ -).");
+        }
+
+        RequirePort(GatewayPort, "--gateway-port");
+        RequirePort(SiloPort, "--silo-port");
+        if (GatewayPort == SiloPort)
+        {
+            throw new ArgumentException($"--gateway-port and --silo-port are both {GatewayPort}; they must differ.");
+        }
+
+        if (!string.Equals(Storage, "memory", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"--storage '{Storage}' is not available; the only storage kind so far is 'memory'.");
+        }
+    }
+
+    private static void RequirePort(int port, string name)
+    {
+        if (port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"{name} {port} is not a TCP port (1-65535).");
+        }
+    }
+}
