@@ -88,3 +88,13 @@ public sealed class StorageUnavailableException : ConcordException
     [Id(0)]
     public string EntityId { get; private set; }
 }
+
+/// <summary>Client or silo options are wrong; the message says which and why.</summary>
+[GenerateSerializer, Alias("concord.error.configuration")]
+public sealed class ConcordConfigurationException : ConcordException
+{
+    public ConcordConfigurationException(string message)
+        : base(message)
+    {
+    }
+}

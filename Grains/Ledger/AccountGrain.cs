@@ -66,7 +66,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
 
         _log = new GroupCommitLog(Account, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault);
         var head = await _store.GetHeadAsync(Account, cancellationToken);
-        var snapshot = _snapshot.State ?? AccountSnapshot.Empty;
+        var snapshot = _snapshot.RecordExists ? _snapshot.State : AccountSnapshot.Empty;
         if (snapshot.Position > head)
         {
             LogSnapshotAhead(Account, snapshot.Position, head);
@@ -252,7 +252,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
             LogPublishFailed(ex, Account, committed[0].Position, committed[^1].Position);
         }
 
-        if (_state.Position - (_snapshot.State?.Position ?? 0) >= _options.SnapshotInterval)
+        if (_state.Position - (_snapshot.RecordExists ? _snapshot.State.Position : 0) >= _options.SnapshotInterval)
         {
             try
             {

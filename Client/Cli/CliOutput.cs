@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text.Json;
+using Concord.Grains.Interfaces.Derived;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Ledger;
+
+namespace Concord.Client.Cli;
+
+/// <summary>Prints results as lines for people or, with <c>--json</c>, as one JSON object per command.</summary>
+internal sealed class CliOutput(TextWriter output, bool json)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+
+    public void Receipt(string verb, string account, long amount, WriteReceipt receipt, string? detail = null)
+    {
+        if (json)
+        {
+            Json(new
+            {
+                account,
+                amount = Money.Format(amount),
+                @event = receipt.EventId.ToString(),
+                position = receipt.Position,
+                replayed = receipt.Replayed,
+            });
+            return;
+        }
+
+        var replayed = receipt.Replayed ? " (already done: original result)" : string.Empty;
+        output.WriteLine($"{verb} {Money.Format(amount)}{detail}: event {receipt.EventId} at position {receipt.Position}{replayed}");
+    }
+
+    public void Balance(BalanceView balance)
+    {
+        if (json)
+        {
+            Json(new
+            {
+                account = balance.Account,
+                balance = Money.Format(balance.Balance),
+                region = balance.Region,
+                position = balance.Position,
+                version = VersionOf(balance.Version),
+            });
+            return;
+        }
+
+        output.WriteLine($"{balance.Account}: {Money.Format(balance.Balance)} (region {balance.Region}, position {balance.Position}, version {balance.Version})");
+    }
+
+    public void Statement(Statement statement)
+    {
+        if (json)
+        {
+            Json(new
+            {
+                account = statement.Account,
+                head = statement.HeadPosition,
+                next = statement.NextPosition,
+                lines = statement.Lines.Select(l => new
+                {
+                    position = l.Position,
+                    kind = l.Kind,
+                    amount = Money.Format(l.Amount),
+                    counterparty = l.Counterparty,
+                    @event = l.EventId.ToString(),
+                    requestId = l.RequestId,
+                    time = l.Hlc.WallClock.ToString("O", CultureInfo.InvariantCulture),
+                }),
+            });
+            return;
+        }
+
+        if (statement.Lines.IsDefaultOrEmpty)
+        {
+            output.WriteLine($"{statement.Account}: no events");
+            return;
+        }
+
+        output.WriteLine($"{"pos",5}  {"time (UTC)",-19}  {"kind",-12}  {"amount",14}  {"counterparty",-16}  event");
+        foreach (var line in statement.Lines)
+        {
+            var amount = (line.Amount > 0 ? "+" : string.Empty) + Money.Format(line.Amount);
+            var time = line.Hlc.WallClock.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+            output.WriteLine($"{line.Position,5}  {time,-19}  {line.Kind,-12}  {amount,14}  {line.Counterparty ?? "-",-16}  {line.EventId}");
+        }
+
+        if (statement.NextPosition is { } next)
+        {
+            output.WriteLine($"(more: statement {statement.Account} --from {next})");
+        }
+    }
+
+    public void Apologies(IReadOnlyList<ApologyNotice> notices)
+    {
+        if (json)
+        {
+            Json(new
+            {
+                apologies = notices.Select(n => new
+                {
+                    @event = n.EventId.ToString(),
+                    account = n.EventId.EntityId,
+                    kind = n.Kind,
+                    description = n.Description,
+                    time = n.Hlc.WallClock.ToString("O", CultureInfo.InvariantCulture),
+                }),
+            });
+            return;
+        }
+
+        if (notices.Count == 0)
+        {
+            output.WriteLine("no apologies");
+            return;
+        }
+
+        foreach (var notice in notices)
+        {
+            output.WriteLine($"{notice.Hlc.WallClock.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {notice.EventId}  {notice.Kind}: {notice.Description}");
+        }
+    }
+
+    private static Dictionary<string, long> VersionOf(VersionVector version) =>
+        version.Entries.ToDictionary(e => e.Origin, e => e.Seq, StringComparer.Ordinal);
+
+    private void Json<T>(T value) => output.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+}

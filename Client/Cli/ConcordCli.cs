@@ -1,0 +1,167 @@
+using System.CommandLine;
+using System.Globalization;
+using Concord.Client.Sdk;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Ledger;
+
+namespace Concord.Client.Cli;
+
+/// <summary>
+/// The command-line tool: <c>[--gateway HOST:PORT | --region R] [--json] COMMAND</c>. Every failure is one
+/// line on standard error and an exit code from <see cref="ExitCodes"/>, never a stack trace.
+/// </summary>
+public static class ConcordCli
+{
+    private static readonly Option<string?> GatewayOption = new("--gateway")
+    {
+        Description = "Gateway of the region to use, HOST:PORT. With --region, names that region's cluster.",
+        Recursive = true,
+    };
+
+    private static readonly Option<string?> RegionOption = new("--region")
+    {
+        Description = "Region to use: eu, us or ap map to the local gateways 127.0.0.1:30000, 30001, 30002 (default eu).",
+        Recursive = true,
+    };
+
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print JSON instead of text.", Recursive = true };
+
+    private static readonly Option<string?> RequestIdOption = new("--request-id")
+    {
+        Description = "Request id for idempotent retries (default: a new one). Repeating it returns the original result.",
+    };
+
+    private static readonly Option<string> ModeOption = new("--mode")
+    {
+        Description = "strict (decided at the account's home region) or optimistic (decided locally).",
+        DefaultValueFactory = _ => "optimistic",
+    };
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var root = BuildCommands(output);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            await error.WriteLineAsync($"error: {parsed.Errors[0].Message} (see --help)");
+            return ExitCodes.InvalidInput;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            var (code, message) = Describe(ex);
+            await error.WriteLineAsync($"error: {message}");
+            return code;
+        }
+    }
+
+    private static (int Code, string Message) Describe(Exception exception) => exception switch
+    {
+        InvalidRequestException or ConcordConfigurationException => (ExitCodes.InvalidInput, exception.Message),
+        RegionUnavailableException => (ExitCodes.Unreachable, exception.Message),
+        ConcordException => (ExitCodes.Rejected, exception.Message),
+        OperationCanceledException => (ExitCodes.Rejected, "cancelled"),
+        _ => (ExitCodes.Rejected, $"unexpected failure: {exception.GetBaseException().Message}"),
+    };
+
+    private static RootCommand BuildCommands(TextWriter output)
+    {
+        var root = new RootCommand("Concord: a multi-region ledger you can verify.");
+        root.Options.Add(GatewayOption);
+        root.Options.Add(RegionOption);
+        root.Options.Add(JsonOption);
+
+        var account = new Argument<string>("account") { Description = "Account id." };
+        var amount = new Argument<string>("amount") { Description = "Amount, at most 2 decimals, such as 12.50." };
+
+        var deposit = new Command("deposit", "Add money to an account.") { account, amount, RequestIdOption };
+        deposit.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+        {
+            var value = ParseAmount(parse.GetValue(amount)!);
+            var receipt = await client.DepositAsync(parse.GetValue(account)!, value, parse.GetValue(RequestIdOption), ct);
+            print.Receipt("deposited", parse.GetValue(account)!, Money.ToMinorUnits(value), receipt, $" to {parse.GetValue(account)}");
+        }));
+
+        var from = new Argument<string>("from") { Description = "Account to debit." };
+        var to = new Argument<string>("to") { Description = "Account to credit." };
+        var transferAmount = new Argument<string>("amount") { Description = "Amount, at most 2 decimals." };
+        var transfer = new Command("transfer", "Move money between accounts; the credit follows the debit exactly once.")
+        {
+            from, to, transferAmount, ModeOption, RequestIdOption,
+        };
+        transfer.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+        {
+            var value = ParseAmount(parse.GetValue(transferAmount)!);
+            var mode = ParseMode(parse.GetValue(ModeOption)!);
+            var receipt = await client.TransferAsync(parse.GetValue(from)!, parse.GetValue(to)!, value, mode, parse.GetValue(RequestIdOption), ct);
+            var detail = $" from {parse.GetValue(from)} to {parse.GetValue(to)} ({mode.ToString().ToLowerInvariant()})";
+            print.Receipt("transferred", parse.GetValue(from)!, Money.ToMinorUnits(value), receipt, detail);
+        }));
+
+        var payoutAccount = new Argument<string>("account") { Description = "Account to pay out from." };
+        var payoutAmount = new Argument<string>("amount") { Description = "Amount, at most 2 decimals." };
+        var payout = new Command("payout", "Take money out of the ledger (always strict).") { payoutAccount, payoutAmount, RequestIdOption };
+        payout.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+        {
+            var value = ParseAmount(parse.GetValue(payoutAmount)!);
+            var receipt = await client.PayoutAsync(parse.GetValue(payoutAccount)!, value, parse.GetValue(RequestIdOption), ct);
+            print.Receipt("paid out", parse.GetValue(payoutAccount)!, Money.ToMinorUnits(value), receipt, $" from {parse.GetValue(payoutAccount)}");
+        }));
+
+        var balanceAccount = new Argument<string>("account") { Description = "Account id." };
+        var balance = new Command("balance", "Show an account's balance in this region.") { balanceAccount };
+        balance.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+            print.Balance(await client.GetBalanceAsync(parse.GetValue(balanceAccount)!, ct))));
+
+        var statementAccount = new Argument<string>("account") { Description = "Account id." };
+        var fromPosition = new Option<long>("--from") { Description = "First log position to show (default 1).", DefaultValueFactory = _ => 1 };
+        var limit = new Option<int>("--limit") { Description = "Most lines to show, 1-1000 (default 100).", DefaultValueFactory = _ => 100 };
+        var statement = new Command("statement", "List an account's events in this region's log.") { statementAccount, fromPosition, limit };
+        statement.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+            print.Statement(await client.GetStatementAsync(parse.GetValue(statementAccount)!, parse.GetValue(fromPosition), parse.GetValue(limit), ct))));
+
+        var apologyAccount = new Option<string?>("--account") { Description = "Only apologies about this account." };
+        var apologies = new Command("apologies", "List the region's apologies, newest first.") { apologyAccount };
+        apologies.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+            print.Apologies(await client.GetApologiesAsync(parse.GetValue(apologyAccount), cancellationToken: ct))));
+
+        root.Subcommands.Add(deposit);
+        root.Subcommands.Add(transfer);
+        root.Subcommands.Add(payout);
+        root.Subcommands.Add(balance);
+        root.Subcommands.Add(statement);
+        root.Subcommands.Add(apologies);
+        return root;
+    }
+
+    private static async Task<int> WithClientAsync(ParseResult parse, TextWriter output, CancellationToken cancellationToken, Func<ConcordClient, CliOutput, Task> run)
+    {
+        var options = new ConcordClientOptions { Region = parse.GetValue(RegionOption) ?? "eu" };
+        if (parse.GetValue(GatewayOption) is { } gateway)
+        {
+            options.Gateways.Add(ConcordClientOptions.ParseGateway(gateway));
+        }
+
+        await using var client = new ConcordClient(options);
+        await run(client, new CliOutput(output, parse.GetValue(JsonOption)));
+        return ExitCodes.Success;
+    }
+
+    private static decimal ParseAmount(string text)
+    {
+        var minor = Money.Parse(text);
+        return Money.ToDecimal(minor);
+    }
+
+    private static ConsistencyMode ParseMode(string text) => text.ToLowerInvariant() switch
+    {
+        "strict" => ConsistencyMode.Strict,
+        "optimistic" => ConsistencyMode.Optimistic,
+        _ => throw new InvalidRequestException("mode", string.Create(CultureInfo.InvariantCulture, $"--mode '{text}' is not strict or optimistic.")),
+    };
+}

@@ -1,0 +1,3 @@
+using Concord.Client.Cli;
+
+return await ConcordCli.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,84 @@
+using System.Net;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
+
+namespace Concord.Client.Sdk;
+
+/// <summary>Where and how <see cref="ConcordClient"/> connects. Checked by <see cref="Validate"/> before connecting.</summary>
+public sealed class ConcordClientOptions
+{
+    /// <summary>Gateway port of each region in the local multi-region default.</summary>
+    public static IReadOnlyDictionary<string, int> LocalRegionPorts { get; } = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        ["eu"] = 30000,
+        ["us"] = 30001,
+        ["ap"] = 30002,
+    };
+
+    /// <summary>The region to connect to. Default <c>eu</c>.</summary>
+    public string Region { get; set; } = "eu";
+
+    /// <summary>The region's gateways. Default: the local gateway of <see cref="Region"/> on 127.0.0.1.</summary>
+    public List<IPEndPoint> Gateways { get; set; } = [];
+
+    /// <summary>The deployment's Orleans service id. Default <c>concord</c>.</summary>
+    public string ServiceId { get; set; } = "concord";
+
+    /// <summary>How long connecting may take before <see cref="RegionUnavailableException"/>. Default 5 seconds.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one call may take before it counts as failed. Default 10 seconds.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts per operation when the failure is transient; retries reuse the request id. Default 3.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>The gateways to use: <see cref="Gateways"/>, or the local default of <see cref="Region"/>.</summary>
+    public IReadOnlyList<IPEndPoint> EffectiveGateways =>
+        Gateways.Count > 0 ? Gateways
+        : LocalRegionPorts.TryGetValue(Region, out var port) ? [new IPEndPoint(IPAddress.Loopback, port)]
+        : [];
+
+    public void Validate()
+    {
+        if (!EntityKeys.IsValidKey(Region))
+        {
+            throw new ConcordConfigurationException($"Region '{Region}' is not a valid region id.");
+        }
+
+        if (EffectiveGateways.Count == 0)
+        {
+            throw new ConcordConfigurationException($"Region '{Region}' has no default local gateway; give its gateways (HOST:PORT).");
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero || CallTimeout <= TimeSpan.Zero)
+        {
+            throw new ConcordConfigurationException("ConnectTimeout and CallTimeout must be positive.");
+        }
+
+        if (MaxAttempts < 1)
+        {
+            throw new ConcordConfigurationException($"MaxAttempts must be at least 1, not {MaxAttempts}.");
+        }
+    }
+
+    /// <summary>Parses <c>HOST:PORT</c> (an IP address or <c>localhost</c>).</summary>
+    public static IPEndPoint ParseGateway(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+        {
+            throw new ConcordConfigurationException($"Gateway '{text}' is not HOST:PORT.");
+        }
+
+        var host = text[..colon];
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return new IPEndPoint(IPAddress.Loopback, port);
+        }
+
+        return IPAddress.TryParse(host.Trim('[', ']'), out var address)
+            ? new IPEndPoint(address, port)
+            : throw new ConcordConfigurationException($"Gateway host '{host}' is not an IP address or localhost.");
+    }
+}
