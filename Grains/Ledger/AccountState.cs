@@ -1,4 +1,4 @@
-using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Events;
 
 namespace Concord.Grains.Ledger;
@@ -101,7 +101,36 @@ internal sealed class AccountState
         return ApplyOutcome.Applied;
     }
 
-    public ImmutableArray<RequestRecord> Requests => [.. _requests.Values];
+    /// <summary>
+    /// The replicated state in canonical bytes: totals, version, chain heads and the winning event of
+    /// each request, all sorted. Region-local positions are left out, so two replicas that applied the same
+    /// events encode identically whatever order they applied them in.
+    /// </summary>
+    public byte[] CanonicalState()
+    {
+        var writer = new CanonicalWriter(256);
+        writer.WriteInt64(Totals.Deposited);
+        writer.WriteInt64(Totals.Credited);
+        writer.WriteInt64(Totals.Debited);
+        writer.WriteInt64(Totals.PaidOut);
+        writer.WriteInt32(_heads.Count);
+        foreach (var head in _heads.Values.OrderBy(h => h.Origin, StringComparer.Ordinal))
+        {
+            writer.WriteString(head.Origin);
+            writer.WriteInt64(head.Seq);
+            writer.WriteHash(head.Hash);
+        }
+
+        writer.WriteInt32(_requests.Count);
+        foreach (var request in _requests.Values.OrderBy(r => r.RequestId, StringComparer.Ordinal))
+        {
+            writer.WriteString(request.RequestId);
+            writer.WriteString(request.EventId.Origin);
+            writer.WriteInt64(request.EventId.Seq);
+        }
+
+        return writer.ToArray();
+    }
 }
 
 internal enum ApplyOutcome

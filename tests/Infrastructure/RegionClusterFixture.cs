@@ -1,0 +1,49 @@
+using Concord.Grains.Hosting;
+using Concord.Grains.Storage;
+using Concord.Grains.Streaming;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Concord.Tests.Infrastructure;
+
+/// <summary>One region: a real in-process Orleans cluster with Concord, memory storage and a fault-injecting stream publisher.</summary>
+public sealed class RegionClusterFixture : IAsyncLifetime
+{
+    public const string Region = "eu";
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public IEventLogStore Store => Cluster.GetSiloServiceProvider().GetRequiredService<IEventLogStore>();
+
+    public DroppingEventPublisher Publisher => (DroppingEventPublisher)Cluster.GetSiloServiceProvider().GetRequiredService<IEventPublisher>();
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(ConcordStorage.Name);
+            silo.Services.AddSingleton<IEventPublisher, DroppingEventPublisher>();
+            silo.AddConcord(options =>
+            {
+                options.Region = Region;
+                options.DerivedRepairDelay = TimeSpan.FromMilliseconds(200);
+                options.SnapshotInterval = 50;
+            });
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class RegionCollection : ICollectionFixture<RegionClusterFixture>
+{
+    public const string Name = "one region";
+}

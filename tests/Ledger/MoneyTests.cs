@@ -1,0 +1,62 @@
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Ledger;
+
+namespace Concord.Tests.Ledger;
+
+public sealed class MoneyTests
+{
+    [Theory]
+    [InlineData("12.50", 1250)]
+    [InlineData("0.01", 1)]
+    [InlineData("7", 700)]
+    [InlineData("10000000000000.00", Money.MaxAmount)]
+    public void Valid_amounts_become_exact_minor_units(string text, long expected) =>
+        Assert.Equal(expected, Money.Parse(text));
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("1.001")]
+    [InlineData("10000000000000.01")]
+    [InlineData("1e3")]
+    [InlineData("12,50")]
+    [InlineData("abc")]
+    [InlineData("79228162514264337593543950335")]
+    public void Invalid_amounts_are_refused_with_a_typed_error(string text)
+    {
+        var error = Assert.Throws<InvalidRequestException>(() => Money.Parse(text));
+        Assert.Equal("amount", error.Field);
+    }
+
+    [Theory]
+    [InlineData(1250, "12.50")]
+    [InlineData(-300, "-3.00")]
+    [InlineData(0, "0.00")]
+    public void Formatting_always_shows_two_places(long minor, string expected) =>
+        Assert.Equal(expected, Money.Format(minor));
+
+    [Theory]
+    [InlineData("acc-42")]
+    [InlineData("A.b_c-9")]
+    public void Keys_in_the_alphabet_are_valid(string key) => Assert.True(EntityKeys.IsValidKey(key));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(null)]
+    [InlineData("has space")]
+    [InlineData("slash/inside")]
+    [InlineData("ünïcode")]
+    public void Keys_outside_the_alphabet_are_invalid(string? key)
+    {
+        Assert.False(EntityKeys.IsValidKey(key));
+        Assert.Throws<InvalidRequestException>(() => EntityKeys.RequireKey(key, "account"));
+    }
+
+    [Fact]
+    public void Keys_longer_than_the_limit_are_invalid()
+    {
+        Assert.True(EntityKeys.IsValidKey(new string('a', EntityKeys.MaxLength)));
+        Assert.False(EntityKeys.IsValidKey(new string('a', EntityKeys.MaxLength + 1)));
+    }
+}
