@@ -5,6 +5,7 @@ using Concord.Grains.Streaming;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using Orleans.Streams;
 
 namespace Orleans.Hosting;
@@ -45,6 +46,13 @@ public static class ConcordSiloBuilderExtensions
         if (!services.Any(d => d.ImplementationType == typeof(ConcordOptionsValidator)))
         {
             services.AddSingleton<IConfigurationValidator, ConcordOptionsValidator>();
+        }
+
+        // Concord's state types are version-tolerant by [Id]; the silo's default JSON storage serializer
+        // cannot read their private fields, so grain storage uses the Orleans serializer.
+        if (!services.Any(d => d.ImplementationType == typeof(OrleansGrainStorageSerializer)))
+        {
+            services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         }
 
         services.TryAddSingleton(sp => new HybridLogicalClock(
