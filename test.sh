@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every Concord test on a fresh machine and ends with one line: "N passed, N failed, N skipped".
+# Extra arguments go to `dotnet test` (for example: ./test.sh --filter "FullyQualifiedName~Cli").
+set -uo pipefail
+cd "$(dirname "$0")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET 10 SDK is required (dotnet was not found on PATH)" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+
+echo "== build (warnings are errors)"
+if ! dotnet build Orleans.sln -nologo -v:quiet; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+echo "== test"
+# A hung test fails the run after 5 minutes instead of stalling CI.
+dotnet test Orleans.sln --no-build -nologo \
+  --blame-hang-timeout 5m \
+  --logger "trx" --logger "console;verbosity=normal" \
+  --results-directory "$results" "$@"
+status=$?
+
+passed=0 failed=0 skipped=0 files=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  files=$((files + 1))
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  value() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$((passed + $(value passed)))
+  failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
+  skipped=$((skipped + $(value notExecuted)))
+done
+
+if [ "$files" -eq 0 ]; then
+  echo "test.sh: no test results were written" >&2
+  failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then
+  exit 1
+fi

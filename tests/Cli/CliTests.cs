@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Concord.Client.Cli;
+using Concord.Tests.Infrastructure;
+
+namespace Concord.Tests.Cli;
+
+/// <summary>The command-line tool against a real silo over TCP: output, JSON and exit codes.</summary>
+[Collection(TcpRegionCollection.Name)]
+public sealed class CliTests(TcpRegionFixture region)
+{
+    [Fact]
+    public async Task The_readme_session_works_as_printed()
+    {
+        var (alice, bob) = (Names.Account("alice"), Names.Account("bob"));
+
+        var deposit = await RunAsync("deposit", alice, "100");
+        var transfer = await RunAsync("transfer", alice, bob, "30");
+        var balance = await RunAsync("balance", alice);
+
+        Assert.Equal(ExitCodes.Success, deposit.Code);
+        Assert.StartsWith($"deposited 100.00 to {alice}: event {alice}@eu#1 at position 1", deposit.Out);
+        Assert.Equal(ExitCodes.Success, transfer.Code);
+        Assert.StartsWith($"transferred 30.00 from {alice} to {bob} (optimistic)", transfer.Out);
+        Assert.StartsWith($"{alice}: 70.00 (region eu", balance.Out);
+        await Eventually.HoldsAsync(async () => (await RunAsync("balance", bob)).Out.StartsWith($"{bob}: 30.00", StringComparison.Ordinal), "bob is credited");
+    }
+
+    [Fact]
+    public async Task Balance_as_json_has_the_account_and_a_decimal_string()
+    {
+        var account = Names.Account("json");
+        await RunAsync("deposit", account, "12.5");
+
+        var result = await RunAsync("--json", "balance", account);
+
+        Assert.Equal(ExitCodes.Success, result.Code);
+        using var json = JsonDocument.Parse(result.Out);
+        Assert.Equal(account, json.RootElement.GetProperty("account").GetString());
+        Assert.Equal("12.50", json.RootElement.GetProperty("balance").GetString());
+    }
+
+    [Fact]
+    public async Task A_repeated_request_id_is_reported_as_the_original_result()
+    {
+        var account = Names.Account("again");
+
+        var first = await RunAsync("deposit", account, "5", "--request-id", "fixed-1");
+        var second = await RunAsync("deposit", account, "5", "--request-id", "fixed-1");
+
+        Assert.Equal(ExitCodes.Success, second.Code);
+        Assert.Contains("already done", second.Out);
+        Assert.StartsWith(first.Out.TrimEnd(), second.Out);
+        Assert.StartsWith($"{account}: 5.00", (await RunAsync("balance", account)).Out);
+    }
+
+    [Fact]
+    public async Task The_statement_lists_the_events()
+    {
+        var account = Names.Account("stmt");
+        await RunAsync("deposit", account, "3");
+        await RunAsync("payout", account, "1");
+
+        var result = await RunAsync("statement", account);
+
+        Assert.Equal(ExitCodes.Success, result.Code);
+        Assert.Contains("deposit", result.Out);
+        Assert.Contains("-1.00", result.Out);
+    }
+
+    [Theory]
+    [InlineData(ExitCodes.Rejected, "payout", "{0}", "1000")]
+    [InlineData(ExitCodes.InvalidInput, "deposit", "{0}", "1.001")]
+    [InlineData(ExitCodes.InvalidInput, "deposit", "{0}", "-4")]
+    [InlineData(ExitCodes.InvalidInput, "deposit", "bad/key", "1")]
+    [InlineData(ExitCodes.InvalidInput, "transfer", "{0}", "{0}", "1")]
+    [InlineData(ExitCodes.InvalidInput, "transfer", "{0}", "other", "1", "--mode", "eventual")]
+    [InlineData(ExitCodes.InvalidInput, "deposit", "{0}")]
+    [InlineData(ExitCodes.InvalidInput, "launch-rockets")]
+    public async Task Failures_print_one_line_and_the_right_exit_code(int expected, params string[] args)
+    {
+        var account = Names.Account("fail");
+        await RunAsync("deposit", account, "1");
+
+        var result = await RunAsync([.. args.Select(a => string.Format(a, account))]);
+
+        Assert.Equal(expected, result.Code);
+        Assert.StartsWith("error: ", result.Err);
+        Assert.Single(result.Err.TrimEnd().Split('\n'));
+        Assert.StartsWith($"{account}: 1.00", (await RunAsync("balance", account)).Out);
+    }
+
+    [Fact]
+    public async Task An_unreachable_region_exits_with_3()
+    {
+        var closedPort = FreePorts.Take(1)[0];
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var code = await ConcordCli.RunAsync(["--gateway", $"127.0.0.1:{closedPort}", "balance", "anyone"], output, error);
+
+        Assert.Equal(ExitCodes.Unreachable, code);
+        Assert.StartsWith("error: Cannot reach region 'eu'", error.ToString());
+    }
+
+    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await ConcordCli.RunAsync(["--gateway", region.Gateway, .. args], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}

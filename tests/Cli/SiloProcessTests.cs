@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Concord.Tests.Infrastructure;
+
+namespace Concord.Tests.Cli;
+
+/// <summary>The silo as people start it: a real process, its ready line, its exit codes and a clean SIGTERM.</summary>
+public sealed class SiloProcessTests
+{
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task The_silo_prints_a_ready_line_and_stops_cleanly_on_sigterm()
+    {
+        var ports = FreePorts.Take(2);
+        using var silo = Start("--region", "eu", "--gateway-port", ports[0].ToString(), "--silo-port", ports[1].ToString());
+        try
+        {
+            var ready = await ReadUntilAsync(silo, [], line => line.StartsWith("region eu ready:", StringComparison.Ordinal));
+
+            Assert.StartsWith($"region eu ready: gateway 127.0.0.1:{ports[0]}", ready);
+            Process.Start("kill", ["-TERM", silo.Id.ToString()])!.WaitForExit();
+            using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await silo.WaitForExitAsync(exit.Token);
+            Assert.Equal(0, silo.ExitCode);
+            Assert.Equal("region eu stopped", (await silo.StandardOutput.ReadToEndAsync(exit.Token)).TrimEnd().Split('\n')[^1]);
+        }
+        finally
+        {
+            if (!silo.HasExited)
+            {
+                silo.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("--gateway-port", "70000")]
+    [InlineData("--region", "no/slash")]
+    [InlineData("--storage", "floppy")]
+    [InlineData("--frobnicate")]
+    public async Task Bad_arguments_exit_with_2_and_a_message(params string[] args)
+    {
+        using var silo = Start(args);
+        using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        await silo.WaitForExitAsync(exit.Token);
+
+        Assert.Equal(2, silo.ExitCode);
+        Assert.StartsWith("error: ", await silo.StandardError.ReadLineAsync(exit.Token));
+    }
+
+    private static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Concord.Silo.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start the silo");
+    }
+
+    private static async Task<string> ReadUntilAsync(Process process, List<string> seen, Func<string, bool> wanted)
+    {
+        using var deadline = new CancellationTokenSource(StartDeadline);
+        while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+        {
+            seen.Add(line);
+            if (wanted(line))
+            {
+                return line;
+            }
+        }
+
+        throw new InvalidOperationException($"the silo exited without a ready line: {string.Join(" | ", seen)} {await process.StandardError.ReadToEndAsync()}");
+    }
+}
