@@ -1,12 +1,13 @@
 using System.Runtime.InteropServices;
 using Concord.Silo.Hosting;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-RegionHostOptions options;
+IReadOnlyList<RegionHostOptions> regions;
 bool verbose;
 try
 {
-    (options, verbose) = SiloCommandLine.Parse(args);
+    (regions, verbose) = SiloCommandLine.Parse(args);
 }
 catch (ArgumentException ex)
 {
@@ -27,40 +28,53 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context 
     shutdown.Cancel();
 });
 
-var host = RegionHost.Create(options, verbose ? LogLevel.Information : LogLevel.Warning);
+var hosts = new List<(RegionHostOptions Options, IHost Host)>();
+var exitCode = 0;
 try
 {
-    await host.StartAsync(shutdown.Token);
+    foreach (var options in regions)
+    {
+        var host = RegionHost.Create(options, verbose ? LogLevel.Information : LogLevel.Warning);
+        hosts.Add((options, host));
+        try
+        {
+            await host.StartAsync(shutdown.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"error: region {options.Region} failed to start: {ex.GetBaseException().Message}");
+            exitCode = 1;
+            shutdown.Cancel();
+            break;
+        }
+
+        // The local default runs in memory with no client authentication: say so where people look first.
+        var peers = options.Peers.Count == 0 ? "no peers" : $"peers {string.Join(", ", options.Peers.Keys.Order(StringComparer.Ordinal))}";
+        var faults = options.FaultInjection ? ", fault injection on" : string.Empty;
+        Console.WriteLine($"region {options.Region} ready: gateway 127.0.0.1:{options.GatewayPort} (storage {options.Storage}, {peers}{faults}, open to any client)");
+    }
+
+    await Task.Delay(Timeout.Infinite, shutdown.Token);
 }
 catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
 {
+}
+
+foreach (var (options, host) in Enumerable.Reverse(hosts))
+{
+    Console.WriteLine($"region {options.Region} stopping");
+    using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+    try
+    {
+        await host.StopAsync(stopTimeout.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        Console.Error.WriteLine($"region {options.Region} did not stop within 15 s; exiting anyway");
+    }
+
     host.Dispose();
-    return 0;
-}
-catch (Exception ex)
-{
-    Console.Error.WriteLine($"error: region {options.Region} failed to start: {ex.GetBaseException().Message}");
-    host.Dispose();
-    return 1;
+    Console.WriteLine($"region {options.Region} stopped");
 }
 
-// The local default runs in memory with no client authentication: say so where people look first.
-Console.WriteLine($"region {options.Region} ready: gateway 127.0.0.1:{options.GatewayPort} (storage {options.Storage}, open to any client)");
-
-try
-{
-    await Task.Delay(Timeout.Infinite, shutdown.Token);
-}
-catch (OperationCanceledException)
-{
-}
-
-Console.WriteLine($"region {options.Region} stopping");
-using (var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
-{
-    await host.StopAsync(stopTimeout.Token);
-}
-
-host.Dispose();
-Console.WriteLine($"region {options.Region} stopped");
-return 0;
+return exitCode;

@@ -44,6 +44,9 @@ public readonly record struct ChainHash(
         return bytes;
     }
 
+    /// <summary>Combines hashes order-independently (used for set digests).</summary>
+    public static ChainHash operator ^(ChainHash a, ChainHash b) => new(a.W0 ^ b.W0, a.W1 ^ b.W1, a.W2 ^ b.W2, a.W3 ^ b.W3);
+
     public static ChainHash Parse(string hex) => FromBytes(Convert.FromHexString(hex));
 
     public override string ToString() => Convert.ToHexStringLower(ToBytes());

@@ -6,6 +6,8 @@ namespace Concord.Grains.Interfaces.Ledger;
 /// <summary>
 /// An account's balance as this region's replica holds it. <see cref="Version"/> says which events
 /// (per origin) it includes; <see cref="Position"/> is the length of this region's log of the account.
+/// <see cref="KnownAhead"/> lists, per origin, the highest event this replica has received but cannot
+/// apply yet (a gap or a missing dependency): where it is non-empty, the balance is known to be behind.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("concord.ledger.balance")]
 public sealed record BalanceView(
@@ -13,7 +15,12 @@ public sealed record BalanceView(
     [property: Id(1)] long Balance,
     [property: Id(2)] VersionVector Version,
     [property: Id(3)] long Position,
-    [property: Id(4)] string Region);
+    [property: Id(4)] string Region,
+    [property: Id(5)] VersionVector? KnownAhead = null)
+{
+    /// <summary>True when events from some origin are known to exist but are not yet applied here.</summary>
+    public bool IsKnownBehind => KnownAhead is { Entries.Length: > 0 };
+}
 
 [GenerateSerializer, Immutable, Alias("concord.ledger.statement")]
 public sealed record Statement(

@@ -27,8 +27,29 @@ public sealed class ConcordOptions
     /// <summary>How often stream pulling agents poll their queues; the floor of derived-view lag. Default 10 ms.</summary>
     public TimeSpan StreamPollInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>The most events of this region's own feed in one replication batch. Default 256.</summary>
+    public int ReplicationBatchSize { get; set; } = 256;
+
+    /// <summary>How often each outbound replicator looks for new events; events wait at most this long to be batched. Default 10 ms.</summary>
+    public TimeSpan ReplicationLinger { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How often digests are compared with each peer to find and resend anything missing. Default 5 seconds.</summary>
+    public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Bound on one call over a link to a peer region. Default 3 seconds.</summary>
+    public TimeSpan LinkCallTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Longest wait between retries on a failing link (back-off doubles from 100 ms). Default 5 seconds.</summary>
+    public TimeSpan LinkMaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Allow cutting, delaying, dropping, duplicating and reordering link traffic on command. Default false.</summary>
+    public bool FaultInjection { get; set; }
+
     /// <summary>The regions home regions are computed over.</summary>
     public IReadOnlyList<string> EffectiveRegions => Regions.Count == 0 ? [Region] : Regions;
+
+    /// <summary>Every other region of the deployment.</summary>
+    public IEnumerable<string> Peers => EffectiveRegions.Where(r => !string.Equals(r, Region, StringComparison.Ordinal));
 }
 
 /// <summary>Names of the grain storage providers Concord needs the host to configure.</summary>

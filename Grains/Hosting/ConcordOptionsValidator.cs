@@ -52,6 +52,19 @@ internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) 
         {
             Fail($"StreamPollInterval must be positive, not {o.StreamPollInterval}.");
         }
+
+        if (o.ReplicationBatchSize < 1)
+        {
+            Fail($"ReplicationBatchSize must be at least 1, not {o.ReplicationBatchSize}.");
+        }
+
+        foreach (var (name, value) in new[] { ("ReplicationLinger", o.ReplicationLinger), ("AntiEntropyInterval", o.AntiEntropyInterval), ("LinkCallTimeout", o.LinkCallTimeout), ("LinkMaxBackoff", o.LinkMaxBackoff) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                Fail($"{name} must be positive, not {value}.");
+            }
+        }
     }
 
     private static void Fail(string message) => throw new OrleansConfigurationException($"Concord configuration: {message}");

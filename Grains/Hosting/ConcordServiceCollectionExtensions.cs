@@ -1,5 +1,6 @@
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
+using Concord.Grains.Replication;
 using Concord.Grains.Storage;
 using Concord.Grains.Streaming;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,27 @@ public static class ConcordSiloBuilderExtensions
                 streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
                 streams.ConfigurePullingAgent(agent => agent.Configure<IOptions<ConcordOptions>>(
                     (pulling, concord) => pulling.GetQueueMsgsTimerPeriod = concord.Value.StreamPollInterval));
+            });
+        }
+
+        if (!builder.Services.Any(d => d.ServiceType == typeof(ReplicationStartupMarker)))
+        {
+            builder.Services.AddSingleton<ReplicationStartupMarker>();
+
+            // Activate one replicator per peer; they connect lazily, so a peer that is down never delays start-up.
+            builder.AddStartupTask(async (services, cancellationToken) =>
+            {
+                var concord = services.GetRequiredService<IOptions<ConcordOptions>>().Value;
+                if (services.GetService<IRegionLinkFactory>() is null)
+                {
+                    return;
+                }
+
+                var grains = services.GetRequiredService<IGrainFactory>();
+                foreach (var peer in concord.Peers)
+                {
+                    await grains.GetGrain<IOutboundReplicatorGrain>(peer).StartAsync(cancellationToken);
+                }
             });
         }
 
@@ -60,8 +82,16 @@ public static class ConcordSiloBuilderExtensions
             sp.GetRequiredService<IOptions<ConcordOptions>>().Value.Region));
         services.TryAddSingleton<IEventLogStore, InMemoryEventLogStore>();
         services.TryAddSingleton<IEventPublisher, StreamEventPublisher>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<LinkFaults>();
+        services.TryAddSingleton<InboundReplicationMonitor>();
+        services.TryAddSingleton(sp => new RegionLinks(
+            sp.GetService<IRegionLinkFactory>() ?? throw new InvalidOperationException("Concord has peer regions but no IRegionLinkFactory is registered."),
+            sp.GetRequiredService<LinkFaults>()));
         return services;
     }
 
     private sealed class ConcordStreamsMarker;
+
+    private sealed class ReplicationStartupMarker;
 }

@@ -19,6 +19,12 @@ internal sealed partial class AccountGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Derived state of {Account} could not catch up to position {Position}; retrying.")]
     private partial void LogRepairFailed(Exception exception, string account, long position);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account} holds {Count} out-of-order remote events; dropping them for anti-entropy to resend.")]
+    private partial void LogRemoteBufferOverflow(string account, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account} refused {Count} remote event(s): a bad hash, another entity, or a broken chain.")]
+    private partial void LogRemoteRejected(string account, int count);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Appending to the log of {Account} failed; deactivating to rebuild from storage.")]
     private partial void LogAppendFailed(Exception exception, string account);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Canonical;
@@ -5,6 +6,7 @@ using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
+using Concord.Grains.Replication;
 using Concord.Grains.Storage;
 using Concord.Grains.Streaming;
 using Microsoft.Extensions.Logging;
@@ -19,9 +21,10 @@ namespace Concord.Grains.Ledger;
 /// (group commit); every state change happens in a synchronous section, so interleaving is safe.
 /// </summary>
 [Reentrant]
-internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCreditSink
+internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCreditSink, IReplicaGrain
 {
     private const int ReadPageSize = 1000;
+    private const int MaxBufferedRemoteEvents = 10_000;
     private readonly IPersistentState<AccountSnapshot> _snapshot;
     private readonly IEventLogStore _store;
     private readonly IEventPublisher _publisher;
@@ -33,7 +36,8 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
     private GroupCommitLog _log = null!;
     private long _stagedDebits;
     private long _stagedCredits;
-    private (long Seq, ChainHash Hash) _lastStaged;
+    private readonly Dictionary<string, (long Seq, ChainHash Hash)> _stagedHeads = new(StringComparer.Ordinal);
+    private readonly CausalBuffer _remoteBuffer = new();
     private IGrainTimer? _repairTimer;
     private string? _invalidKeyMessage;
 
@@ -156,7 +160,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
     public Task<BalanceView> GetBalanceAsync(CancellationToken cancellationToken = default)
     {
         EnsureValidKey();
-        return Task.FromResult(new BalanceView(Account, _state.Balance, _state.Version, _state.Position, _options.Region));
+        return Task.FromResult(new BalanceView(Account, _state.Balance, _state.Version, _state.Position, _options.Region, _remoteBuffer.HighestWaiting()));
     }
 
     public async Task<Statement> GetStatementAsync(long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default)
@@ -212,28 +216,97 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
             throw new InvalidRequestException("amount", $"Crediting {Money.Format(credit)} would overflow the totals of '{Account}'.");
         }
 
-        var (seq, prevHash) = NextLocalLink();
-        var envelope = EventCodec.Seal(new EventId(Account, _options.Region, seq), requestId, _clock.Now(), _state.Version, payload, prevHash);
+        // Staged events extend the chain before they are durable, so chain from the newest staged one.
+        var (seq, prevHash) = EffectiveHead(_options.Region);
+        var envelope = EventCodec.Seal(new EventId(Account, _options.Region, seq + 1), requestId, _clock.Now(), EffectiveVersion(), payload, prevHash);
         _inFlight[requestId] = payload;
         _stagedDebits += debit;
         _stagedCredits += credit;
-        _lastStaged = (envelope.Seq, envelope.Hash);
+        _stagedHeads[_options.Region] = (envelope.Seq, envelope.Hash);
         var logged = await _log.AppendAsync(envelope);
         return new WriteReceipt(logged.Event.Id, logged.Position);
     }
 
-    private (long Seq, ChainHash PrevHash) NextLocalLink()
+    public async Task<RemoteApplyResult> ApplyRemoteAsync(ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken = default)
     {
-        // Staged events extend the chain before they are durable, so chain from the newest staged one.
-        var durable = _state.HeadOf(_options.Region);
-        var head = _lastStaged.Seq > durable.Seq ? _lastStaged : durable;
-        return (head.Seq + 1, head.Hash);
+        EnsureValidKey();
+        var rejected = 0;
+        foreach (var e in events)
+        {
+            if (!string.Equals(e.EntityId, Account, StringComparison.Ordinal) || !EventCodec.HasValidHash(e))
+            {
+                rejected++;
+                continue;
+            }
+
+            if (e.Seq > EffectiveHead(e.Origin).Seq)
+            {
+                _remoteBuffer.Add(e);
+            }
+        }
+
+        var heads = _state.Heads.ToDictionary(StringComparer.Ordinal);
+        foreach (var (origin, staged) in _stagedHeads)
+        {
+            heads[origin] = EffectiveHead(origin);
+        }
+
+        var ready = _remoteBuffer.TakeReady(heads, EffectiveVersion(), out var broken);
+        rejected += broken;
+        if (_remoteBuffer.Count > MaxBufferedRemoteEvents)
+        {
+            // Anti-entropy resends whatever is dropped here; memory stays bounded.
+            LogRemoteBufferOverflow(Account, _remoteBuffer.Count);
+            _remoteBuffer.Clear();
+        }
+
+        if (rejected > 0)
+        {
+            LogRemoteRejected(Account, rejected);
+        }
+
+        var appends = new List<Task<LoggedEvent>>(ready.Count);
+        foreach (var e in ready)
+        {
+            _clock.Observe(e.Hlc);
+            _stagedHeads[e.Origin] = (e.Seq, e.Hash);
+            appends.Add(_log.AppendAsync(e));
+        }
+
+        await Task.WhenAll(appends);
+        return new RemoteApplyResult(_state.Version, _remoteBuffer.Count, rejected);
+    }
+
+    private (long Seq, ChainHash Hash) EffectiveHead(string origin)
+    {
+        var durable = _state.HeadOf(origin);
+        return _stagedHeads.TryGetValue(origin, out var staged) && staged.Seq > durable.Seq ? staged : durable;
+    }
+
+    /// <summary>The version including events staged for the log but not yet durable.</summary>
+    private VersionVector EffectiveVersion()
+    {
+        var version = _state.Version;
+        foreach (var (origin, staged) in _stagedHeads)
+        {
+            version = version.With(origin, staged.Seq);
+        }
+
+        return version;
     }
 
     private void ApplyCommitted(LoggedEvent logged)
     {
         _state.Apply(logged);
-        if (_inFlight.Remove(logged.Event.RequestId, out var payload))
+        var e = logged.Event;
+        if (_stagedHeads.TryGetValue(e.Origin, out var staged) && staged.Seq <= e.Seq)
+        {
+            _stagedHeads.Remove(e.Origin);
+        }
+
+        // Only this region's own events settle its in-flight commands; a remote event may carry the same
+        // request id (a client that failed over) and must not release this region's reservation.
+        if (string.Equals(e.Origin, _options.Region, StringComparison.Ordinal) && _inFlight.Remove(e.RequestId, out var payload))
         {
             var effect = LedgerTotals.EffectOf(payload);
             _stagedDebits -= effect.Debited + effect.PaidOut;

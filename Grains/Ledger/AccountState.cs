@@ -53,6 +53,10 @@ internal sealed class AccountState
         LastActivity,
         [.. _requests.Values.OrderBy(r => r.RequestId, StringComparer.Ordinal)]);
 
+    /// <summary>The head of every origin's chain.</summary>
+    public IEnumerable<KeyValuePair<string, (long Seq, ChainHash Hash)>> Heads =>
+        _heads.Select(h => new KeyValuePair<string, (long Seq, ChainHash Hash)>(h.Key, (h.Value.Seq, h.Value.Hash)));
+
     public bool TryGetRequest(string requestId, out RequestRecord record) => _requests.TryGetValue(requestId, out record!);
 
     /// <summary>The head of <paramref name="origin"/>'s chain: seq 0 and the genesis hash when nothing from it was applied.</summary>

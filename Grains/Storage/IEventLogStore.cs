@@ -1,4 +1,5 @@
 using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Storage;
 
@@ -33,7 +34,32 @@ public interface IEventLogStore
 
     /// <summary>Entity ids with a non-empty log, in ordinal order, strictly after <paramref name="after"/>.</summary>
     ValueTask<IReadOnlyList<string>> ListEntitiesAsync(string? after, int maxCount, CancellationToken cancellationToken = default);
+
+    /// <summary>Per origin, the highest seq in the entity's log: which events this region holds.</summary>
+    ValueTask<VersionVector> GetVersionAsync(string entityId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Events of one origin across all entities, in the order this region appended them, after feed
+    /// position <paramref name="afterPosition"/> (feed positions are dense per origin, from 1). Replication
+    /// tails the local origin's feed. The feed only ever becomes visible in order.
+    /// </summary>
+    ValueTask<IReadOnlyList<FeedEntry>> ReadFeedAsync(string origin, long afterPosition, int maxCount, CancellationToken cancellationToken = default);
+
+    /// <summary>The last feed position of <paramref name="origin"/>; 0 when it has none.</summary>
+    ValueTask<long> GetFeedHeadAsync(string origin, CancellationToken cancellationToken = default);
+
+    /// <summary>The digest of every entity's version vector (see <see cref="RegionDigest"/>), kept current on every append.</summary>
+    ValueTask<RegionDigest> GetDigestAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The version vector of every entity in one digest bucket.</summary>
+    ValueTask<IReadOnlyList<EntityVersion>> ListBucketAsync(int bucket, CancellationToken cancellationToken = default);
 }
+
+/// <summary>An event at its position in its origin's region-wide feed.</summary>
+[GenerateSerializer, Immutable, Alias("concord.feed-entry")]
+public sealed record FeedEntry(
+    [property: Id(0)] long FeedPosition,
+    [property: Id(1)] EventEnvelope Event);
 
 /// <summary>An append did not match the log's head or an event's chain; nothing was appended.</summary>
 public sealed class EventLogConflictException(string entityId, string message) : Exception($"Log of '{entityId}': {message}")

@@ -1,17 +1,22 @@
 using System.Collections.Concurrent;
 using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Storage;
 
 /// <summary>
-/// The embedded default: logs held in this process, lost when it exits. Each entity has its own lock,
-/// so appends to different entities never contend.
+/// The embedded default: logs held in this process, lost when it exits. Each entity has its own lock;
+/// the region-wide feeds and the digest share one short lock taken inside it, so a feed shows each
+/// origin's events in the order they were appended.
 /// </summary>
 public sealed class InMemoryEventLogStore : IEventLogStore
 {
     private readonly ConcurrentDictionary<string, EntityLog> _logs = new(StringComparer.Ordinal);
-    private readonly object _entityIndexLock = new();
+    private readonly object _regionLock = new();
     private readonly SortedSet<string> _entityIndex = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<FeedEntry>> _feeds = new(StringComparer.Ordinal);
+    private readonly ChainHash[] _buckets = new ChainHash[RegionDigest.BucketCount];
+    private readonly SortedSet<string>[] _bucketEntities = [.. Enumerable.Range(0, RegionDigest.BucketCount).Select(_ => new SortedSet<string>(StringComparer.Ordinal))];
 
     public ValueTask AppendAsync(string entityId, long expectedPosition, IReadOnlyList<EventEnvelope> events, CancellationToken cancellationToken = default)
     {
@@ -22,52 +27,59 @@ public sealed class InMemoryEventLogStore : IEventLogStore
         }
 
         var log = _logs.GetOrAdd(entityId, static _ => new EntityLog());
-        var wasEmpty = log.Append(entityId, expectedPosition, events);
-        if (wasEmpty)
+        lock (log)
         {
-            lock (_entityIndexLock)
+            var before = log.Version;
+            log.Append(entityId, expectedPosition, events);
+            lock (_regionLock)
             {
                 _entityIndex.Add(entityId);
+                foreach (var e in events)
+                {
+                    if (!_feeds.TryGetValue(e.Origin, out var feed))
+                    {
+                        _feeds[e.Origin] = feed = [];
+                    }
+
+                    feed.Add(new FeedEntry(feed.Count + 1, e));
+                }
+
+                var bucket = RegionDigest.BucketOf(entityId);
+                _bucketEntities[bucket].Add(entityId);
+                if (before.Entries.Length > 0)
+                {
+                    _buckets[bucket] ^= RegionDigest.EntityDigest(entityId, before);
+                }
+
+                _buckets[bucket] ^= RegionDigest.EntityDigest(entityId, log.Version);
             }
         }
 
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<IReadOnlyList<LoggedEvent>> ReadAsync(string entityId, long fromPosition, int maxCount, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_logs.TryGetValue(entityId, out var log) ? log.Read(fromPosition, maxCount) : Array.Empty<LoggedEvent>());
-    }
+    public ValueTask<IReadOnlyList<LoggedEvent>> ReadAsync(string entityId, long fromPosition, int maxCount, CancellationToken cancellationToken = default) =>
+        Read(entityId, log => log.Read(fromPosition, maxCount), [], cancellationToken);
 
-    public ValueTask<IReadOnlyList<LoggedEvent>> ReadOriginAsync(string entityId, string origin, long fromSeq, int maxCount, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_logs.TryGetValue(entityId, out var log) ? log.ReadOrigin(origin, fromSeq, maxCount) : Array.Empty<LoggedEvent>());
-    }
+    public ValueTask<IReadOnlyList<LoggedEvent>> ReadOriginAsync(string entityId, string origin, long fromSeq, int maxCount, CancellationToken cancellationToken = default) =>
+        Read(entityId, log => log.ReadOrigin(origin, fromSeq, maxCount), [], cancellationToken);
 
-    public ValueTask<LoggedEvent?> FindAsync(EventId id, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_logs.TryGetValue(id.EntityId, out var log) ? log.Find(id.Origin, id.Seq) : null);
-    }
+    public ValueTask<LoggedEvent?> FindAsync(EventId id, CancellationToken cancellationToken = default) =>
+        Read(id.EntityId, log => log.Find(id.Origin, id.Seq), null, cancellationToken);
 
-    public ValueTask<IReadOnlyList<LoggedEvent>> FindByRequestAsync(string entityId, string requestId, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_logs.TryGetValue(entityId, out var log) ? log.FindByRequest(requestId) : Array.Empty<LoggedEvent>());
-    }
+    public ValueTask<IReadOnlyList<LoggedEvent>> FindByRequestAsync(string entityId, string requestId, CancellationToken cancellationToken = default) =>
+        Read(entityId, log => log.FindByRequest(requestId), [], cancellationToken);
 
-    public ValueTask<long> GetHeadAsync(string entityId, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_logs.TryGetValue(entityId, out var log) ? log.Head : 0L);
-    }
+    public ValueTask<long> GetHeadAsync(string entityId, CancellationToken cancellationToken = default) =>
+        Read(entityId, log => log.Head, 0L, cancellationToken);
+
+    public ValueTask<VersionVector> GetVersionAsync(string entityId, CancellationToken cancellationToken = default) =>
+        Read(entityId, log => log.Version, VersionVector.Empty, cancellationToken);
 
     public ValueTask<IReadOnlyList<string>> ListEntitiesAsync(string? after, int maxCount, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_entityIndexLock)
+        lock (_regionLock)
         {
             IEnumerable<string> view = _entityIndex;
             if (after is not null)
@@ -81,107 +93,141 @@ public sealed class InMemoryEventLogStore : IEventLogStore
         }
     }
 
+    public ValueTask<IReadOnlyList<FeedEntry>> ReadFeedAsync(string origin, long afterPosition, int maxCount, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_regionLock)
+        {
+            if (!_feeds.TryGetValue(origin, out var feed) || afterPosition >= feed.Count)
+            {
+                return ValueTask.FromResult<IReadOnlyList<FeedEntry>>([]);
+            }
+
+            var start = (int)Math.Max(afterPosition, 0);
+            return ValueTask.FromResult<IReadOnlyList<FeedEntry>>(feed.GetRange(start, Math.Min(maxCount, feed.Count - start)));
+        }
+    }
+
+    public ValueTask<long> GetFeedHeadAsync(string origin, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_regionLock)
+        {
+            return ValueTask.FromResult(_feeds.TryGetValue(origin, out var feed) ? (long)feed.Count : 0L);
+        }
+    }
+
+    public ValueTask<RegionDigest> GetDigestAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_regionLock)
+        {
+            return ValueTask.FromResult(new RegionDigest([.. _buckets]));
+        }
+    }
+
+    public ValueTask<IReadOnlyList<EntityVersion>> ListBucketAsync(int bucket, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentOutOfRangeException.ThrowIfNegative(bucket);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(bucket, RegionDigest.BucketCount);
+        string[] entities;
+        lock (_regionLock)
+        {
+            entities = [.. _bucketEntities[bucket]];
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<EntityVersion>>(entities.Select(e => new EntityVersion(e, _logs[e].Version)).ToArray());
+    }
+
+    private ValueTask<T> Read<T>(string entityId, Func<EntityLog, T> read, T missing, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_logs.TryGetValue(entityId, out var log))
+        {
+            return ValueTask.FromResult(missing);
+        }
+
+        lock (log)
+        {
+            return ValueTask.FromResult(read(log));
+        }
+    }
+
+    /// <summary>One entity's log. Every member is called under a lock on the instance.</summary>
     private sealed class EntityLog
     {
         private readonly List<LoggedEvent> _events = [];
         private readonly Dictionary<string, List<LoggedEvent>> _byOrigin = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<LoggedEvent>> _byRequest = new(StringComparer.Ordinal);
 
-        public long Head
+        public long Head => _events.Count;
+
+        public VersionVector Version { get; private set; } = VersionVector.Empty;
+
+        public void Append(string entityId, long expectedPosition, IReadOnlyList<EventEnvelope> events)
         {
-            get
+            if (_events.Count != expectedPosition)
             {
-                lock (_events)
-                {
-                    return _events.Count;
-                }
+                throw new EventLogConflictException(entityId, $"expected head {expectedPosition}, but the head is {_events.Count}.");
             }
-        }
 
-        public bool Append(string entityId, long expectedPosition, IReadOnlyList<EventEnvelope> events)
-        {
-            lock (_events)
+            // Validate the whole batch first so that a bad event leaves the log untouched.
+            var heads = new Dictionary<string, (long Seq, ChainHash Hash)>(StringComparer.Ordinal);
+            foreach (var e in events)
             {
-                if (_events.Count != expectedPosition)
+                if (!string.Equals(e.EntityId, entityId, StringComparison.Ordinal))
                 {
-                    throw new EventLogConflictException(entityId, $"expected head {expectedPosition}, but the head is {_events.Count}.");
+                    throw new EventLogConflictException(entityId, $"event {e.Id} belongs to another entity.");
                 }
 
-                // Validate the whole batch first so that a bad event leaves the log untouched.
-                var heads = new Dictionary<string, (long Seq, ChainHash Hash)>(StringComparer.Ordinal);
-                foreach (var e in events)
+                if (!heads.TryGetValue(e.Origin, out var head))
                 {
-                    if (!string.Equals(e.EntityId, entityId, StringComparison.Ordinal))
-                    {
-                        throw new EventLogConflictException(entityId, $"event {e.Id} belongs to another entity.");
-                    }
-
-                    if (!heads.TryGetValue(e.Origin, out var head))
-                    {
-                        head = _byOrigin.TryGetValue(e.Origin, out var chain) && chain.Count > 0
-                            ? (chain[^1].Event.Seq, chain[^1].Event.Hash)
-                            : (0, ChainHash.Genesis);
-                    }
-
-                    if (e.Seq != head.Seq + 1 || e.PrevHash != head.Hash)
-                    {
-                        throw new EventLogConflictException(entityId, $"event {e.Id} does not continue origin '{e.Origin}' at seq {head.Seq}.");
-                    }
-
-                    heads[e.Origin] = (e.Seq, e.Hash);
+                    head = _byOrigin.TryGetValue(e.Origin, out var chain) && chain.Count > 0
+                        ? (chain[^1].Event.Seq, chain[^1].Event.Hash)
+                        : (0, ChainHash.Genesis);
                 }
 
-                var wasEmpty = _events.Count == 0;
-                foreach (var e in events)
+                if (e.Seq != head.Seq + 1 || e.PrevHash != head.Hash)
                 {
-                    var logged = new LoggedEvent(_events.Count + 1, e);
-                    _events.Add(logged);
-                    Index(_byOrigin, e.Origin, logged);
-                    Index(_byRequest, e.RequestId, logged);
+                    throw new EventLogConflictException(entityId, $"event {e.Id} does not continue origin '{e.Origin}' at seq {head.Seq}.");
                 }
 
-                return wasEmpty;
+                heads[e.Origin] = (e.Seq, e.Hash);
+            }
+
+            foreach (var e in events)
+            {
+                var logged = new LoggedEvent(_events.Count + 1, e);
+                _events.Add(logged);
+                Index(_byOrigin, e.Origin, logged);
+                Index(_byRequest, e.RequestId, logged);
+                Version = Version.With(e.Origin, e.Seq);
             }
         }
 
         public IReadOnlyList<LoggedEvent> Read(long fromPosition, int maxCount)
         {
-            lock (_events)
-            {
-                var start = (int)Math.Max(fromPosition - 1, 0);
-                return start >= _events.Count ? [] : _events.GetRange(start, Math.Min(maxCount, _events.Count - start));
-            }
+            var start = (int)Math.Max(fromPosition - 1, 0);
+            return start >= _events.Count ? [] : _events.GetRange(start, Math.Min(maxCount, _events.Count - start));
         }
 
         public IReadOnlyList<LoggedEvent> ReadOrigin(string origin, long fromSeq, int maxCount)
         {
-            lock (_events)
+            if (!_byOrigin.TryGetValue(origin, out var chain))
             {
-                if (!_byOrigin.TryGetValue(origin, out var chain))
-                {
-                    return [];
-                }
-
-                var start = (int)Math.Max(fromSeq - 1, 0);
-                return start >= chain.Count ? [] : chain.GetRange(start, Math.Min(maxCount, chain.Count - start));
+                return [];
             }
+
+            var start = (int)Math.Max(fromSeq - 1, 0);
+            return start >= chain.Count ? [] : chain.GetRange(start, Math.Min(maxCount, chain.Count - start));
         }
 
-        public LoggedEvent? Find(string origin, long seq)
-        {
-            lock (_events)
-            {
-                return _byOrigin.TryGetValue(origin, out var chain) && seq >= 1 && seq <= chain.Count ? chain[(int)seq - 1] : null;
-            }
-        }
+        public LoggedEvent? Find(string origin, long seq) =>
+            _byOrigin.TryGetValue(origin, out var chain) && seq >= 1 && seq <= chain.Count ? chain[(int)seq - 1] : null;
 
-        public IReadOnlyList<LoggedEvent> FindByRequest(string requestId)
-        {
-            lock (_events)
-            {
-                return _byRequest.TryGetValue(requestId, out var hits) ? hits.ToArray() : [];
-            }
-        }
+        public IReadOnlyList<LoggedEvent> FindByRequest(string requestId) =>
+            _byRequest.TryGetValue(requestId, out var hits) ? hits.ToArray() : [];
 
         private static void Index(Dictionary<string, List<LoggedEvent>> index, string key, LoggedEvent logged)
         {

@@ -1,4 +1,6 @@
+using System.Net;
 using Concord.Grains.Hosting;
+using Concord.Grains.Replication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,6 +16,9 @@ public static class RegionHost
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
 
+        // Several silos in one process trip the watchdog's process-wide timing at start-up; it is noise here.
+        builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+
         // The process owns shutdown (SIGTERM, Ctrl+C) for every region it hosts.
         builder.Services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
         builder.UseOrleans(silo =>
@@ -27,9 +32,16 @@ public static class RegionHost
             silo.AddConcord(concord =>
             {
                 concord.Region = options.Region;
-                concord.Regions = [.. options.Regions];
+                concord.Regions = options.Regions.Count > 0 ? [.. options.Regions] : options.AllRegions;
+                concord.FaultInjection = options.FaultInjection;
             });
         });
+        if (options.Peers.Count > 0)
+        {
+            var peers = options.Peers.ToDictionary(p => p.Key, p => (IReadOnlyList<IPEndPoint>)p.Value, StringComparer.Ordinal);
+            builder.Services.AddSingleton<IRegionLinkFactory>(new PeerClusterLinkFactory(peers, options.ServiceId, TimeSpan.FromSeconds(3)));
+        }
+
         return builder.Build();
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using Concord.Grains.Interfaces.Events;
 
 namespace Concord.Silo.Hosting;
@@ -23,6 +24,29 @@ public sealed class RegionHostOptions
     /// <summary>The Orleans service id shared by every region of one deployment. Default <c>concord</c>.</summary>
     public string ServiceId { get; set; } = "concord";
 
+    /// <summary>Peer regions and their gateways. Default: none (a region on its own).</summary>
+    public Dictionary<string, List<IPEndPoint>> Peers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Allow link faults to be injected on command (<c>admin cut</c>, tests). Default false.</summary>
+    public bool FaultInjection { get; set; }
+
+    /// <summary>Every region of the deployment, sorted so that all regions compute the same home regions.</summary>
+    public List<string> AllRegions => [.. Peers.Keys.Append(Region).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>The three-region deployment <c>dotnet run --project Silo</c> starts with no arguments.</summary>
+    public static IReadOnlyList<RegionHostOptions> LocalThreeRegions()
+    {
+        (string Name, int Gateway, int Silo)[] regions = [("eu", 30000, 11111), ("us", 30001, 11112), ("ap", 30002, 11113)];
+        return [.. regions.Select(r => new RegionHostOptions
+        {
+            Region = r.Name,
+            GatewayPort = r.Gateway,
+            SiloPort = r.Silo,
+            FaultInjection = true,
+            Peers = regions.Where(p => p.Name != r.Name).ToDictionary(p => p.Name, p => new List<IPEndPoint> { new(IPAddress.Loopback, p.Gateway) }, StringComparer.Ordinal),
+        })];
+    }
+
     /// <summary>The Orleans cluster id of a region: each region is its own cluster.</summary>
     public static string ClusterIdOf(string region) => $"concord-{region}";
 
@@ -39,6 +63,19 @@ public sealed class RegionHostOptions
         if (GatewayPort == SiloPort)
         {
             throw new ArgumentException($"--gateway-port and --silo-port are both {GatewayPort}; they must differ.");
+        }
+
+        foreach (var (peer, gateways) in Peers)
+        {
+            if (!EntityKeys.IsValidKey(peer) || string.Equals(peer, Region, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"--peer '{peer}' is not a valid region id other than this region's.");
+            }
+
+            if (gateways.Count == 0)
+            {
+                throw new ArgumentException($"--peer '{peer}' has no gateway.");
+            }
         }
 
         if (!string.Equals(Storage, "memory", StringComparison.Ordinal))

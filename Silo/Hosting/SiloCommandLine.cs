@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace Concord.Silo.Hosting;
 
@@ -6,12 +7,15 @@ namespace Concord.Silo.Hosting;
 public static class SiloCommandLine
 {
     public const string Usage =
-        "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--storage memory] [--verbose]";
+        "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--peer NAME=HOST:PORT]... [--storage memory] [--fault-injection] [--verbose]\n" +
+        "       with no region options, three linked regions eu, us, ap start in this process (gateways 30000-30002).";
 
-    public static (RegionHostOptions Options, bool Verbose) Parse(IReadOnlyList<string> args)
+    /// <summary>The regions to host: the local three-region deployment, or the single region the arguments describe.</summary>
+    public static (IReadOnlyList<RegionHostOptions> Regions, bool Verbose) Parse(IReadOnlyList<string> args)
     {
         var options = new RegionHostOptions();
         var verbose = false;
+        var single = false;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -28,16 +32,50 @@ public static class SiloCommandLine
                 case "--storage":
                     options.Storage = ValueOf(args, ref i);
                     break;
+                case "--peer":
+                    var (peer, gateway) = PeerOf(args, ref i);
+                    if (!options.Peers.TryGetValue(peer, out var gateways))
+                    {
+                        options.Peers[peer] = gateways = [];
+                    }
+
+                    gateways.Add(gateway);
+                    break;
+                case "--fault-injection":
+                    options.FaultInjection = true;
+                    break;
                 case "--verbose":
                     verbose = true;
-                    break;
+                    continue;
                 default:
                     throw new ArgumentException($"unknown argument '{args[i]}'.");
             }
+
+            single = true;
+        }
+
+        if (!single)
+        {
+            return (RegionHostOptions.LocalThreeRegions(), verbose);
         }
 
         options.Validate();
-        return (options, verbose);
+        return ([options], verbose);
+    }
+
+    private static (string Peer, IPEndPoint Gateway) PeerOf(IReadOnlyList<string> args, ref int i)
+    {
+        var text = ValueOf(args, ref i);
+        var equals = text.IndexOf('=');
+        var colon = text.LastIndexOf(':');
+        if (equals <= 0 || colon <= equals
+            || !IPAddress.TryParse(text[(equals + 1)..colon] is "localhost" ? "127.0.0.1" : text[(equals + 1)..colon], out var address)
+            || !int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"--peer '{text}' is not NAME=HOST:PORT (HOST an IP address or localhost).");
+        }
+
+        return (text[..equals], new IPEndPoint(address, port));
     }
 
     private static string ValueOf(IReadOnlyList<string> args, ref int i)

@@ -1,0 +1,45 @@
+using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Replication;
+
+namespace Concord.Grains.Replication;
+
+/// <summary>A link that calls the peer's replication inbox through an Orleans client connected to the peer's cluster.</summary>
+public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken, Task<IClusterClient>> connect) : IRegionLink
+{
+    public string Peer { get; } = peer;
+
+    public Task<ReplicationAck> SendAsync(ReplicationBatch batch, CancellationToken cancellationToken) =>
+        CallAsync(inbox => inbox.ReceiveAsync(batch, cancellationToken), cancellationToken);
+
+    public Task<RegionDigest> GetDigestAsync(CancellationToken cancellationToken) =>
+        CallAsync(inbox => inbox.GetDigestAsync(cancellationToken), cancellationToken);
+
+    public Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken) =>
+        CallAsync(inbox => inbox.GetBucketAsync(bucket, cancellationToken), cancellationToken);
+
+    private Task<T> CallAsync<T>(Func<IReplicationInboxGrain, Task<T>> call, CancellationToken cancellationToken)
+    {
+        // The peer is another cluster reached through its own client: run the call outside the calling
+        // grain's scheduler and execution context, so nothing of this silo's call chain leaks into it.
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(
+                async () =>
+                {
+                    IClusterClient client;
+                    try
+                    {
+                        client = await connect(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not RegionLinkUnavailableException)
+                    {
+                        throw new RegionLinkUnavailableException(Peer, "not connected", ex);
+                    }
+
+                    // WaitAsync bounds the call by the caller's token even if the peer never answers.
+                    return await call(client.GetGrain<IReplicationInboxGrain>(0)).WaitAsync(cancellationToken).ConfigureAwait(false);
+                },
+                cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Replication;
+
+namespace Concord.Grains.Replication;
+
+/// <summary>
+/// This region's channel to one peer region. Every call is bounded by the caller's token; a peer that is
+/// down or slow fails the call and never blocks anything else.
+/// </summary>
+public interface IRegionLink
+{
+    string Peer { get; }
+
+    Task<ReplicationAck> SendAsync(ReplicationBatch batch, CancellationToken cancellationToken);
+
+    Task<RegionDigest> GetDigestAsync(CancellationToken cancellationToken);
+
+    Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken);
+}
+
+/// <summary>Creates the link to a peer; registered by the host, which knows where peers are.</summary>
+public interface IRegionLinkFactory
+{
+    IRegionLink Create(string peer);
+}
+
+/// <summary>A link could not carry a call (cut, not connected, or the peer did not answer).</summary>
+public sealed class RegionLinkUnavailableException(string peer, string message, Exception? inner = null)
+    : Exception($"Link to region '{peer}': {message}", inner)
+{
+    public string Peer { get; } = peer;
+}

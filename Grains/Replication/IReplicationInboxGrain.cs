@@ -1,0 +1,18 @@
+using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Replication;
+
+namespace Concord.Grains.Replication;
+
+/// <summary>A region's entry point for its peers' replication traffic. Peers call it through their region link.</summary>
+[Alias("concord.IReplicationInboxGrain")]
+public interface IReplicationInboxGrain : IGrainWithIntegerKey
+{
+    [Alias("receive")]
+    Task<ReplicationAck> ReceiveAsync(ReplicationBatch batch, CancellationToken cancellationToken = default);
+
+    [Alias("digest")]
+    Task<RegionDigest> GetDigestAsync(CancellationToken cancellationToken = default);
+
+    [Alias("bucket")]
+    Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,16 @@
+using System.Collections.Concurrent;
+using Concord.Grains.Interfaces.Replication;
+
+namespace Concord.Grains.Replication;
+
+/// <summary>The faults currently injected into this region's outbound links, per peer. Tests and the admin command set them.</summary>
+public sealed class LinkFaults
+{
+    private readonly ConcurrentDictionary<string, LinkFault> _faults = new(StringComparer.Ordinal);
+
+    public LinkFault For(string peer) => _faults.TryGetValue(peer, out var fault) ? fault : LinkFault.None;
+
+    public void Set(string peer, LinkFault fault) => _faults[peer] = fault;
+
+    public void Clear() => _faults.Clear();
+}

@@ -1,0 +1,260 @@
+using System.Collections.Immutable;
+using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Replication;
+using Concord.Grains.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+
+namespace Concord.Grains.Replication;
+
+/// <summary>
+/// Tails this region's own feed from a durable cursor and ships it to one peer in batches; the cursor
+/// moves only as far as the peer says its copy is durable. Also fills in what the peer reports missing
+/// and, on a slower timer, compares digests with the peer to find and resend anything else.
+/// Reentrant only so that status reads never wait behind a slow peer; each timer guards against overlap.
+/// </summary>
+[Reentrant]
+internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicatorGrain
+{
+    private const int MaxRepairEntities = 64;
+    private const int MaxAntiEntropyBuckets = 32;
+    private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
+
+    private readonly IPersistentState<ReplicationCursor> _cursor;
+    private readonly IEventLogStore _store;
+    private readonly RegionLinks _links;
+    private readonly InboundReplicationMonitor _inbound;
+    private readonly ConcordOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<OutboundReplicatorGrain> _logger;
+    private readonly Dictionary<string, VersionVector> _needs = new(StringComparer.Ordinal);
+    private bool _shipping;
+    private bool _comparing;
+    private TimeSpan _backoff;
+    private DateTimeOffset _retryAt;
+    private string _link = "idle";
+    private string? _lastError;
+    private DateTimeOffset? _lastAck;
+    private bool? _inSync;
+    private long _shipped;
+    private long _batches;
+    private long _repaired;
+
+    public OutboundReplicatorGrain(
+        [PersistentState("replication-cursor", ConcordStorage.Name)] IPersistentState<ReplicationCursor> cursor,
+        IEventLogStore store,
+        RegionLinks links,
+        InboundReplicationMonitor inbound,
+        IOptions<ConcordOptions> options,
+        TimeProvider time,
+        ILogger<OutboundReplicatorGrain> logger)
+    {
+        _cursor = cursor;
+        _store = store;
+        _links = links;
+        _inbound = inbound;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    private string Peer => this.GetPrimaryKeyString();
+
+    private IRegionLink Link => _links.Get(Peer);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(ShipAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = _options.ReplicationLinger, KeepAlive = true });
+        this.RegisterGrainTimer(
+            CompareDigestsAsync,
+            new GrainTimerCreationOptions { DueTime = _options.AntiEntropyInterval, Period = _options.AntiEntropyInterval, KeepAlive = true });
+        LogStarted(_options.Region, Peer, _cursor.State.Position);
+        return Task.CompletedTask;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public async Task<PeerStatus> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        var head = await _store.GetFeedHeadAsync(_options.Region, cancellationToken);
+        var lagEvents = Math.Max(0, head - _cursor.State.Position);
+        var lagMs = 0L;
+        if (lagEvents > 0 && (await _store.ReadFeedAsync(_options.Region, _cursor.State.Position, 1, cancellationToken)) is [var oldest, ..])
+        {
+            lagMs = Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds() - oldest.Event.Hlc.PhysicalMs);
+        }
+
+        var fault = _links.Faults.For(Peer);
+        return new PeerStatus(
+            Peer,
+            fault.Cut ? "cut" : _link,
+            lagEvents,
+            lagMs,
+            _shipped,
+            _batches,
+            _lastAck,
+            _lastError,
+            fault.ToString(),
+            _inSync,
+            _repaired,
+            _inbound.LastFrom(Peer)?.At);
+    }
+
+    public async Task RunAntiEntropyAsync(CancellationToken cancellationToken = default)
+    {
+        await CompareDigestsAsync(cancellationToken);
+        await ShipAsync(cancellationToken);
+    }
+
+    /// <summary>Ships feed batches and repairs until there is nothing left or the link fails.</summary>
+    private async Task ShipAsync(CancellationToken cancellationToken)
+    {
+        if (_shipping || _time.GetUtcNow() < _retryAt)
+        {
+            return;
+        }
+
+        _shipping = true;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var repairs = await CollectRepairsAsync(cancellationToken);
+                var feed = await _store.ReadFeedAsync(_options.Region, _cursor.State.Position, _options.ReplicationBatchSize, cancellationToken);
+                if (feed.Count == 0 && repairs.Length == 0)
+                {
+                    return;
+                }
+
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_options.LinkCallTimeout);
+                var ack = await Link.SendAsync(new ReplicationBatch(_options.Region, [.. feed], repairs), timeout.Token);
+                OnSuccess();
+                _batches++;
+                _shipped += feed.Count;
+                _repaired += repairs.Length;
+                foreach (var need in ack.Needs)
+                {
+                    _needs[need.EntityId] = need.Version;
+                }
+
+                if (ack.DurableThrough > _cursor.State.Position)
+                {
+                    _cursor.State.Position = ack.DurableThrough;
+                    await _cursor.WriteStateAsync(cancellationToken);
+                }
+
+                if (feed.Count < _options.ReplicationBatchSize && _needs.Count == 0)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ex);
+        }
+        finally
+        {
+            _shipping = false;
+        }
+    }
+
+    /// <summary>Compares digests with the peer and queues every entity the peer holds less of than this region.</summary>
+    private async Task CompareDigestsAsync(CancellationToken cancellationToken)
+    {
+        if (_comparing)
+        {
+            return;
+        }
+
+        _comparing = true;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.LinkCallTimeout);
+            var theirs = await Link.GetDigestAsync(timeout.Token);
+            var ours = await _store.GetDigestAsync(cancellationToken);
+            var differing = ours.DifferingBuckets(theirs).ToList();
+            _inSync = differing.Count == 0;
+            foreach (var bucket in differing.Take(MaxAntiEntropyBuckets))
+            {
+                var peerVersions = (await Link.GetBucketAsync(bucket, timeout.Token)).ToDictionary(v => v.EntityId, v => v.Version, StringComparer.Ordinal);
+                foreach (var local in await _store.ListBucketAsync(bucket, cancellationToken))
+                {
+                    var peerHas = peerVersions.GetValueOrDefault(local.EntityId) ?? VersionVector.Empty;
+                    if (!peerHas.Covers(local.Version))
+                    {
+                        _needs[local.EntityId] = peerHas;
+                    }
+                }
+            }
+
+            OnSuccess();
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ex);
+        }
+        finally
+        {
+            _comparing = false;
+        }
+    }
+
+    /// <summary>Reads, for the entities the peer lacks events of, everything this region holds beyond the peer's version.</summary>
+    private async Task<ImmutableArray<EventEnvelope>> CollectRepairsAsync(CancellationToken cancellationToken)
+    {
+        if (_needs.Count == 0)
+        {
+            return [];
+        }
+
+        var repairs = ImmutableArray.CreateBuilder<EventEnvelope>();
+        foreach (var (entity, peerHas) in _needs.Take(MaxRepairEntities).ToList())
+        {
+            _needs.Remove(entity);
+            var ours = await _store.GetVersionAsync(entity, cancellationToken);
+            foreach (var (origin, seq) in ours.Entries)
+            {
+                var from = peerHas[origin] + 1;
+                if (seq >= from)
+                {
+                    var events = await _store.ReadOriginAsync(entity, origin, from, _options.ReplicationBatchSize, cancellationToken);
+                    repairs.AddRange(events.Select(e => e.Event));
+                }
+            }
+        }
+
+        return repairs.ToImmutable();
+    }
+
+    private void OnSuccess()
+    {
+        _link = "up";
+        _lastError = null;
+        _lastAck = _time.GetUtcNow();
+        _backoff = TimeSpan.Zero;
+    }
+
+    private void OnFailure(Exception ex)
+    {
+        var wasUp = _link != "down";
+        _link = "down";
+        _lastError = ex.GetBaseException().Message;
+        _backoff = _backoff == TimeSpan.Zero ? MinBackoff : TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _options.LinkMaxBackoff.Ticks));
+        _retryAt = _time.GetUtcNow() + _backoff;
+        if (wasUp)
+        {
+            LogLinkDown(_options.Region, Peer, _lastError);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replication {Region} -> {Peer} started at feed position {Position}.")]
+    private partial void LogStarted(string region, string peer, long position);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replication {Region} -> {Peer} failing, retrying with back-off: {Error}")]
+    private partial void LogLinkDown(string region, string peer, string error);
+}

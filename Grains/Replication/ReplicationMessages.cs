@@ -1,0 +1,27 @@
+using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Replication;
+using Concord.Grains.Storage;
+
+namespace Concord.Grains.Replication;
+
+/// <summary>
+/// What one region ships to a peer: the next slice of its own origin's feed, plus repairs (events of any
+/// origin) for entities the peer reported missing or anti-entropy found behind.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("concord.replication.batch")]
+public sealed record ReplicationBatch(
+    [property: Id(0)] string From,
+    [property: Id(1)] ImmutableArray<FeedEntry> Feed,
+    [property: Id(2)] ImmutableArray<EventEnvelope> Repairs);
+
+/// <summary>
+/// The peer's answer once the batch is applied. <see cref="DurableThrough"/> is the last feed position
+/// up to which every event is durably held by the peer; <see cref="Needs"/> lists entities with events
+/// buffered for a gap or dependency, with the version the peer holds, so the sender can fill them in.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("concord.replication.ack")]
+public sealed record ReplicationAck(
+    [property: Id(0)] long DurableThrough,
+    [property: Id(1)] ImmutableArray<EntityVersion> Needs,
+    [property: Id(2)] int Rejected);

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Concord.Grains.Replication;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace Concord.Silo.Hosting;
+
+/// <summary>
+/// Links to peer regions over TCP: one Orleans client per peer, in its own host (a silo host cannot also
+/// be a client host). Connecting is lazy and bounded, so a peer that is down never delays this region.
+/// </summary>
+public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnlyList<IPEndPoint>> peers, string serviceId, TimeSpan connectTimeout)
+    : IRegionLinkFactory, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, PeerConnection> _connections = new(StringComparer.Ordinal);
+
+    public IRegionLink Create(string peer)
+    {
+        if (!peers.TryGetValue(peer, out var gateways))
+        {
+            throw new InvalidOperationException($"No gateways are configured for peer region '{peer}'.");
+        }
+
+        var connection = _connections.GetOrAdd(peer, p => new PeerConnection(p, gateways, serviceId, connectTimeout));
+        return new ClusterClientRegionLink(peer, connection.ConnectAsync);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connection in _connections.Values)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    private sealed class PeerConnection(string peer, IReadOnlyList<IPEndPoint> gateways, string serviceId, TimeSpan connectTimeout) : IAsyncDisposable
+    {
+        private readonly SemaphoreSlim _connecting = new(1, 1);
+        private IHost? _host;
+        private IClusterClient? _client;
+
+        public async Task<IClusterClient> ConnectAsync(CancellationToken cancellationToken)
+        {
+            if (_client is not null)
+            {
+                return _client;
+            }
+
+            // One attempt at a time; other callers fail fast instead of queueing behind a dead peer.
+            if (!await _connecting.WaitAsync(0, cancellationToken))
+            {
+                throw new RegionLinkUnavailableException(peer, "connecting");
+            }
+
+            IHost? host = null;
+            try
+            {
+                if (_client is not null)
+                {
+                    return _client;
+                }
+
+                var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+                builder.UseOrleansClient(client =>
+                {
+                    client.UseStaticClustering([.. gateways]);
+                    client.Configure<ClusterOptions>(o =>
+                    {
+                        o.ClusterId = RegionHostOptions.ClusterIdOf(peer);
+                        o.ServiceId = serviceId;
+                    });
+                    client.UseConnectionRetryFilter(async (_, ct) =>
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+                        return true;
+                    });
+                });
+                host = builder.Build();
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(connectTimeout);
+                await host.StartAsync(timeout.Token);
+                _host = host;
+                _client = host.Services.GetRequiredService<IClusterClient>();
+                return _client;
+            }
+            catch (Exception ex) when (ex is not RegionLinkUnavailableException)
+            {
+                host?.Dispose();
+                throw new RegionLinkUnavailableException(peer, $"cannot connect to {string.Join(", ", gateways)}", ex);
+            }
+            finally
+            {
+                _connecting.Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_host is not null)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    await _host.StopAsync(timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The peer may already be gone; disposing below releases everything regardless.
+                }
+
+                _host.Dispose();
+            }
+        }
+    }
+}
