@@ -3,6 +3,7 @@ using System.Text.Json;
 using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
+using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Client.Cli;
 
@@ -118,6 +119,33 @@ internal sealed class CliOutput(TextWriter output, bool json)
         foreach (var notice in notices)
         {
             output.WriteLine($"{notice.Hlc.WallClock.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {notice.EventId}  {notice.Kind}: {notice.Description}");
+        }
+    }
+
+    public void Status(RegionStatus status)
+    {
+        if (json)
+        {
+            Json(status);
+            return;
+        }
+
+        output.WriteLine($"region {status.Region}: digest {status.Digest[..16]}, regions [{string.Join(", ", status.Regions)}], fault injection {(status.FaultInjection ? "on" : "off")}");
+        if (status.Peers.IsDefaultOrEmpty)
+        {
+            output.WriteLine("  no peers");
+            return;
+        }
+
+        output.WriteLine($"  {"peer",-8} {"link",-6} {"lag",8} {"lag ms",8} {"shipped",9} {"batches",8} {"in sync",8}  fault");
+        foreach (var peer in status.Peers)
+        {
+            var inSync = peer.InSync switch { true => "yes", false => "no", null => "?" };
+            output.WriteLine($"  {peer.Peer,-8} {peer.Link,-6} {peer.LagEvents,8} {peer.LagMs,8} {peer.Shipped,9} {peer.Batches,8} {inSync,8}  {peer.Fault}");
+            if (peer.LastError is { } error)
+            {
+                output.WriteLine($"           last error: {error}");
+            }
         }
     }
 

@@ -4,6 +4,7 @@ using Concord.Client.Sdk;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
+using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Client.Cli;
 
@@ -130,6 +131,23 @@ public static class ConcordCli
         apologies.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
             print.Apologies(await client.GetApologiesAsync(parse.GetValue(apologyAccount), cancellationToken: ct))));
 
+        var status = new Command("status", "Show this region, its peers, link states, replication lag and digest.");
+        status.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+            print.Status(await client.GetStatusAsync(ct))));
+
+        var admin = new Command("admin", "Operate links between regions (needs regions started with fault injection).");
+        foreach (var (verb, cut) in new[] { ("cut", true), ("heal", false) })
+        {
+            var a = new Argument<string>("a") { Description = "A region." };
+            var b = new Argument<string>("b") { Description = "Another region." };
+            var oneWay = new Option<bool>("--one-way") { Description = "Only the direction from A to B." };
+            var command = new Command(verb, cut ? "Cut the link between two regions (both directions unless --one-way)." : "Heal the link between two regions.") { a, b, oneWay };
+            command.SetAction((parse, ct) => AdminLinkAsync(parse, output, parse.GetValue(a)!, parse.GetValue(b)!, cut, parse.GetValue(oneWay), ct));
+            admin.Subcommands.Add(command);
+        }
+
+        root.Subcommands.Add(status);
+        root.Subcommands.Add(admin);
         root.Subcommands.Add(deposit);
         root.Subcommands.Add(transfer);
         root.Subcommands.Add(payout);
@@ -149,6 +167,30 @@ public static class ConcordCli
 
         await using var client = new ConcordClient(options);
         await run(client, new CliOutput(output, parse.GetValue(JsonOption)));
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Sets the link fault on A's side (A to B) and, unless one-way, on B's side (B to A).</summary>
+    private static async Task<int> AdminLinkAsync(ParseResult parse, TextWriter output, string a, string b, bool cut, bool oneWay, CancellationToken cancellationToken)
+    {
+        EntityKeys.RequireKey(a, "region");
+        EntityKeys.RequireKey(b, "region");
+        var fault = cut ? new LinkFault(Cut: true) : LinkFault.None;
+        var directions = oneWay ? new[] { (a, b) } : [(a, b), (b, a)];
+        foreach (var (from, to) in directions)
+        {
+            var options = new ConcordClientOptions { Region = from };
+            if (parse.GetValue(GatewayOption) is { } gateway && string.Equals(parse.GetValue(RegionOption), from, StringComparison.Ordinal))
+            {
+                options.Gateways.Add(ConcordClientOptions.ParseGateway(gateway));
+            }
+
+            await using var client = new ConcordClient(options);
+            await client.SetLinkFaultAsync(to, fault, cancellationToken);
+        }
+
+        var arrow = oneWay ? "->" : "<->";
+        await output.WriteLineAsync($"{(cut ? "cut" : "healed")} {a} {arrow} {b}");
         return ExitCodes.Success;
     }
 

@@ -3,9 +3,7 @@ using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
+using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Client.Sdk;
 
@@ -13,22 +11,24 @@ namespace Concord.Client.Sdk;
 /// The Concord SDK: typed, cancellable operations against one region. Write methods take an optional
 /// request id and make one up when none is given; transient failures are retried with the same id, so a
 /// retried write takes effect once. Errors are the typed exceptions of <c>Concord.Grains.Interfaces.Errors</c>.
-/// Connects on first use; thread-safe.
+/// Connects on first use. When the region in use cannot be reached it fails over to the next of
+/// <see cref="ConcordClientOptions.FailoverRegions"/>, retrying with the same request id. Thread-safe.
 /// </summary>
 public sealed class ConcordClient : IAsyncDisposable
 {
     private readonly ConcordClientOptions _options;
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private IHost? _host;
-    private IClusterClient? _cluster;
+    private readonly RegionConnection[] _connections;
+    private int _current;
 
     public ConcordClient(ConcordClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
+        _connections = [.. options.RegionsInOrder.Select(r => new RegionConnection(r.Region, r.Gateways, options))];
     }
 
+    /// <summary>The preferred region.</summary>
     public string Region => _options.Region;
 
     /// <summary>Creates a client and connects it, failing within <see cref="ConcordClientOptions.ConnectTimeout"/>.</summary>
@@ -78,118 +78,98 @@ public sealed class ConcordClient : IAsyncDisposable
     public Task<AccountSummary> GetSummaryAsync(string account, CancellationToken cancellationToken = default) =>
         CallAsync<IAccountSummaryGrain, AccountSummary>(account, (grain, ct) => grain.GetAsync(ct), cancellationToken);
 
-    public async Task<RegionTotals> GetRegionTotalsAsync(CancellationToken cancellationToken = default)
-    {
-        var cluster = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await WithRetriesAsync(ct => cluster.GetGrain<IRegionTotalsGrain>(0).GetAsync(ct), cancellationToken).ConfigureAwait(false);
-    }
+    public Task<RegionTotals> GetRegionTotalsAsync(CancellationToken cancellationToken = default) =>
+        CallClusterAsync(cluster => cluster.GetGrain<IRegionTotalsGrain>(0), (totals, ct) => totals.GetAsync(ct), cancellationToken);
 
-    public async Task<ImmutableArray<ApologyNotice>> GetApologiesAsync(string? account = null, int maxCount = 100, CancellationToken cancellationToken = default)
+    public Task<ImmutableArray<ApologyNotice>> GetApologiesAsync(string? account = null, int maxCount = 100, CancellationToken cancellationToken = default)
     {
         if (account is not null)
         {
             EntityKeys.RequireKey(account, "account");
         }
 
-        var cluster = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await WithRetriesAsync(ct => cluster.GetGrain<IApologyFeedGrain>(0).GetAsync(account, maxCount, ct), cancellationToken).ConfigureAwait(false);
+        return CallClusterAsync(cluster => cluster.GetGrain<IApologyFeedGrain>(0), (feed, ct) => feed.GetAsync(account, maxCount, ct), cancellationToken);
     }
+
+    /// <summary>Status of the region in use: its peers, link states, replication lag and digest.</summary>
+    public Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
+        CallClusterAsync(cluster => cluster.GetGrain<IRegionAdminGrain>(0), (admin, ct) => admin.GetStatusAsync(ct), cancellationToken);
+
+    /// <summary>Sets the faults on the in-use region's link to <paramref name="peer"/>; refused unless the region runs with fault injection.</summary>
+    public Task SetLinkFaultAsync(string peer, LinkFault fault, CancellationToken cancellationToken = default) =>
+        CallClusterAsync(cluster => cluster.GetGrain<IRegionAdminGrain>(0), async (admin, ct) =>
+        {
+            await admin.SetLinkFaultAsync(peer, fault, ct).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        if (_host is not null)
+        foreach (var connection in _connections)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await _host.StopAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Closing is best effort; the process may already be losing its connection.
-            }
-
-            _host.Dispose();
-            _host = null;
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
-
-        _connectLock.Dispose();
     }
 
-    /// <summary>Connects if not yet connected. Throws <see cref="RegionUnavailableException"/> when no gateway answers in time.</summary>
+    /// <summary>Connects to the region in use (the first reachable one, in order). Throws <see cref="RegionUnavailableException"/> when none answers.</summary>
     public async Task<IClusterClient> ConnectAsync(CancellationToken cancellationToken = default)
     {
-        if (_cluster is not null)
+        RegionUnavailableException? last = null;
+        for (var i = 0; i < _connections.Length; i++)
         {
-            return _cluster;
-        }
-
-        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_cluster is not null)
-            {
-                return _cluster;
-            }
-
-            var host = BuildHost();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.ConnectTimeout);
+            var index = (Volatile.Read(ref _current) + i) % _connections.Length;
             try
             {
-                await host.StartAsync(timeout.Token).ConfigureAwait(false);
+                var cluster = await _connections[index].ConnectAsync(cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _current, index);
+                return cluster;
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            catch (RegionUnavailableException ex)
             {
-                host.Dispose();
-                var gateways = string.Join(", ", _options.EffectiveGateways);
-                throw new RegionUnavailableException(_options.Region, $"Cannot reach region '{_options.Region}' at {gateways} within {_options.ConnectTimeout.TotalSeconds:0.#} s.", ex);
+                last = ex;
             }
+        }
 
-            _host = host;
-            _cluster = host.Services.GetRequiredService<IClusterClient>();
-            return _cluster;
-        }
-        finally
-        {
-            _connectLock.Release();
-        }
+        throw last!;
     }
 
-    private IHost BuildHost()
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleansClient(client =>
-        {
-            client.UseStaticClustering([.. _options.EffectiveGateways]);
-            client.Configure<ClusterOptions>(cluster =>
-            {
-                cluster.ClusterId = $"concord-{_options.Region}";
-                cluster.ServiceId = _options.ServiceId;
-            });
-            client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = _options.CallTimeout);
+    /// <summary>The region requests go to now; it changes when the client fails over.</summary>
+    public string CurrentRegion => _connections[Volatile.Read(ref _current)].Region;
 
-            // Keep retrying the first connection until ConnectTimeout cancels it; a region that is still
-            // starting is reachable a moment later, one that is down fails fast instead of hanging.
-            client.UseConnectionRetryFilter(async (_, ct) =>
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
-                return true;
-            });
-        });
-        return builder.Build();
-    }
-
-    private async Task<TResult> CallAsync<TGrain, TResult>(string key, Func<TGrain, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+    private Task<TResult> CallAsync<TGrain, TResult>(string key, Func<TGrain, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
         where TGrain : IGrainWithStringKey
     {
         EntityKeys.RequireKey(key, "account");
-        var cluster = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var grain = cluster.GetGrain<TGrain>(key);
-        return await WithRetriesAsync(ct => call(grain, ct), cancellationToken).ConfigureAwait(false);
+        return CallClusterAsync(cluster => cluster.GetGrain<TGrain>(key), call, cancellationToken);
     }
 
-    private async Task<TResult> WithRetriesAsync<TResult>(Func<CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls the region in use, retrying transient failures there, then fails over to the next region.
+    /// The caller built the command once, so every attempt carries the same request id.
+    /// </summary>
+    private async Task<TResult> CallClusterAsync<TGrain, TResult>(Func<IClusterClient, TGrain> grainOf, Func<TGrain, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+    {
+        RegionUnavailableException? unreachable = null;
+        for (var tried = 0; tried < _connections.Length; tried++)
+        {
+            var index = Volatile.Read(ref _current);
+            var connection = _connections[index];
+            try
+            {
+                var cluster = await connection.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                return await WithRetriesAsync(connection.Region, ct => call(grainOf(cluster), ct), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RegionUnavailableException ex) when (_connections.Length > 1)
+            {
+                unreachable = ex;
+                Interlocked.CompareExchange(ref _current, (index + 1) % _connections.Length, index);
+            }
+        }
+
+        throw unreachable!;
+    }
+
+    private async Task<TResult> WithRetriesAsync<TResult>(string region, Func<CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -203,7 +183,7 @@ public sealed class ConcordClient : IAsyncDisposable
             }
             catch (Exception ex) when (TransientFailures.IsUnreachable(ex))
             {
-                throw new RegionUnavailableException(_options.Region, $"Region '{_options.Region}' stopped answering: {ex.Message}", ex);
+                throw new RegionUnavailableException(region, $"Region '{region}' stopped answering: {ex.Message}", ex);
             }
         }
     }

@@ -21,6 +21,15 @@ public sealed class ConcordClientOptions
     /// <summary>The region's gateways. Default: the local gateway of <see cref="Region"/> on 127.0.0.1.</summary>
     public List<IPEndPoint> Gateways { get; set; } = [];
 
+    /// <summary>
+    /// Regions to fail over to, in order, when <see cref="Region"/> cannot be reached. Each gets its local
+    /// default gateway unless listed in <see cref="FailoverGateways"/>. Default: none.
+    /// </summary>
+    public List<string> FailoverRegions { get; set; } = [];
+
+    /// <summary>Gateways of failover regions, by region. Default: empty (local defaults).</summary>
+    public Dictionary<string, List<IPEndPoint>> FailoverGateways { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>The deployment's Orleans service id. Default <c>concord</c>.</summary>
     public string ServiceId { get; set; } = "concord";
 
@@ -39,16 +48,31 @@ public sealed class ConcordClientOptions
         : LocalRegionPorts.TryGetValue(Region, out var port) ? [new IPEndPoint(IPAddress.Loopback, port)]
         : [];
 
+    /// <summary>Every region the client may use, in order of preference, with its gateways.</summary>
+    public IReadOnlyList<(string Region, IReadOnlyList<IPEndPoint> Gateways)> RegionsInOrder =>
+        [(Region, EffectiveGateways), .. FailoverRegions.Select(r => (r, GatewaysOf(r)))];
+
     public void Validate()
     {
-        if (!EntityKeys.IsValidKey(Region))
+        foreach (var region in FailoverRegions.Prepend(Region))
         {
-            throw new ConcordConfigurationException($"Region '{Region}' is not a valid region id.");
+            if (!EntityKeys.IsValidKey(region))
+            {
+                throw new ConcordConfigurationException($"Region '{region}' is not a valid region id.");
+            }
         }
 
-        if (EffectiveGateways.Count == 0)
+        foreach (var (region, gateways) in RegionsInOrder)
         {
-            throw new ConcordConfigurationException($"Region '{Region}' has no default local gateway; give its gateways (HOST:PORT).");
+            if (gateways.Count == 0)
+            {
+                throw new ConcordConfigurationException($"Region '{region}' has no default local gateway; give its gateways (HOST:PORT).");
+            }
+        }
+
+        if (FailoverRegions.Prepend(Region).Distinct(StringComparer.Ordinal).Count() != FailoverRegions.Count + 1)
+        {
+            throw new ConcordConfigurationException("A region appears twice among Region and FailoverRegions.");
         }
 
         if (ConnectTimeout <= TimeSpan.Zero || CallTimeout <= TimeSpan.Zero)
@@ -61,6 +85,11 @@ public sealed class ConcordClientOptions
             throw new ConcordConfigurationException($"MaxAttempts must be at least 1, not {MaxAttempts}.");
         }
     }
+
+    private IReadOnlyList<IPEndPoint> GatewaysOf(string region) =>
+        FailoverGateways.TryGetValue(region, out var gateways) && gateways.Count > 0 ? gateways
+        : LocalRegionPorts.TryGetValue(region, out var port) ? [new IPEndPoint(IPAddress.Loopback, port)]
+        : [];
 
     /// <summary>Parses <c>HOST:PORT</c> (an IP address or <c>localhost</c>).</summary>
     public static IPEndPoint ParseGateway(string text)

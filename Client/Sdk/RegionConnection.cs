@@ -1,0 +1,101 @@
+using System.Net;
+using Concord.Grains.Interfaces.Errors;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace Concord.Client.Sdk;
+
+/// <summary>A lazily connected Orleans client for one region, connected within a bounded time.</summary>
+internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> gateways, ConcordClientOptions options) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private IHost? _host;
+    private IClusterClient? _cluster;
+
+    public string Region => region;
+
+    public async Task<IClusterClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_cluster is not null)
+        {
+            return _cluster;
+        }
+
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_cluster is not null)
+            {
+                return _cluster;
+            }
+
+            var host = BuildHost();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.ConnectTimeout);
+            try
+            {
+                await host.StartAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                host.Dispose();
+                throw new RegionUnavailableException(region, $"Cannot reach region '{region}' at {string.Join(", ", gateways)} within {options.ConnectTimeout.TotalSeconds:0.#} s.", ex);
+            }
+
+            _host = host;
+            _cluster = host.Services.GetRequiredService<IClusterClient>();
+            return _cluster;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _host.StopAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Closing is best effort; the region may already be gone.
+            }
+
+            _host.Dispose();
+            _host = null;
+            _cluster = null;
+        }
+
+        _connectLock.Dispose();
+    }
+
+    private IHost BuildHost()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client =>
+        {
+            client.UseStaticClustering([.. gateways]);
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = $"concord-{region}";
+                cluster.ServiceId = options.ServiceId;
+            });
+            client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = options.CallTimeout);
+
+            // Keep retrying the first connection until ConnectTimeout cancels it; a region that is still
+            // starting is reachable a moment later, one that is down fails fast instead of hanging.
+            client.UseConnectionRetryFilter(async (_, ct) =>
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
+                return true;
+            });
+        });
+        return builder.Build();
+    }
+}
