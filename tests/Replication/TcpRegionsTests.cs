@@ -1,0 +1,94 @@
+using System.Net;
+using Concord.Client.Cli;
+using Concord.Client.Sdk;
+using Concord.Silo.Hosting;
+using Concord.Tests.Infrastructure;
+using Microsoft.Extensions.Hosting;
+
+namespace Concord.Tests.Replication;
+
+/// <summary>Two regions as real silos over loopback TCP, linked by the production link: replication, the CLI's status, SDK failover.</summary>
+public sealed class TcpRegionsTests : IAsyncLifetime
+{
+    private readonly int[] _ports = FreePorts.Take(4);
+    private IHost _eu = null!;
+    private IHost _us = null!;
+
+    private IPEndPoint EuGateway => new(IPAddress.Loopback, _ports[0]);
+
+    private IPEndPoint UsGateway => new(IPAddress.Loopback, _ports[2]);
+
+    public async Task InitializeAsync()
+    {
+        _eu = RegionHost.Create(new RegionHostOptions { Region = "eu", GatewayPort = _ports[0], SiloPort = _ports[1], Peers = new() { ["us"] = [UsGateway] } });
+        _us = RegionHost.Create(new RegionHostOptions { Region = "us", GatewayPort = _ports[2], SiloPort = _ports[3], Peers = new() { ["eu"] = [EuGateway] } });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _eu.StartAsync(timeout.Token);
+        await _us.StartAsync(timeout.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in new[] { _eu, _us })
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await host.StopAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Already stopped by the test, or slow to stop: disposing is enough.
+            }
+
+            host.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_write_replicates_and_the_client_fails_over_when_its_region_goes_down()
+    {
+        var account = Names.Account("tcp");
+        await using var client = new ConcordClient(new ConcordClientOptions
+        {
+            Region = "eu",
+            Gateways = [EuGateway],
+            FailoverRegions = ["us"],
+            FailoverGateways = new() { ["us"] = [UsGateway] },
+            ConnectTimeout = TimeSpan.FromSeconds(3),
+            CallTimeout = TimeSpan.FromSeconds(3),
+        });
+        await using var usClient = new ConcordClient(new ConcordClientOptions { Region = "us", Gateways = [UsGateway] });
+
+        await client.DepositAsync(account, 10m, "first");
+        await Eventually.HoldsAsync(async () => (await usClient.GetBalanceAsync(account)).Balance == 1000, "the deposit replicates to us over TCP");
+
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+        {
+            await _eu.StopAsync(stop.Token);
+        }
+
+        var receipt = await client.DepositAsync(account, 5m, "second");
+
+        Assert.Equal("us", client.CurrentRegion);
+        Assert.Equal("us", receipt.EventId.Origin);
+        Assert.Equal(1500, (await client.GetBalanceAsync(account)).Balance);
+        Assert.True((await client.DepositAsync(account, 10m, "first")).Replayed, "a retry of the first request through us takes effect once");
+    }
+
+    [Fact]
+    public async Task Status_names_the_peer_and_admin_is_refused_without_fault_injection()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var status = await ConcordCli.RunAsync(["--region", "eu", "--gateway", $"127.0.0.1:{_ports[0]}", "status"], output, error);
+        var cut = await ConcordCli.RunAsync(["--region", "eu", "--gateway", $"127.0.0.1:{_ports[0]}", "admin", "cut", "eu", "us", "--one-way"], output, error);
+
+        Assert.Equal(ExitCodes.Success, status);
+        Assert.Contains("region eu:", output.ToString());
+        Assert.Contains("  us ", output.ToString());
+        Assert.Equal(ExitCodes.InvalidInput, cut);
+        Assert.Contains("fault injection", error.ToString());
+    }
+}
