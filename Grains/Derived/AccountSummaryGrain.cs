@@ -52,9 +52,18 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_fold.Position > _persisted.State.Fold.Position)
+        // Best effort: the view catches up from the log after reactivation whatever is lost here. At silo
+        // shutdown the storage may already be gone, so do not try.
+        if (_fold.Position > _persisted.State.Fold.Position && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
-            await PersistAsync();
+            try
+            {
+                await PersistAsync();
+            }
+            catch (Exception ex)
+            {
+                LogPersistFailed(ex, Account, _fold.Position);
+            }
         }
     }
 

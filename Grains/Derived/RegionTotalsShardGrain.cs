@@ -24,7 +24,7 @@ internal sealed class RegionTotalsShardGrain(
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        _persistTimer is null ? Task.CompletedTask : PersistAsync();
+        _persistTimer is null || reason.ReasonCode == DeactivationReasonCode.ShuttingDown ? Task.CompletedTask : PersistAsync();
 
     public Task ReportAsync(string account, AccountContribution contribution, CancellationToken cancellationToken = default)
     {

@@ -99,7 +99,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_repairTimer is not null && _log is { IsFaulted: false })
+        if (_repairTimer is not null && _log is { IsFaulted: false } && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
             // Hand derived state its catch-up before going away, bounded by the deactivation timeout.
             await RepairDerivedAsync(cancellationToken);
