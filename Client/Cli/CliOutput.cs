@@ -42,11 +42,13 @@ internal sealed class CliOutput(TextWriter output, bool json)
                 region = balance.Region,
                 position = balance.Position,
                 version = VersionOf(balance.Version),
+                knownAhead = balance.IsKnownBehind ? VersionOf(balance.KnownAhead!) : null,
             });
             return;
         }
 
-        output.WriteLine($"{balance.Account}: {Money.Format(balance.Balance)} (region {balance.Region}, position {balance.Position}, version {balance.Version})");
+        var behind = balance.IsKnownBehind ? $"; known behind: events up to {balance.KnownAhead} received, not yet applicable" : string.Empty;
+        output.WriteLine($"{balance.Account}: {Money.Format(balance.Balance)} (region {balance.Region}, position {balance.Position}, version {balance.Version}{behind})");
     }
 
     public void Statement(Statement statement)
@@ -66,6 +68,7 @@ internal sealed class CliOutput(TextWriter output, bool json)
                     counterparty = l.Counterparty,
                     @event = l.EventId.ToString(),
                     requestId = l.RequestId,
+                    @void = l.Void,
                     time = l.Hlc.WallClock.ToString("O", CultureInfo.InvariantCulture),
                 }),
             });
@@ -83,7 +86,8 @@ internal sealed class CliOutput(TextWriter output, bool json)
         {
             var amount = (line.Amount > 0 ? "+" : string.Empty) + Money.Format(line.Amount);
             var time = line.Hlc.WallClock.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-            output.WriteLine($"{line.Position,5}  {time,-19}  {line.Kind,-12}  {amount,14}  {line.Counterparty ?? "-",-16}  {line.EventId}");
+            var voided = line.Void ? "  (void: same request took effect via another region)" : string.Empty;
+            output.WriteLine($"{line.Position,5}  {time,-19}  {line.Kind,-12}  {amount,14}  {line.Counterparty ?? "-",-16}  {line.EventId}{voided}");
         }
 
         if (statement.NextPosition is { } next)

@@ -32,7 +32,11 @@ public sealed record Statement(
     public long? NextPosition => Lines.IsDefaultOrEmpty || Lines[^1].Position >= HeadPosition ? null : Lines[^1].Position + 1;
 }
 
-/// <summary>One event of an account's log as a person reads it. <see cref="Amount"/> is signed minor units.</summary>
+/// <summary>
+/// One event of an account's log as a person reads it. <see cref="Amount"/> is signed minor units.
+/// <see cref="Void"/> marks an event whose request id took effect through another event (the same request
+/// accepted by two regions): it stays in the log, and counts for nothing.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("concord.ledger.statement-line")]
 public sealed record StatementLine(
     [property: Id(0)] long Position,
@@ -41,4 +45,5 @@ public sealed record StatementLine(
     [property: Id(3)] HlcTimestamp Hlc,
     [property: Id(4)] string Kind,
     [property: Id(5)] long Amount,
-    [property: Id(6)] string? Counterparty);
+    [property: Id(6)] string? Counterparty,
+    [property: Id(7)] bool Void = false);

@@ -177,7 +177,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         }
 
         var page = await _store.ReadAsync(Account, fromPosition, maxCount, cancellationToken);
-        return new Statement(Account, [.. page.Select(StatementLines.From)], _log.Position);
+        return new Statement(Account, [.. page.Select(e => StatementLines.From(e, IsVoid(e.Event)))], _log.Position);
     }
 
     /// <summary>Returns the original receipt for a known request id, or stages the event and waits until it is durable.</summary>
@@ -276,6 +276,9 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         await Task.WhenAll(appends);
         return new RemoteApplyResult(_state.Version, _remoteBuffer.Count, rejected);
     }
+
+    /// <summary>True when the event's request id took effect through another event (the winner by HLC, origin).</summary>
+    private bool IsVoid(EventEnvelope e) => _state.TryGetRequest(e.RequestId, out var winner) && winner.EventId != e.Id;
 
     private (long Seq, ChainHash Hash) EffectiveHead(string origin)
     {

@@ -6,7 +6,7 @@ namespace Concord.Grains.Ledger;
 /// <summary>Turns logged ledger events into statement lines people can read.</summary>
 internal static class StatementLines
 {
-    public static StatementLine From(LoggedEvent logged)
+    public static StatementLine From(LoggedEvent logged, bool isVoid)
     {
         var e = logged.Event;
         var (kind, amount, counterparty) = e.Payload switch
@@ -17,6 +17,6 @@ internal static class StatementLines
             PaidOut p => ("payout", -p.Amount, null),
             var other => (other.Kind, 0L, null),
         };
-        return new StatementLine(logged.Position, e.Id, e.RequestId, e.Hlc, kind, amount, counterparty);
+        return new StatementLine(logged.Position, e.Id, e.RequestId, e.Hlc, kind, amount, counterparty, isVoid);
     }
 }

@@ -86,6 +86,9 @@ public sealed class MultiRegionTests(MultiRegionFixture regions)
         foreach (var region in MultiRegionFixture.Regions)
         {
             Assert.Equal(2, (await regions.Store(region).FindByRequestAsync(account, "pay-42")).Count);
+            var statement = await regions.Grains(region).GetGrain<IAccountGrain>(account).GetStatementAsync();
+            Assert.Equal(1, statement.Lines.Count(l => l.Void));
+            Assert.Equal(first.EventId, statement.Lines.Single(l => !l.Void).EventId);
             var again = await regions.Grains(region).GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand("pay-42", 25m));
             Assert.True(again.Replayed);
         }
