@@ -14,6 +14,7 @@ public static class PayloadKinds
             [Debited.KindName] = Debited.ReadCanonical,
             [Credited.KindName] = Credited.ReadCanonical,
             [PaidOut.KindName] = PaidOut.ReadCanonical,
+            [OverdraftApology.KindName] = OverdraftApology.ReadCanonical,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IEnumerable<string> Known => Readers.Keys;

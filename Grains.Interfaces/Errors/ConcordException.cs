@@ -98,3 +98,24 @@ public sealed class ConcordConfigurationException : ConcordException
     {
     }
 }
+
+/// <summary>
+/// The account is overdrawn after concurrent optimistic debits and refuses optimistic debits until its
+/// balance is back at zero or above. Strict debits and credits are unaffected. Nothing was changed.
+/// </summary>
+[GenerateSerializer, Alias("concord.error.account-frozen")]
+public sealed class AccountFrozenException : ConcordException
+{
+    public AccountFrozenException(string account, long balance)
+        : base($"Account '{account}' is overdrawn ({Ledger.Money.Format(balance)}) and refuses optimistic debits until it is back at 0; use a strict debit or deposit first.")
+    {
+        Account = account;
+        Balance = balance;
+    }
+
+    [Id(0)]
+    public string Account { get; private set; }
+
+    [Id(1)]
+    public long Balance { get; private set; }
+}

@@ -16,7 +16,9 @@ public sealed record BalanceView(
     [property: Id(2)] VersionVector Version,
     [property: Id(3)] long Position,
     [property: Id(4)] string Region,
-    [property: Id(5)] VersionVector? KnownAhead = null)
+    [property: Id(5)] VersionVector? KnownAhead = null,
+    [property: Id(6)] string? HomeRegion = null,
+    [property: Id(7)] bool Frozen = false)
 {
     /// <summary>True when events from some origin are known to exist but are not yet applied here.</summary>
     public bool IsKnownBehind => KnownAhead is { Entries.Length: > 0 };

@@ -86,3 +86,56 @@ public sealed record PaidOut([property: Id(0)] long Amount) : EventPayload
 
     public static PaidOut ReadCanonical(CanonicalReader reader) => new(reader.ReadInt64());
 }
+
+/// <summary>
+/// The account's home region found it overdrawn after optimistic debits from several regions met. The
+/// account refuses optimistic debits until its balance is back at zero or above. Moves no money.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("concord.ledger.overdraft-apology")]
+public sealed record OverdraftApology(
+    [property: Id(0)] long Deficit,
+    [property: Id(1)] System.Collections.Immutable.ImmutableArray<EventId> Causes) : EventPayload, IApologyPayload
+{
+    public const string KindName = "ledger.overdraft-apology";
+
+    public override string Kind => KindName;
+
+    public override void WriteCanonical(CanonicalWriter writer)
+    {
+        writer.WriteInt64(Deficit);
+        writer.WriteInt32(Causes.Length);
+        foreach (var cause in Causes)
+        {
+            writer.WriteString(cause.EntityId);
+            writer.WriteString(cause.Origin);
+            writer.WriteInt64(cause.Seq);
+        }
+    }
+
+    public static OverdraftApology ReadCanonical(CanonicalReader reader)
+    {
+        var deficit = reader.ReadInt64();
+        var count = reader.ReadInt32();
+        if (count < 0 || count > reader.Remaining / 16)
+        {
+            throw new CanonicalFormatException($"Implausible cause count {count}.");
+        }
+
+        var causes = System.Collections.Immutable.ImmutableArray.CreateBuilder<EventId>(count);
+        for (var i = 0; i < count; i++)
+        {
+            causes.Add(new EventId(reader.ReadString(), reader.ReadString(), reader.ReadInt64()));
+        }
+
+        return new OverdraftApology(deficit, causes.MoveToImmutable());
+    }
+
+    public string Describe() =>
+        $"overdrawn by {Money.Format(Deficit)} after concurrent optimistic debits ({string.Join(", ", Causes)}); optimistic debits refused until the balance is back at 0";
+
+    // Records compare arrays by reference; an apology is equal to another with the same causes.
+    public bool Equals(OverdraftApology? other) =>
+        other is not null && Deficit == other.Deficit && Causes.SequenceEqual(other.Causes);
+
+    public override int GetHashCode() => HashCode.Combine(Deficit, Causes.Length);
+}

@@ -42,6 +42,12 @@ public sealed class ConcordOptions
     /// <summary>Longest wait between retries on a failing link (back-off doubles from 100 ms). Default 5 seconds.</summary>
     public TimeSpan LinkMaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Bound on forwarding a strict debit to the account's home region; past it the debit fails with
+    /// <c>CoordinationUnavailableException</c>. Default 2 seconds.
+    /// </summary>
+    public TimeSpan StrictForwardTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Allow cutting, delaying, dropping, duplicating and reordering link traffic on command. Default false.</summary>
     public bool FaultInjection { get; set; }
 

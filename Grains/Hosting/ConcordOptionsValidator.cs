@@ -58,7 +58,7 @@ internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) 
             Fail($"ReplicationBatchSize must be at least 1, not {o.ReplicationBatchSize}.");
         }
 
-        foreach (var (name, value) in new[] { ("ReplicationLinger", o.ReplicationLinger), ("AntiEntropyInterval", o.AntiEntropyInterval), ("LinkCallTimeout", o.LinkCallTimeout), ("LinkMaxBackoff", o.LinkMaxBackoff) })
+        foreach (var (name, value) in new[] { ("ReplicationLinger", o.ReplicationLinger), ("AntiEntropyInterval", o.AntiEntropyInterval), ("LinkCallTimeout", o.LinkCallTimeout), ("LinkMaxBackoff", o.LinkMaxBackoff), ("StrictForwardTimeout", o.StrictForwardTimeout) })
         {
             if (value <= TimeSpan.Zero)
             {

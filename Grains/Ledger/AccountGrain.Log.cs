@@ -25,6 +25,12 @@ internal sealed partial class AccountGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account} refused {Count} remote event(s): a bad hash, another entity, or a broken chain.")]
     private partial void LogRemoteRejected(string account, int count);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Strict debit of {Account} could not reach its home region {Home}.")]
+    private partial void LogForwardFailed(Exception exception, string account, string home);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account} is overdrawn at its home region ({Balance} minor units) after {Causes} debit(s); appending an apology.")]
+    private partial void LogOverdraft(string account, long balance, int causes);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Appending to the log of {Account} failed; deactivating to rebuild from storage.")]
     private partial void LogAppendFailed(Exception exception, string account);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Concord.Grains.Constraints;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Canonical;
@@ -9,6 +10,7 @@ using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Replication;
 using Concord.Grains.Storage;
 using Concord.Grains.Streaming;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -40,6 +42,8 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
     private readonly CausalBuffer _remoteBuffer = new();
     private IGrainTimer? _repairTimer;
     private string? _invalidKeyMessage;
+    private string _home = string.Empty;
+    private bool _apologyStaged;
 
     public AccountGrain(
         [PersistentState("account", ConcordStorage.Name)] IPersistentState<AccountSnapshot> snapshot,
@@ -58,6 +62,8 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
     }
 
     private string Account => this.GetPrimaryKeyString();
+
+    private bool IsHome => string.Equals(_home, _options.Region, StringComparison.Ordinal);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -94,7 +100,11 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         }
 
         _log.Initialize(_state.Position);
+        _home = HomeRegions.OfAccount(Account, _options.EffectiveRegions);
         LogActivated(Account, _state.Position, snapshot.Position);
+
+        // A crash between an overdraft and its apology is completed here.
+        MaybeApologise();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -127,10 +137,10 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         }
 
         RequireMode(command.Mode);
-
-        // With one region both modes are decided here, at the home region; forwarding strict debits
-        // from other regions to the home region comes with multi-region constraints.
-        return CommitAsync(requestId, new Debited(Money.ToMinorUnits(command.Amount), to, command.Mode));
+        var debit = new Debited(Money.ToMinorUnits(command.Amount), to, command.Mode);
+        return command.Mode == ConsistencyMode.Strict && !IsHome
+            ? ForwardToHomeAsync(requestId, debit, new ForwardedDebit(Account, _options.Region, command, null), cancellationToken)
+            : CommitAsync(requestId, debit);
     }
 
     public Task<WriteReceipt> PayoutAsync(PayoutCommand command, CancellationToken cancellationToken = default)
@@ -138,7 +148,10 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         EnsureValidKey();
         ArgumentNullException.ThrowIfNull(command);
         var requestId = EntityKeys.RequireRequestId(command.RequestId);
-        return CommitAsync(requestId, new PaidOut(Money.ToMinorUnits(command.Amount)));
+        var payout = new PaidOut(Money.ToMinorUnits(command.Amount));
+        return IsHome
+            ? CommitAsync(requestId, payout)
+            : ForwardToHomeAsync(requestId, payout, new ForwardedDebit(Account, _options.Region, null, command), cancellationToken);
     }
 
     public async Task<WriteReceipt> CreditAsync(TransferCredit credit, CancellationToken cancellationToken = default)
@@ -160,7 +173,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
     public Task<BalanceView> GetBalanceAsync(CancellationToken cancellationToken = default)
     {
         EnsureValidKey();
-        return Task.FromResult(new BalanceView(Account, _state.Balance, _state.Version, _state.Position, _options.Region, _remoteBuffer.HighestWaiting()));
+        return Task.FromResult(new BalanceView(Account, _state.Balance, _state.Version, _state.Position, _options.Region, _remoteBuffer.HighestWaiting(), _home, _state.Frozen));
     }
 
     public async Task<Statement> GetStatementAsync(long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default)
@@ -198,6 +211,11 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
                 : throw new StorageUnavailableException(Account, $"The first attempt of request '{requestId}' failed; retry it.");
         }
 
+        if (payload is Debited { Mode: ConsistencyMode.Optimistic } && _state.Frozen)
+        {
+            throw new AccountFrozenException(Account, _state.Balance);
+        }
+
         var effect = LedgerTotals.EffectOf(payload);
         var debit = effect.Debited + effect.PaidOut;
         var credit = effect.Deposited + effect.Credited;
@@ -216,15 +234,84 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
             throw new InvalidRequestException("amount", $"Crediting {Money.Format(credit)} would overflow the totals of '{Account}'.");
         }
 
-        // Staged events extend the chain before they are durable, so chain from the newest staged one.
-        var (seq, prevHash) = EffectiveHead(_options.Region);
-        var envelope = EventCodec.Seal(new EventId(Account, _options.Region, seq + 1), requestId, _clock.Now(), EffectiveVersion(), payload, prevHash);
         _inFlight[requestId] = payload;
         _stagedDebits += debit;
         _stagedCredits += credit;
-        _stagedHeads[_options.Region] = (envelope.Seq, envelope.Hash);
-        var logged = await _log.AppendAsync(envelope);
+        var logged = await StageLocalAsync(requestId, payload);
         return new WriteReceipt(logged.Event.Id, logged.Position);
+    }
+
+    /// <summary>Seals an event of this region's origin and stages it for the next group commit.</summary>
+    private Task<LoggedEvent> StageLocalAsync(string requestId, EventPayload payload)
+    {
+        // Staged events extend the chain before they are durable, so chain from the newest staged one.
+        var (seq, prevHash) = EffectiveHead(_options.Region);
+        var envelope = EventCodec.Seal(new EventId(Account, _options.Region, seq + 1), requestId, _clock.Now(), EffectiveVersion(), payload, prevHash);
+        _stagedHeads[_options.Region] = (envelope.Seq, envelope.Hash);
+        return _log.AppendAsync(envelope);
+    }
+
+    /// <summary>
+    /// Sends a strict debit to the account's home region and waits, bounded, for its decision. When the home
+    /// region cannot be reached in time the debit fails with <see cref="CoordinationUnavailableException"/>
+    /// and nothing is appended here. The home's event is applied here at once, so this region reads its write.
+    /// </summary>
+    private async Task<WriteReceipt> ForwardToHomeAsync(string requestId, EventPayload payload, ForwardedDebit debit, CancellationToken cancellationToken)
+    {
+        if (_state.TryGetRequest(requestId, out var done))
+        {
+            RequireSameRequest(requestId, done.Payload, payload);
+            return new WriteReceipt(done.EventId, done.Position, Replayed: true);
+        }
+
+        ForwardedDebitResult result;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(_options.StrictForwardTimeout);
+            try
+            {
+                var links = ServiceProvider.GetService<RegionLinks>();
+                result = await links!.Get(_home).ForwardDebitAsync(debit, timeout.Token);
+            }
+            catch (ConcordException)
+            {
+                throw;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogForwardFailed(ex, Account, _home);
+                throw new CoordinationUnavailableException(
+                    Account,
+                    _home,
+                    $"{ex.GetBaseException().Message}. A strict debit is decided only there; if the request reached it, retrying with the same request id returns its result.");
+            }
+        }
+
+        if (result.Event is { } e)
+        {
+            await ApplyRemoteAsync([e], cancellationToken);
+        }
+
+        return _state.TryGetRequest(requestId, out var applied) && applied.EventId == result.Receipt.EventId
+            ? new WriteReceipt(applied.EventId, applied.Position, result.Receipt.Replayed)
+            : result.Receipt;
+    }
+
+    /// <summary>At the home region only: append one apology for an overdraft that has none yet.</summary>
+    private void MaybeApologise()
+    {
+        if (!IsHome || _apologyStaged || _log.IsFaulted || _state.Balance >= 0 || _state.OverdraftOpen)
+        {
+            return;
+        }
+
+        _apologyStaged = true;
+        var apology = new OverdraftApology(-_state.Balance, [.. _state.RecentDebits]);
+        LogOverdraft(Account, _state.Balance, apology.Causes.Length);
+
+        // '/' cannot appear in client request ids, so this id never collides with one.
+        // A failed append faults the log and deactivates the grain; the next activation apologises again.
+        StageLocalAsync($"apology/overdraft/{_state.Apologies + 1}", apology).Ignore();
     }
 
     public async Task<RemoteApplyResult> ApplyRemoteAsync(ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken = default)
@@ -302,6 +389,11 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
     {
         _state.Apply(logged);
         var e = logged.Event;
+        if (e.Payload is OverdraftApology)
+        {
+            _apologyStaged = false;
+        }
+
         if (_stagedHeads.TryGetValue(e.Origin, out var staged) && staged.Seq <= e.Seq)
         {
             _stagedHeads.Remove(e.Origin);
@@ -319,6 +411,8 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
 
     private async Task AfterCommitAsync(IReadOnlyList<LoggedEvent> committed)
     {
+        // Decided on the whole batch, so a debit and a covering deposit committed together need no apology.
+        MaybeApologise();
         try
         {
             await _publisher.PublishAsync(StreamNames.AccountLog, Account, committed);

@@ -11,10 +11,21 @@ public sealed record AccountSnapshot(
     [property: Id(2)] ImmutableArray<ChainHead> Heads,
     [property: Id(3)] LedgerTotals Totals,
     [property: Id(4)] HlcTimestamp? LastActivity,
-    [property: Id(5)] ImmutableArray<RequestRecord> Requests)
+    [property: Id(5)] ImmutableArray<RequestRecord> Requests,
+    [property: Id(6)] OverdraftTracking? Overdraft = null)
 {
     public static AccountSnapshot Empty { get; } = new(0, VersionVector.Empty, [], default, null, []);
 }
+
+/// <summary>
+/// What the home region needs to apologise exactly once per overdraft: how many apologies exist, whether
+/// the current overdraft already has one, and the debits since the balance was last at zero or above.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("concord.ledger.overdraft-tracking")]
+public sealed record OverdraftTracking(
+    [property: Id(0)] int Apologies,
+    [property: Id(1)] bool Open,
+    [property: Id(2)] ImmutableArray<EventId> RecentDebits);
 
 /// <summary>The last event of one origin's chain in this log.</summary>
 [GenerateSerializer, Immutable, Alias("concord.chain-head")]

@@ -23,6 +23,23 @@ internal sealed class AccountState
 
     public HlcTimestamp? LastActivity { get; private set; }
 
+    /// <summary>Overdraft apologies in the log (a function of the event set).</summary>
+    public int Apologies { get; private set; }
+
+    /// <summary>An apology covers the current overdraft (log order: set by an apology, cleared at balance >= 0).</summary>
+    public bool OverdraftOpen { get; private set; }
+
+    /// <summary>Debits applied since the balance was last at zero or above, in log order (at most 32).</summary>
+    public IReadOnlyList<EventId> RecentDebits => _recentDebits;
+
+    /// <summary>Overdrawn after an apology: optimistic debits are refused. A function of the event set, so every region agrees.</summary>
+    public bool Frozen => Apologies > 0 && Balance < 0;
+
+    private readonly List<EventId> _recentDebits = [];
+
+    // The last debits applied, with their causal past, to name every concurrent debit behind an overdraft.
+    private readonly Queue<(EventId Id, VersionVector Deps)> _debitWindow = new();
+
     public static AccountState FromSnapshot(AccountSnapshot snapshot)
     {
         var state = new AccountState
@@ -42,6 +59,13 @@ internal sealed class AccountState
             state._requests[request.RequestId] = request;
         }
 
+        if (snapshot.Overdraft is { } overdraft)
+        {
+            state.Apologies = overdraft.Apologies;
+            state.OverdraftOpen = overdraft.Open;
+            state._recentDebits.AddRange(overdraft.RecentDebits);
+        }
+
         return state;
     }
 
@@ -51,7 +75,8 @@ internal sealed class AccountState
         [.. _heads.Values.OrderBy(h => h.Origin, StringComparer.Ordinal)],
         Totals,
         LastActivity,
-        [.. _requests.Values.OrderBy(r => r.RequestId, StringComparer.Ordinal)]);
+        [.. _requests.Values.OrderBy(r => r.RequestId, StringComparer.Ordinal)],
+        new OverdraftTracking(Apologies, OverdraftOpen, [.. _recentDebits]));
 
     /// <summary>The head of every origin's chain.</summary>
     public IEnumerable<KeyValuePair<string, (long Seq, ChainHash Hash)>> Heads =>
@@ -87,23 +112,71 @@ internal sealed class AccountState
             LastActivity = e.Hlc;
         }
 
-        var record = new RequestRecord(e.RequestId, e.Id, logged.Position, e.Hlc, e.Payload);
-        if (_requests.TryGetValue(e.RequestId, out var existing))
+        var outcome = Fold(new RequestRecord(e.RequestId, e.Id, logged.Position, e.Hlc, e.Payload));
+        TrackOverdraft(e, outcome);
+        return outcome;
+    }
+
+    private ApplyOutcome Fold(RequestRecord record)
+    {
+        if (_requests.TryGetValue(record.RequestId, out var existing))
         {
-            if (e.Hlc >= existing.Hlc)
+            if (record.Hlc >= existing.Hlc)
             {
                 return ApplyOutcome.Void;
             }
 
-            Totals = Totals - LedgerTotals.EffectOf(existing.Payload) + LedgerTotals.EffectOf(e.Payload);
-            _requests[e.RequestId] = record;
+            Totals = Totals - LedgerTotals.EffectOf(existing.Payload) + LedgerTotals.EffectOf(record.Payload);
+            _requests[record.RequestId] = record;
             return ApplyOutcome.Superseded;
         }
 
-        _requests[e.RequestId] = record;
-        Totals += LedgerTotals.EffectOf(e.Payload);
+        _requests[record.RequestId] = record;
+        Totals += LedgerTotals.EffectOf(record.Payload);
+        if (record.Payload is Interfaces.Ledger.OverdraftApology)
+        {
+            Apologies++;
+        }
+
         return ApplyOutcome.Applied;
     }
+
+    private void TrackOverdraft(EventEnvelope e, ApplyOutcome outcome)
+    {
+        var isDebit = outcome != ApplyOutcome.Void && e.Payload is Interfaces.Ledger.Debited or Interfaces.Ledger.PaidOut;
+        if (Balance >= 0)
+        {
+            OverdraftOpen = false;
+            _recentDebits.Clear();
+        }
+        else if (isDebit && _recentDebits.Count < 32)
+        {
+            if (_recentDebits.Count == 0)
+            {
+                // The debit that crossed zero, and every earlier debit it did not know of, caused it together.
+                _recentDebits.AddRange(_debitWindow.Where(d => IsConcurrent(d, (e.Id, e.Deps))).Select(d => d.Id).Take(31));
+            }
+
+            _recentDebits.Add(e.Id);
+        }
+
+        if (isDebit)
+        {
+            _debitWindow.Enqueue((e.Id, e.Deps));
+            if (_debitWindow.Count > 32)
+            {
+                _debitWindow.Dequeue();
+            }
+        }
+
+        if (e.Payload is Interfaces.Ledger.OverdraftApology)
+        {
+            OverdraftOpen = true;
+        }
+    }
+
+    private static bool IsConcurrent((EventId Id, VersionVector Deps) a, (EventId Id, VersionVector Deps) b) =>
+        b.Deps[a.Id.Origin] < a.Id.Seq && a.Deps[b.Id.Origin] < b.Id.Seq;
 
     /// <summary>
     /// The replicated state in canonical bytes: totals, version, chain heads and the winning event of
@@ -117,6 +190,7 @@ internal sealed class AccountState
         writer.WriteInt64(Totals.Credited);
         writer.WriteInt64(Totals.Debited);
         writer.WriteInt64(Totals.PaidOut);
+        writer.WriteInt32(Apologies);
         writer.WriteInt32(_heads.Count);
         foreach (var head in _heads.Values.OrderBy(h => h.Origin, StringComparer.Ordinal))
         {

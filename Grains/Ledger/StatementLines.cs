@@ -15,6 +15,7 @@ internal static class StatementLines
             Credited c => ("transfer-in", c.Amount, c.From),
             Debited d => ("transfer-out", -d.Amount, d.To),
             PaidOut p => ("payout", -p.Amount, null),
+            OverdraftApology => ("apology", 0L, null),
             var other => (other.Kind, 0L, null),
         };
         return new StatementLine(logged.Position, e.Id, e.RequestId, e.Hlc, kind, amount, counterparty, isVoid);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Concord.Grains.Constraints;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -9,15 +10,20 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
     public string Peer { get; } = peer;
 
     public Task<ReplicationAck> SendAsync(ReplicationBatch batch, CancellationToken cancellationToken) =>
-        CallAsync(inbox => inbox.ReceiveAsync(batch, cancellationToken), cancellationToken);
+        CallAsync(peer => Inbox(peer).ReceiveAsync(batch, cancellationToken), cancellationToken);
 
     public Task<RegionDigest> GetDigestAsync(CancellationToken cancellationToken) =>
-        CallAsync(inbox => inbox.GetDigestAsync(cancellationToken), cancellationToken);
+        CallAsync(peer => Inbox(peer).GetDigestAsync(cancellationToken), cancellationToken);
 
     public Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken) =>
-        CallAsync(inbox => inbox.GetBucketAsync(bucket, cancellationToken), cancellationToken);
+        CallAsync(peer => Inbox(peer).GetBucketAsync(bucket, cancellationToken), cancellationToken);
 
-    private Task<T> CallAsync<T>(Func<IReplicationInboxGrain, Task<T>> call, CancellationToken cancellationToken)
+    public Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken) =>
+        CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).DebitAsync(debit, cancellationToken), cancellationToken);
+
+    private static IReplicationInboxGrain Inbox(IClusterClient peer) => peer.GetGrain<IReplicationInboxGrain>(0);
+
+    private Task<T> CallAsync<T>(Func<IClusterClient, Task<T>> call, CancellationToken cancellationToken)
     {
         // The peer is another cluster reached through its own client: run the call outside the calling
         // grain's scheduler and execution context, so nothing of this silo's call chain leaks into it.
@@ -37,7 +43,7 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
                     }
 
                     // WaitAsync bounds the call by the caller's token even if the peer never answers.
-                    return await call(client.GetGrain<IReplicationInboxGrain>(0)).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    return await call(client).WaitAsync(cancellationToken).ConfigureAwait(false);
                 },
                 cancellationToken);
         }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Concord.Grains.Constraints;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -54,6 +55,23 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRe
         }
 
         return duplicate ? await inner.SendAsync(batch, cancellationToken) : ack;
+    }
+
+    public async Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken)
+    {
+        var fault = await BeforeCallAsync(cancellationToken);
+        if (!fault.IsNone)
+        {
+            lock (_lock)
+            {
+                if (_random.NextDouble() < fault.DropRate)
+                {
+                    throw new RegionLinkUnavailableException(Peer, "request lost (injected drop)");
+                }
+            }
+        }
+
+        return await inner.ForwardDebitAsync(debit, cancellationToken);
     }
 
     public async Task<RegionDigest> GetDigestAsync(CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Concord.Grains.Constraints;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -16,6 +17,9 @@ public interface IRegionLink
     Task<RegionDigest> GetDigestAsync(CancellationToken cancellationToken);
 
     Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken);
+
+    /// <summary>Has the peer, as the account's home region, decide a strict debit.</summary>
+    Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken);
 }
 
 /// <summary>Creates the link to a peer; registered by the host, which knows where peers are.</summary>

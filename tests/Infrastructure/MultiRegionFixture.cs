@@ -46,6 +46,15 @@ public sealed class MultiRegionFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Cuts every link: each region is on its own.</summary>
+    public void IsolateAll()
+    {
+        foreach (var region in Regions)
+        {
+            Isolate(region);
+        }
+    }
+
     public void HealAll()
     {
         foreach (var region in Regions)

@@ -82,7 +82,7 @@ public sealed class FaultScheduleTests(MultiRegionFixture regions, ITestOutputHe
                         break;
                 }
             }
-            catch (InsufficientFundsException)
+            catch (Exception ex) when (ex is InsufficientFundsException or CoordinationUnavailableException or AccountFrozenException)
             {
                 // Refused writes were never acknowledged and must leave no trace.
             }
@@ -90,6 +90,7 @@ public sealed class FaultScheduleTests(MultiRegionFixture regions, ITestOutputHe
 
         regions.HealAll();
         await ConvergenceAssertions.AssertConvergedAsync(regions, accounts, expectedSum);
+        await ConvergenceAssertions.AssertEveryOverdraftApologisedAsync(regions, accounts);
         foreach (var region in MultiRegionFixture.Regions)
         {
             foreach (var id in acknowledged)

@@ -32,7 +32,7 @@ public sealed class MultiRegionTests(MultiRegionFixture regions)
     [Fact]
     public async Task A_region_cut_off_keeps_writing_and_loses_nothing_after_heal()
     {
-        var account = Names.Account("part");
+        var account = Names.AccountHomedIn("us", "part", MultiRegionFixture.Regions);
         await regions.Grains("eu").GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand("seed", 100m));
         await regions.WaitForConvergenceAsync();
         var receipts = new List<WriteReceipt>();
@@ -43,7 +43,7 @@ public sealed class MultiRegionTests(MultiRegionFixture regions)
             receipts.Add(await regions.Grains("us").GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand("in-us", 2m)));
             receipts.Add(await regions.Grains("ap").GetGrain<IAccountGrain>(account).PayoutAsync(new PayoutCommand("in-ap", 4m)));
             await Eventually.HoldsAsync(
-                async () => (await regions.Grains("ap").GetGrain<IAccountGrain>(account).GetBalanceAsync()).Version["us"] == 1,
+                async () => (await regions.Grains("ap").GetGrain<IAccountGrain>(account).GetBalanceAsync()).Version["us"] >= 1,
                 "us and ap still replicate to each other");
             var isolated = await regions.Grains("eu").GetGrain<IAccountGrain>(account).GetBalanceAsync();
             Assert.Equal(10100, isolated.Balance);
