@@ -9,8 +9,19 @@ using Orleans.Concurrency;
 namespace Concord.Grains.Constraints;
 
 [StatelessWorker]
-internal sealed class HomeRegionGatewayGrain(IEventLogStore store, IOptions<ConcordOptions> options) : Grain, IHomeRegionGatewayGrain
+internal sealed class HomeRegionGatewayGrain(IEventLogStore store, IOptions<ConcordOptions> options, BatchTransferCoordinator batches) : Grain, IHomeRegionGatewayGrain
 {
+    public async Task<BatchReceipt> BatchAsync(BatchTransferCommand command, CancellationToken cancellationToken = default)
+    {
+        var home = batches.HomeOf(command);
+        if (!string.Equals(home, options.Value.Region, StringComparison.Ordinal))
+        {
+            throw new CoordinationUnavailableException(command.RequestId, home, $"'{options.Value.Region}' received a batch homed in '{home}'; the regions' lists differ.");
+        }
+
+        return await batches.DecideAsync(command, cancellationToken);
+    }
+
     public async Task<ForwardedDebitResult> DebitAsync(ForwardedDebit debit, CancellationToken cancellationToken = default)
     {
         var region = options.Value.Region;

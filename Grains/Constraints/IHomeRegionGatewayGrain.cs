@@ -12,6 +12,10 @@ public interface IHomeRegionGatewayGrain : IGrainWithIntegerKey
 {
     [Alias("debit")]
     Task<ForwardedDebitResult> DebitAsync(ForwardedDebit debit, CancellationToken cancellationToken = default);
+
+    /// <summary>Decides a batch transfer forwarded by another region; refused if this is not its home.</summary>
+    [Alias("batch")]
+    Task<BatchReceipt> BatchAsync(BatchTransferCommand command, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A strict transfer or payout forwarded to the account's home region. Exactly one of the commands is set.</summary>

@@ -63,4 +63,7 @@ public static class ConcordStorage
 {
     /// <summary>Snapshots and derived-state grains.</summary>
     public const string Name = "concord";
+
+    /// <summary>Orleans transactional state: holds of batch transfers.</summary>
+    public const string Transactions = "TransactionStore";
 }

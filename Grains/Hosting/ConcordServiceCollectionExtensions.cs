@@ -1,3 +1,4 @@
+using Concord.Grains.Constraints;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
 using Concord.Grains.Replication;
@@ -30,6 +31,14 @@ public static class ConcordSiloBuilderExtensions
                 streams.ConfigurePullingAgent(agent => agent.Configure<IOptions<ConcordOptions>>(
                     (pulling, concord) => pulling.GetQueueMsgsTimerPeriod = concord.Value.StreamPollInterval));
             });
+        }
+
+        if (!builder.Services.Any(d => d.ServiceType == typeof(TransactionsMarker)))
+        {
+            // Holds of batch transfers live in Orleans transactional state; the host provides the
+            // storage named ConcordStorage.Transactions.
+            builder.Services.AddSingleton<TransactionsMarker>();
+            builder.UseTransactions();
         }
 
         if (!builder.Services.Any(d => d.ServiceType == typeof(ReplicationStartupMarker)))
@@ -85,6 +94,8 @@ public static class ConcordSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LinkFaults>();
         services.TryAddSingleton<InboundReplicationMonitor>();
+        services.TryAddSingleton<BatchTransferTestHooks>();
+        services.TryAddSingleton<BatchTransferCoordinator>();
         services.TryAddSingleton(sp => new RegionLinks(
             sp.GetService<IRegionLinkFactory>() ?? throw new InvalidOperationException("Concord has peer regions but no IRegionLinkFactory is registered."),
             sp.GetRequiredService<LinkFaults>()));
@@ -94,4 +105,6 @@ public static class ConcordSiloBuilderExtensions
     private sealed class ConcordStreamsMarker;
 
     private sealed class ReplicationStartupMarker;
+
+    private sealed class TransactionsMarker;
 }

@@ -31,6 +31,9 @@ internal sealed partial class AccountGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account} is overdrawn at its home region ({Balance} minor units) after {Causes} debit(s); appending an apology.")]
     private partial void LogOverdraft(string account, long balance, int causes);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account} found {Count} committed batch hold(s) not yet settled; settling them now.")]
+    private partial void LogSettlingHolds(string account, int count);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Appending to the log of {Account} failed; deactivating to rebuild from storage.")]
     private partial void LogAppendFailed(Exception exception, string account);
 }

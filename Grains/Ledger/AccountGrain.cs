@@ -23,7 +23,7 @@ namespace Concord.Grains.Ledger;
 /// (group commit); every state change happens in a synchronous section, so interleaving is safe.
 /// </summary>
 [Reentrant]
-internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCreditSink, IReplicaGrain
+internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCreditSink, IReplicaGrain, IHeldDebitSink
 {
     private const int ReadPageSize = 1000;
     private const int MaxBufferedRemoteEvents = 10_000;
@@ -44,6 +44,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
     private string? _invalidKeyMessage;
     private string _home = string.Empty;
     private bool _apologyStaged;
+    private readonly Dictionary<string, long> _reservations = new(StringComparer.Ordinal);
 
     public AccountGrain(
         [PersistentState("account", ConcordStorage.Name)] IPersistentState<AccountSnapshot> snapshot,
@@ -105,6 +106,11 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
 
         // A crash between an overdraft and its apology is completed here.
         MaybeApologise();
+
+        if (IsHome && _state.Position > 0)
+        {
+            await RestoreHoldsAsync();
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -193,8 +199,12 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         return new Statement(Account, [.. page.Select(e => StatementLines.From(e, IsVoid(e.Event)))], _log.Position);
     }
 
-    /// <summary>Returns the original receipt for a known request id, or stages the event and waits until it is durable.</summary>
-    private async Task<WriteReceipt> CommitAsync(string requestId, EventPayload payload)
+    /// <summary>
+    /// Returns the original receipt for a known request id, or decides the command and waits until its event
+    /// is durable. A held debit (<paramref name="heldBatch"/>) draws on its batch's reservation instead of
+    /// being decided again: the transaction that placed the hold decided it.
+    /// </summary>
+    private async Task<WriteReceipt> CommitAsync(string requestId, EventPayload payload, string? heldBatch = null)
     {
         if (_state.TryGetRequest(requestId, out var done))
         {
@@ -211,7 +221,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
                 : throw new StorageUnavailableException(Account, $"The first attempt of request '{requestId}' failed; retry it.");
         }
 
-        if (payload is Debited { Mode: ConsistencyMode.Optimistic } && _state.Frozen)
+        if (payload is Debited { Mode: ConsistencyMode.Optimistic } && _state.Frozen && heldBatch is null)
         {
             throw new AccountFrozenException(Account, _state.Balance);
         }
@@ -219,10 +229,25 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         var effect = LedgerTotals.EffectOf(payload);
         var debit = effect.Debited + effect.PaidOut;
         var credit = effect.Deposited + effect.Credited;
-        if (debit > 0)
+        if (heldBatch is not null)
         {
-            // Both modes check the local view; in one region that is the home region's view (I1).
-            var available = _state.Balance - _stagedDebits;
+            // Move the leg from the batch's reservation to the staged debits: the available balance is unchanged.
+            if (_reservations.TryGetValue(heldBatch, out var reserved))
+            {
+                if (reserved - debit > 0)
+                {
+                    _reservations[heldBatch] = reserved - debit;
+                }
+                else
+                {
+                    _reservations.Remove(heldBatch);
+                }
+            }
+        }
+        else if (debit > 0)
+        {
+            // Strict debits reach here only at the home region (I1); optimistic ones check the local view.
+            var available = Available();
             if (debit > available)
             {
                 throw new InsufficientFundsException(Account, debit, available);
@@ -239,6 +264,76 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         _stagedCredits += credit;
         var logged = await StageLocalAsync(requestId, payload);
         return new WriteReceipt(logged.Event.Id, logged.Position);
+    }
+
+    /// <summary>The balance minus debits being appended and funds reserved by batch transfers.</summary>
+    private long Available() => _state.Balance - _stagedDebits - _reservations.Values.Sum();
+
+    public Task ReserveAsync(string batchId, long amount)
+    {
+        EnsureValidKey();
+        if (!IsHome)
+        {
+            throw new CoordinationUnavailableException(Account, _home, $"holds are placed at the home region, not in '{_options.Region}'.");
+        }
+
+        if (!_reservations.ContainsKey(batchId))
+        {
+            var available = Available();
+            if (amount > available)
+            {
+                throw new InsufficientFundsException(Account, amount, available);
+            }
+
+            _reservations[batchId] = amount;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ReleaseAsync(string batchId)
+    {
+        _reservations.Remove(batchId);
+        return Task.CompletedTask;
+    }
+
+    public Task<WriteReceipt> ApplyHeldDebitAsync(string batchId, HeldLeg leg)
+    {
+        EnsureValidKey();
+        return CommitAsync(leg.RequestId, new Debited(leg.Amount, leg.To, ConsistencyMode.Strict), batchId);
+    }
+
+    /// <summary>
+    /// Rebuilds reservations from the durable holds, and settles holds whose transaction committed but whose
+    /// debits were never appended (a crash in between). Settling runs after activation, because the holds
+    /// grain calls back into this account.
+    /// </summary>
+    private async Task RestoreHoldsAsync()
+    {
+        var holds = GrainFactory.GetGrain<IAccountHoldsGrain>(Account);
+        var outstanding = await holds.GetOutstandingAsync();
+        foreach (var (batchId, legs) in outstanding)
+        {
+            var unapplied = legs.Where(l => !_state.TryGetRequest(l.RequestId, out _)).Sum(l => l.Amount);
+            if (unapplied > 0)
+            {
+                _reservations[batchId] = unapplied;
+            }
+        }
+
+        if (outstanding.Count > 0)
+        {
+            LogSettlingHolds(Account, outstanding.Count);
+            this.RegisterGrainTimer(
+                async ct =>
+                {
+                    foreach (var batchId in outstanding.Keys)
+                    {
+                        await holds.SettleAsync(batchId);
+                    }
+                },
+                new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, Interleave = true });
+        }
     }
 
     /// <summary>Seals an event of this region's origin and stages it for the next group commit.</summary>

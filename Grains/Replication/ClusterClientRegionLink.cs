@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
+using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -20,6 +21,9 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
 
     public Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken) =>
         CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).DebitAsync(debit, cancellationToken), cancellationToken);
+
+    public Task<BatchReceipt> ForwardBatchAsync(BatchTransferCommand command, CancellationToken cancellationToken) =>
+        CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).BatchAsync(command, cancellationToken), cancellationToken);
 
     private static IReplicationInboxGrain Inbox(IClusterClient peer) => peer.GetGrain<IReplicationInboxGrain>(0);
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
+using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -59,19 +60,27 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRe
 
     public async Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken)
     {
+        await BeforeRequestAsync(cancellationToken);
+        return await inner.ForwardDebitAsync(debit, cancellationToken);
+    }
+
+    public async Task<BatchReceipt> ForwardBatchAsync(BatchTransferCommand command, CancellationToken cancellationToken)
+    {
+        await BeforeRequestAsync(cancellationToken);
+        return await inner.ForwardBatchAsync(command, cancellationToken);
+    }
+
+    /// <summary>Cut and delay as for every call, and lose the request at the drop rate.</summary>
+    private async Task BeforeRequestAsync(CancellationToken cancellationToken)
+    {
         var fault = await BeforeCallAsync(cancellationToken);
-        if (!fault.IsNone)
+        lock (_lock)
         {
-            lock (_lock)
+            if (!fault.IsNone && _random.NextDouble() < fault.DropRate)
             {
-                if (_random.NextDouble() < fault.DropRate)
-                {
-                    throw new RegionLinkUnavailableException(Peer, "request lost (injected drop)");
-                }
+                throw new RegionLinkUnavailableException(Peer, "request lost (injected drop)");
             }
         }
-
-        return await inner.ForwardDebitAsync(debit, cancellationToken);
     }
 
     public async Task<RegionDigest> GetDigestAsync(CancellationToken cancellationToken)

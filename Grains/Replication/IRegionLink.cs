@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
+using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -20,6 +21,9 @@ public interface IRegionLink
 
     /// <summary>Has the peer, as the account's home region, decide a strict debit.</summary>
     Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken);
+
+    /// <summary>Has the peer, as the sources' home region, decide a batch transfer.</summary>
+    Task<BatchReceipt> ForwardBatchAsync(BatchTransferCommand command, CancellationToken cancellationToken);
 }
 
 /// <summary>Creates the link to a peer; registered by the host, which knows where peers are.</summary>

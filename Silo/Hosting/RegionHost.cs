@@ -29,6 +29,7 @@ public static class RegionHost
                 serviceId: options.ServiceId,
                 clusterId: RegionHostOptions.ClusterIdOf(options.Region));
             silo.AddMemoryGrainStorage(ConcordStorage.Name);
+            silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
             silo.AddConcord(concord =>
             {
                 concord.Region = options.Region;

@@ -146,6 +146,29 @@ public sealed class StrictAndApologyTests(MultiRegionFixture regions)
         }
     }
 
+    [Fact]
+    public async Task A_batch_is_decided_at_its_sources_home_and_refused_when_sources_have_different_homes()
+    {
+        var a = Names.AccountHomedIn("us", "ba", MultiRegionFixture.Regions);
+        var b = Names.AccountHomedIn("us", "bb", MultiRegionFixture.Regions);
+        var elsewhere = Names.AccountHomedIn("ap", "bc", MultiRegionFixture.Regions);
+        var payee = Names.Account("payee");
+        await Account("us", a).DepositAsync(new DepositCommand("d", 10m));
+        await Account("us", b).DepositAsync(new DepositCommand("d", 10m));
+        await Account("ap", elsewhere).DepositAsync(new DepositCommand("d", 10m));
+        await regions.WaitForConvergenceAsync();
+        var batches = regions.Grains("eu").GetGrain<IBatchTransferGrain>(0);
+
+        var mixed = await Assert.ThrowsAsync<InvalidRequestException>(() =>
+            batches.TransferAsync(new BatchTransferCommand("mixed", [new(a, payee, 1m), new(elsewhere, payee, 1m)])));
+        var receipt = await batches.TransferAsync(new BatchTransferCommand("same-home", [new(a, payee, 4m), new(b, payee, 6m)]));
+
+        Assert.Contains("different regions", mixed.Message);
+        Assert.All(receipt.Debits, r => Assert.Equal("us", r.EventId.Origin));
+        await ConvergenceAssertions.AssertConvergedAsync(regions, [a, b, elsewhere, payee], 3000);
+        Assert.Equal(1000, (await Account("ap", payee).GetBalanceAsync()).Balance);
+    }
+
     private Task WaitForApologiesAsync(string account, int count) =>
         Eventually.HoldsAsync(
             async () =>

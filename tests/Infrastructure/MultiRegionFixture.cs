@@ -85,6 +85,7 @@ public sealed class MultiRegionFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(ConcordStorage.Name);
+            silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
             silo.Services.AddSingleton<IRegionLinkFactory>(new DirectoryLinkFactory(_clusters));
             silo.AddConcord(options =>
             {

@@ -27,6 +27,7 @@ public sealed class RegionClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(ConcordStorage.Name);
+            silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
             silo.Services.AddSingleton<IEventPublisher, DroppingEventPublisher>();
             silo.AddConcord(options =>
             {
