@@ -126,6 +126,18 @@ internal sealed class CliOutput(TextWriter output, bool json)
         }
     }
 
+    public void Batch(BatchReceipt receipt)
+    {
+        if (json)
+        {
+            Json(new { debits = receipt.Debits.Select(d => d.EventId.ToString()), replayed = receipt.Replayed });
+            return;
+        }
+
+        var replayed = receipt.Replayed ? " (already done: original result)" : string.Empty;
+        output.WriteLine($"batch of {receipt.Debits.Length} leg(s) debited: {string.Join(", ", receipt.Debits.Select(d => d.EventId))}{replayed}");
+    }
+
     public void Status(RegionStatus status)
     {
         if (json)

@@ -131,6 +131,11 @@ public static class ConcordCli
         apologies.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
             print.Apologies(await client.GetApologiesAsync(parse.GetValue(apologyAccount), cancellationToken: ct))));
 
+        var file = new Argument<string>("file") { Description = "JSON list of legs: [{\"from\":\"a\",\"to\":\"b\",\"amount\":\"12.50\"}, ...]." };
+        var batch = new Command("batch-transfer", "Debit several legs atomically (all or nothing) at their sources' home region.") { file, RequestIdOption };
+        batch.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+            print.Batch(await client.BatchTransferAsync(BatchFile.Read(parse.GetValue(file)!), parse.GetValue(RequestIdOption), ct))));
+
         var status = new Command("status", "Show this region, its peers, link states, replication lag and digest.");
         status.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
             print.Status(await client.GetStatusAsync(ct))));
@@ -146,6 +151,7 @@ public static class ConcordCli
             admin.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(batch);
         root.Subcommands.Add(status);
         root.Subcommands.Add(admin);
         root.Subcommands.Add(deposit);

@@ -68,6 +68,14 @@ public sealed class ConcordClient : IAsyncDisposable
         return CallAsync<IAccountGrain, WriteReceipt>(account, (grain, ct) => grain.PayoutAsync(command, ct), cancellationToken);
     }
 
+    /// <summary>Debits every leg or none, atomically at the sources' home region (all sources must share one home).</summary>
+    public Task<BatchReceipt> BatchTransferAsync(IReadOnlyList<TransferLeg> legs, string? requestId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(legs);
+        var command = new BatchTransferCommand(requestId ?? NewRequestId(), [.. legs]);
+        return CallClusterAsync(cluster => cluster.GetGrain<IBatchTransferGrain>(0), (batches, ct) => batches.TransferAsync(command, ct), cancellationToken);
+    }
+
     public Task<BalanceView> GetBalanceAsync(string account, CancellationToken cancellationToken = default) =>
         CallAsync<IAccountGrain, BalanceView>(account, (grain, ct) => grain.GetBalanceAsync(ct), cancellationToken);
 

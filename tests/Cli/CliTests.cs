@@ -67,6 +67,35 @@ public sealed class CliTests(TcpRegionFixture region)
         Assert.Contains("-1.00", result.Out);
     }
 
+    [Fact]
+    public async Task A_batch_file_debits_every_leg_and_a_bad_file_exits_with_2()
+    {
+        var (a, b, c) = (Names.Account("ba"), Names.Account("bb"), Names.Account("bc"));
+        await RunAsync("deposit", a, "10");
+        await RunAsync("deposit", b, "10");
+        var file = Path.GetTempFileName();
+        var bad = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, $"[{{\"from\":\"{a}\",\"to\":\"{c}\",\"amount\":\"2.50\"}},{{\"from\":\"{b}\",\"to\":\"{c}\",\"amount\":1}}]");
+            await File.WriteAllTextAsync(bad, "[{\"from\":\"x\"}]");
+
+            var ok = await RunAsync("batch-transfer", file);
+            var broken = await RunAsync("batch-transfer", bad);
+
+            Assert.Equal(ExitCodes.Success, ok.Code);
+            Assert.StartsWith("batch of 2 leg(s) debited", ok.Out);
+            Assert.Equal(ExitCodes.InvalidInput, broken.Code);
+            Assert.StartsWith($"{a}: 7.50", (await RunAsync("balance", a)).Out);
+            Assert.StartsWith($"{b}: 9.00", (await RunAsync("balance", b)).Out);
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(bad);
+        }
+    }
+
     [Theory]
     [InlineData(ExitCodes.Rejected, "payout", "{0}", "1000")]
     [InlineData(ExitCodes.InvalidInput, "deposit", "{0}", "1.001")]
