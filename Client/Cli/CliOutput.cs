@@ -43,12 +43,15 @@ internal sealed class CliOutput(TextWriter output, bool json)
                 position = balance.Position,
                 version = VersionOf(balance.Version),
                 knownAhead = balance.IsKnownBehind ? VersionOf(balance.KnownAhead!) : null,
+                home = balance.HomeRegion,
+                frozen = balance.Frozen,
             });
             return;
         }
 
         var behind = balance.IsKnownBehind ? $"; known behind: events up to {balance.KnownAhead} received, not yet applicable" : string.Empty;
-        output.WriteLine($"{balance.Account}: {Money.Format(balance.Balance)} (region {balance.Region}, position {balance.Position}, version {balance.Version}{behind})");
+        var frozen = balance.Frozen ? "; frozen for optimistic debits after an overdraft" : string.Empty;
+        output.WriteLine($"{balance.Account}: {Money.Format(balance.Balance)} (region {balance.Region}, position {balance.Position}, version {balance.Version}, home {balance.HomeRegion}{behind}{frozen})");
     }
 
     public void Statement(Statement statement)
