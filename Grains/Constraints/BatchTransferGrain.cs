@@ -1,8 +1,5 @@
 using Concord.Grains.Hosting;
-using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Ledger;
-using Concord.Grains.Replication;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
@@ -21,20 +18,7 @@ internal sealed class BatchTransferGrain(BatchTransferCoordinator coordinator, I
             return await coordinator.DecideAsync(command, cancellationToken);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.StrictForwardTimeout);
-        try
-        {
-            var links = ServiceProvider.GetService<RegionLinks>();
-            return await links!.Get(home).ForwardBatchAsync(command, timeout.Token);
-        }
-        catch (ConcordException)
-        {
-            throw;
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new CoordinationUnavailableException(command.RequestId, home, $"{ex.GetBaseException().Message}. A batch is decided only at its sources' home region; retrying with the same request id is safe.");
-        }
+        return await HomeRegionCall.InvokeAsync(
+            ServiceProvider, home, command.RequestId, options.Value.StrictForwardTimeout, (link, ct) => link.ForwardBatchAsync(command, ct), cancellationToken);
     }
 }

@@ -10,7 +10,6 @@ using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Replication;
 using Concord.Grains.Storage;
 using Concord.Grains.Streaming;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -360,26 +359,15 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         }
 
         ForwardedDebitResult result;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        try
         {
-            timeout.CancelAfter(_options.StrictForwardTimeout);
-            try
-            {
-                var links = ServiceProvider.GetService<RegionLinks>();
-                result = await links!.Get(_home).ForwardDebitAsync(debit, timeout.Token);
-            }
-            catch (ConcordException)
-            {
-                throw;
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogForwardFailed(ex, Account, _home);
-                throw new CoordinationUnavailableException(
-                    Account,
-                    _home,
-                    $"{ex.GetBaseException().Message}. A strict debit is decided only there; if the request reached it, retrying with the same request id returns its result.");
-            }
+            result = await HomeRegionCall.InvokeAsync(
+                ServiceProvider, _home, Account, _options.StrictForwardTimeout, (link, ct) => link.ForwardDebitAsync(debit, ct), cancellationToken);
+        }
+        catch (CoordinationUnavailableException ex)
+        {
+            LogForwardFailed(ex, Account, _home);
+            throw;
         }
 
         if (result.Event is { } e)
