@@ -1,0 +1,80 @@
+using Concord.Grains.Constraints;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Ledger;
+
+namespace Concord.Grains.Ledger;
+
+/// <summary>Batch-transfer holds: reservations every debit respects, held debits, and recovery of committed holds.</summary>
+internal sealed partial class AccountGrain
+{
+    /// <summary>The balance minus debits being appended and funds reserved by batch transfers.</summary>
+    private long Available() => _state.Balance - _stagedDebits - _reservations.Values.Sum();
+
+    public Task ReserveAsync(string batchId, long amount)
+    {
+        EnsureValidKey();
+        if (!IsHome)
+        {
+            throw new CoordinationUnavailableException(Account, _home, $"holds are placed at the home region, not in '{_options.Region}'.");
+        }
+
+        if (!_reservations.ContainsKey(batchId))
+        {
+            var available = Available();
+            if (amount > available)
+            {
+                throw new InsufficientFundsException(Account, amount, available);
+            }
+
+            _reservations[batchId] = amount;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ReleaseAsync(string batchId)
+    {
+        _reservations.Remove(batchId);
+        return Task.CompletedTask;
+    }
+
+    public Task<WriteReceipt> ApplyHeldDebitAsync(string batchId, HeldLeg leg)
+    {
+        EnsureValidKey();
+        return CommitAsync(leg.RequestId, new Debited(leg.Amount, leg.To, ConsistencyMode.Strict), batchId);
+    }
+
+    /// <summary>
+    /// Rebuilds reservations from the durable holds, and settles holds whose transaction committed but whose
+    /// debits were never appended (a crash in between). Settling runs after activation, because the holds
+    /// grain calls back into this account.
+    /// </summary>
+    private async Task RestoreHoldsAsync()
+    {
+        var holds = GrainFactory.GetGrain<IAccountHoldsGrain>(Account);
+        var outstanding = await holds.GetOutstandingAsync();
+        foreach (var (batchId, legs) in outstanding)
+        {
+            var unapplied = legs.Where(l => !_state.TryGetRequest(l.RequestId, out _)).Sum(l => l.Amount);
+            if (unapplied > 0)
+            {
+                _reservations[batchId] = unapplied;
+            }
+        }
+
+        if (outstanding.Count > 0)
+        {
+            LogSettlingHolds(Account, outstanding.Count);
+            this.RegisterGrainTimer(
+                async ct =>
+                {
+                    foreach (var batchId in outstanding.Keys)
+                    {
+                        await holds.SettleAsync(batchId);
+                    }
+                },
+                new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, Interleave = true });
+        }
+    }
+}
