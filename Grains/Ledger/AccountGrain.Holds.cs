@@ -66,15 +66,31 @@ internal sealed partial class AccountGrain
         if (outstanding.Count > 0)
         {
             LogSettlingHolds(Account, outstanding.Count);
-            this.RegisterGrainTimer(
+            var unsettled = new HashSet<string>(outstanding.Keys, StringComparer.Ordinal);
+            IGrainTimer? timer = null;
+            timer = this.RegisterGrainTimer(
                 async ct =>
                 {
-                    foreach (var batchId in outstanding.Keys)
+                    // Retried every few seconds until every committed hold is settled.
+                    foreach (var batchId in unsettled.ToList())
                     {
-                        await holds.SettleAsync(batchId);
+                        try
+                        {
+                            await holds.SettleAsync(batchId);
+                            unsettled.Remove(batchId);
+                        }
+                        catch (Exception ex) when (ex is not InsufficientFundsException)
+                        {
+                            LogSettleFailed(ex, Account, batchId);
+                        }
+                    }
+
+                    if (unsettled.Count == 0)
+                    {
+                        timer?.Dispose();
                     }
                 },
-                new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, Interleave = true });
+                new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = TimeSpan.FromSeconds(5), Interleave = true });
         }
     }
 }

@@ -34,6 +34,9 @@ internal sealed partial class AccountGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account} found {Count} committed batch hold(s) not yet settled; settling them now.")]
     private partial void LogSettlingHolds(string account, int count);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling batch hold {Batch} of {Account} failed; retrying.")]
+    private partial void LogSettleFailed(Exception exception, string account, string batch);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Appending to the log of {Account} failed; deactivating to rebuild from storage.")]
     private partial void LogAppendFailed(Exception exception, string account);
 }
