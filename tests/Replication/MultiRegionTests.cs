@@ -1,3 +1,4 @@
+using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Tests.Infrastructure;
@@ -27,6 +28,14 @@ public sealed class MultiRegionTests(MultiRegionFixture regions)
         await regions.Grains("eu").GetGrain<IAccountGrain>(accounts[3]).TransferAsync(new TransferCommand("t2", accounts[4], 7m, ConsistencyMode.Strict));
 
         await AssertConvergedAsync(accounts, deposited - 300);
+
+        // I2 in every region, through its derived totals: every balance, deposit, payout and transfer counted.
+        foreach (var region in MultiRegionFixture.Regions)
+        {
+            await Eventually.HoldsAsync(
+                async () => await regions.Grains(region).GetGrain<IRegionTotalsGrain>(0).GetAsync() is { InFlight: 0, IsConserved: true },
+                $"region totals of {region} are conserved with nothing in flight");
+        }
     }
 
     [Fact]
