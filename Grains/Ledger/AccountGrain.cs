@@ -1,7 +1,6 @@
 using Concord.Grains.Constraints;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
-using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
@@ -12,7 +11,6 @@ using Concord.Grains.Streaming;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
-using EventId = Concord.Grains.Interfaces.Events.EventId;
 
 namespace Concord.Grains.Ledger;
 
@@ -24,7 +22,6 @@ namespace Concord.Grains.Ledger;
 internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCreditSink, IReplicaGrain, IHeldDebitSink
 {
     private const int ReadPageSize = 1000;
-    private const int MaxBufferedRemoteEvents = 10_000;
     private readonly IPersistentState<AccountSnapshot> _snapshot;
     private readonly IEventLogStore _store;
     private readonly IEventPublisher _publisher;
@@ -36,8 +33,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
     private GroupCommitLog _log = null!;
     private long _stagedDebits;
     private long _stagedCredits;
-    private readonly Dictionary<string, (long Seq, ChainHash Hash)> _stagedHeads = new(StringComparer.Ordinal);
-    private readonly CausalBuffer _remoteBuffer = new();
+    private readonly EntityReplica _replica;
     private IGrainTimer? _repairTimer;
     private string? _invalidKeyMessage;
     private string _home = string.Empty;
@@ -58,6 +54,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         _clock = clock;
         _options = options.Value;
         _logger = logger;
+        _replica = new EntityReplica(this.GetPrimaryKeyString(), _options.Region, clock, () => _log, () => _state);
     }
 
     private string Account => this.GetPrimaryKeyString();
@@ -177,7 +174,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
     public Task<BalanceView> GetBalanceAsync(CancellationToken cancellationToken = default)
     {
         EnsureValidKey();
-        return Task.FromResult(new BalanceView(Account, _state.Balance, _state.Version, _state.Position, _options.Region, _remoteBuffer.HighestWaiting(), _home, _state.Frozen));
+        return Task.FromResult(new BalanceView(Account, _state.Balance, _state.Version, _state.Position, _options.Region, _replica.HighestWaiting(), _home, _state.Frozen));
     }
 
     public async Task<Statement> GetStatementAsync(long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default)
@@ -264,15 +261,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         return new WriteReceipt(logged.Event.Id, logged.Position);
     }
 
-    /// <summary>Seals an event of this region's origin and stages it for the next group commit.</summary>
-    private Task<LoggedEvent> StageLocalAsync(string requestId, EventPayload payload)
-    {
-        // Staged events extend the chain before they are durable, so chain from the newest staged one.
-        var (seq, prevHash) = EffectiveHead(_options.Region);
-        var envelope = EventCodec.Seal(new EventId(Account, _options.Region, seq + 1), requestId, _clock.Now(), EffectiveVersion(), payload, prevHash);
-        _stagedHeads[_options.Region] = (envelope.Seq, envelope.Hash);
-        return _log.AppendAsync(envelope);
-    }
+    private Task<LoggedEvent> StageLocalAsync(string requestId, EventPayload payload) => _replica.StageLocalAsync(requestId, payload);
 
     private void ApplyCommitted(LoggedEvent logged)
     {
@@ -283,10 +272,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
             _apologyStaged = false;
         }
 
-        if (_stagedHeads.TryGetValue(e.Origin, out var staged) && staged.Seq <= e.Seq)
-        {
-            _stagedHeads.Remove(e.Origin);
-        }
+        _replica.OnCommitted(e);
 
         // Only this region's own events settle its in-flight commands; a remote event may carry the same
         // request id (a client that failed over) and must not release this region's reservation.

@@ -1,5 +1,6 @@
 using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Replication;
 
 namespace Concord.Grains.Ledger;
 
@@ -8,7 +9,7 @@ namespace Concord.Grains.Ledger;
 /// through two origins, the event with the smaller (HLC, origin) wins and the other is void, so the
 /// state is a function of the set of events and not of the order they arrived in.
 /// </summary>
-internal sealed class AccountState
+internal sealed class AccountState : IReplicaFold
 {
     private readonly Dictionary<string, RequestRecord> _requests = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChainHead> _heads = new(StringComparer.Ordinal);

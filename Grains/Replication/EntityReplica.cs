@@ -1,0 +1,115 @@
+using Concord.Grains.Events;
+using Concord.Grains.Interfaces.Canonical;
+using Concord.Grains.Interfaces.Events;
+
+namespace Concord.Grains.Replication;
+
+/// <summary>What a replica's fold exposes about its chains: enough to extend them and to check remote events.</summary>
+internal interface IReplicaFold
+{
+    VersionVector Version { get; }
+
+    (long Seq, ChainHash Hash) HeadOf(string origin);
+
+    IEnumerable<KeyValuePair<string, (long Seq, ChainHash Hash)>> Heads { get; }
+}
+
+/// <summary>
+/// The domain-free half of an entity replica: sealing this region's events onto its chain, and taking
+/// other regions' events in causal order through a bounded buffer. Heads and version include events staged
+/// for the group commit but not yet durable, so staging never forks a chain. Used from a grain's scheduler.
+/// </summary>
+internal sealed class EntityReplica(string entityId, string region, HybridLogicalClock clock, Func<GroupCommitLog> log, Func<IReplicaFold> fold)
+{
+    public const int MaxBuffered = 10_000;
+
+    private readonly Dictionary<string, (long Seq, ChainHash Hash)> _stagedHeads = new(StringComparer.Ordinal);
+    private readonly CausalBuffer _buffer = new();
+
+    public int Buffered => _buffer.Count;
+
+    /// <summary>Per origin, the highest event received but not yet applicable.</summary>
+    public VersionVector HighestWaiting() => _buffer.HighestWaiting();
+
+    public (long Seq, ChainHash Hash) EffectiveHead(string origin)
+    {
+        var durable = fold().HeadOf(origin);
+        return _stagedHeads.TryGetValue(origin, out var staged) && staged.Seq > durable.Seq ? staged : durable;
+    }
+
+    /// <summary>The version including events staged for the log but not yet durable.</summary>
+    public VersionVector EffectiveVersion()
+    {
+        var version = fold().Version;
+        foreach (var (origin, staged) in _stagedHeads)
+        {
+            version = version.With(origin, staged.Seq);
+        }
+
+        return version;
+    }
+
+    /// <summary>Seals an event of this region's origin, chained after everything staged, and stages it.</summary>
+    public Task<LoggedEvent> StageLocalAsync(string requestId, EventPayload payload)
+    {
+        var (seq, prevHash) = EffectiveHead(region);
+        var envelope = EventCodec.Seal(new EventId(entityId, region, seq + 1), requestId, clock.Now(), EffectiveVersion(), payload, prevHash);
+        _stagedHeads[region] = (envelope.Seq, envelope.Hash);
+        return log().AppendAsync(envelope);
+    }
+
+    /// <summary>Called for each event as it becomes durable and folded.</summary>
+    public void OnCommitted(EventEnvelope e)
+    {
+        if (_stagedHeads.TryGetValue(e.Origin, out var staged) && staged.Seq <= e.Seq)
+        {
+            _stagedHeads.Remove(e.Origin);
+        }
+    }
+
+    /// <summary>
+    /// Checks remote events (entity, hash), buffers them, and stages every one that is now applicable, in
+    /// causal order. Completes when those are durable. Copies of held events are ignored.
+    /// </summary>
+    public async Task<(int Rejected, int Dropped)> ApplyRemoteAsync(IEnumerable<EventEnvelope> events)
+    {
+        var rejected = 0;
+        foreach (var e in events)
+        {
+            if (!string.Equals(e.EntityId, entityId, StringComparison.Ordinal) || !EventCodec.HasValidHash(e))
+            {
+                rejected++;
+            }
+            else if (e.Seq > EffectiveHead(e.Origin).Seq)
+            {
+                _buffer.Add(e);
+            }
+        }
+
+        var heads = fold().Heads.ToDictionary(StringComparer.Ordinal);
+        foreach (var origin in _stagedHeads.Keys)
+        {
+            heads[origin] = EffectiveHead(origin);
+        }
+
+        var ready = _buffer.TakeReady(heads, EffectiveVersion(), out var broken);
+        var dropped = 0;
+        if (_buffer.Count > MaxBuffered)
+        {
+            // Anti-entropy resends whatever is dropped here; memory stays bounded.
+            dropped = _buffer.Count;
+            _buffer.Clear();
+        }
+
+        var appends = new List<Task<LoggedEvent>>(ready.Count);
+        foreach (var e in ready)
+        {
+            clock.Observe(e.Hlc);
+            _stagedHeads[e.Origin] = (e.Seq, e.Hash);
+            appends.Add(log().AppendAsync(e));
+        }
+
+        await Task.WhenAll(appends);
+        return (rejected + broken, dropped);
+    }
+}
