@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
@@ -141,6 +142,32 @@ internal sealed class CliOutput(TextWriter output, bool json)
         output.WriteLine($"batch of {receipt.Debits.Length} leg(s) debited: {string.Join(", ", receipt.Debits.Select(d => d.EventId))}{replayed}");
     }
 
+    public void Handle(string verb, HandleReceipt receipt)
+    {
+        if (json)
+        {
+            Json(new { handle = receipt.Handle, account = receipt.Account, tentative = receipt.Tentative, replayed = receipt.Replayed });
+            return;
+        }
+
+        var tentative = receipt.Tentative ? " (tentative: the primary region is unreachable and will decide)" : string.Empty;
+        var replayed = receipt.Replayed ? " (already done: original result)" : string.Empty;
+        var account = receipt.Account is null ? "nothing bound" : receipt.Account;
+        output.WriteLine($"{verb} {receipt.Handle}: {account}{tentative}{replayed}");
+    }
+
+    public void Whois(HandleView view)
+    {
+        if (json)
+        {
+            Json(new { handle = view.Handle, owner = view.Owner, pending = view.PendingClaims, primary = view.Primary, region = view.Region });
+            return;
+        }
+
+        var pending = view.PendingClaims.IsDefaultOrEmpty ? string.Empty : $"; pending tentative claims: {string.Join(", ", view.PendingClaims)}";
+        output.WriteLine($"{view.Handle}: {view.Owner ?? "free"} (region {view.Region}, primary {view.Primary}{pending})");
+    }
+
     public void Status(RegionStatus status)
     {
         if (json)
@@ -149,7 +176,7 @@ internal sealed class CliOutput(TextWriter output, bool json)
             return;
         }
 
-        output.WriteLine($"region {status.Region}: digest {status.Digest[..16]}, regions [{string.Join(", ", status.Regions)}], fault injection {(status.FaultInjection ? "on" : "off")}");
+        output.WriteLine($"region {status.Region}: digest {status.Digest[..16]}, regions [{string.Join(", ", status.Regions)}], handles decided in {status.HandlePrimary}, fault injection {(status.FaultInjection ? "on" : "off")}");
         if (status.Peers.IsDefaultOrEmpty)
         {
             output.WriteLine("  no peers");

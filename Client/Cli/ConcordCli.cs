@@ -136,6 +136,33 @@ public static class ConcordCli
         batch.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
             print.Batch(await client.BatchTransferAsync(BatchFile.Read(parse.GetValue(file)!), parse.GetValue(RequestIdOption), ct))));
 
+        var claimHandle = new Argument<string>("handle") { Description = "Handle (user name)." };
+        var claimAccount = new Argument<string>("account") { Description = "Account to bind it to." };
+        var claimMode = new Option<string>("--mode")
+        {
+            Description = "strict (decided at the handles' primary region) or optimistic (tentative when the primary is unreachable).",
+            DefaultValueFactory = _ => "strict",
+        };
+        var claim = new Command("claim-handle", "Bind a unique handle to an account.") { claimHandle, claimAccount, claimMode, RequestIdOption };
+        claim.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+            print.Handle("claimed", await client.ClaimHandleAsync(parse.GetValue(claimHandle)!, parse.GetValue(claimAccount)!, ParseMode(parse.GetValue(claimMode)!), parse.GetValue(RequestIdOption), ct))));
+
+        var releaseHandle = new Argument<string>("handle") { Description = "Handle to release." };
+        var release = new Command("release-handle", "Free a handle.") { releaseHandle, RequestIdOption };
+        release.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+            print.Handle("released", await client.ReleaseHandleAsync(parse.GetValue(releaseHandle)!, parse.GetValue(RequestIdOption), ct))));
+
+        var oldHandle = new Argument<string>("old") { Description = "Handle to move from." };
+        var newHandle = new Argument<string>("new") { Description = "Handle to move to." };
+        var rename = new Command("rename-handle", "Move a binding to a new handle atomically.") { oldHandle, newHandle, RequestIdOption };
+        rename.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+            print.Handle("renamed to", await client.RenameHandleAsync(parse.GetValue(oldHandle)!, parse.GetValue(newHandle)!, parse.GetValue(RequestIdOption), ct))));
+
+        var whoisHandle = new Argument<string>("handle") { Description = "Handle to look up." };
+        var whois = new Command("whois", "Show which account holds a handle, as this region knows it.") { whoisHandle };
+        whois.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+            print.Whois(await client.WhoisAsync(parse.GetValue(whoisHandle)!, ct))));
+
         var status = new Command("status", "Show this region, its peers, link states, replication lag and digest.");
         status.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
             print.Status(await client.GetStatusAsync(ct))));
@@ -152,6 +179,10 @@ public static class ConcordCli
         }
 
         root.Subcommands.Add(batch);
+        root.Subcommands.Add(claim);
+        root.Subcommands.Add(release);
+        root.Subcommands.Add(rename);
+        root.Subcommands.Add(whois);
         root.Subcommands.Add(status);
         root.Subcommands.Add(admin);
         root.Subcommands.Add(deposit);

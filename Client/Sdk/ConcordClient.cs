@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
@@ -74,6 +75,38 @@ public sealed class ConcordClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(legs);
         var command = new BatchTransferCommand(requestId ?? NewRequestId(), [.. legs]);
         return CallClusterAsync(cluster => cluster.GetGrain<IBatchTransferGrain>(0), (batches, ct) => batches.TransferAsync(command, ct), cancellationToken);
+    }
+
+    /// <summary>Binds a handle to an account (strict by default: decided at the handles' primary region).</summary>
+    public Task<HandleReceipt> ClaimHandleAsync(string handle, string account, ConsistencyMode mode = ConsistencyMode.Strict, string? requestId = null, CancellationToken cancellationToken = default)
+    {
+        var command = new ClaimHandleCommand(requestId ?? NewRequestId(), account, mode);
+        return CallHandleAsync(handle, (grain, ct) => grain.ClaimAsync(command, ct), cancellationToken);
+    }
+
+    public Task<HandleReceipt> ReleaseHandleAsync(string handle, string? requestId = null, CancellationToken cancellationToken = default)
+    {
+        var id = requestId ?? NewRequestId();
+        return CallHandleAsync(handle, (grain, ct) => grain.ReleaseAsync(id, ct), cancellationToken);
+    }
+
+    /// <summary>Moves the binding of <paramref name="oldHandle"/> to <paramref name="newHandle"/> atomically.</summary>
+    public Task<HandleReceipt> RenameHandleAsync(string oldHandle, string newHandle, string? requestId = null, CancellationToken cancellationToken = default)
+    {
+        EntityKeys.RequireKey(oldHandle, "old");
+        EntityKeys.RequireKey(newHandle, "new");
+        var command = new RenameHandleCommand(requestId ?? NewRequestId(), oldHandle, newHandle);
+        return CallClusterAsync(cluster => cluster.GetGrain<IHandleRenameGrain>(0), (renames, ct) => renames.RenameAsync(command, ct), cancellationToken);
+    }
+
+    /// <summary>Who holds a handle, as the region in use knows it.</summary>
+    public Task<HandleView> WhoisAsync(string handle, CancellationToken cancellationToken = default) =>
+        CallHandleAsync(handle, (grain, ct) => grain.WhoisAsync(ct), cancellationToken);
+
+    private Task<TResult> CallHandleAsync<TResult>(string handle, Func<IHandleGrain, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+    {
+        EntityKeys.RequireKey(handle, "handle");
+        return CallClusterAsync(cluster => cluster.GetGrain<IHandleGrain>(handle), call, cancellationToken);
     }
 
     public Task<BalanceView> GetBalanceAsync(string account, CancellationToken cancellationToken = default) =>

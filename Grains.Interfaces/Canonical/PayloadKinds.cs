@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 
 namespace Concord.Grains.Interfaces.Canonical;
@@ -15,6 +16,10 @@ public static class PayloadKinds
             [Credited.KindName] = Credited.ReadCanonical,
             [PaidOut.KindName] = PaidOut.ReadCanonical,
             [OverdraftApology.KindName] = OverdraftApology.ReadCanonical,
+            [HandleBound.KindName] = HandleBound.ReadCanonical,
+            [HandleReleased.KindName] = HandleReleased.ReadCanonical,
+            [HandleClaimTentative.KindName] = HandleClaimTentative.ReadCanonical,
+            [HandleClaimRejected.KindName] = HandleClaimRejected.ReadCanonical,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IEnumerable<string> Known => Readers.Keys;

@@ -23,4 +23,9 @@ public sealed record ApologyNotice(
     [property: Id(0)] EventId EventId,
     [property: Id(1)] HlcTimestamp Hlc,
     [property: Id(2)] string Kind,
-    [property: Id(3)] string Description);
+    [property: Id(3)] string Description,
+    [property: Id(4)] string? Account = null)
+{
+    /// <summary>The account the apology is owed to: <see cref="Account"/>, or the entity whose log holds it.</summary>
+    public string Subject => Account ?? EventId.EntityId;
+}

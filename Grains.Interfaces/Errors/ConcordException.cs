@@ -119,3 +119,21 @@ public sealed class AccountFrozenException : ConcordException
     [Id(1)]
     public long Balance { get; private set; }
 }
+
+/// <summary>The handle is bound to another account. Nothing was changed.</summary>
+[GenerateSerializer, Alias("concord.error.handle-taken")]
+public sealed class HandleTakenException : ConcordException
+{
+    public HandleTakenException(string handle, string owner)
+        : base($"Handle '{handle}' is taken by '{owner}'.")
+    {
+        Handle = handle;
+        Owner = owner;
+    }
+
+    [Id(0)]
+    public string Handle { get; private set; }
+
+    [Id(1)]
+    public string Owner { get; private set; }
+}

@@ -9,7 +9,8 @@ public sealed record RegionStatus(
     [property: Id(1)] ImmutableArray<string> Regions,
     [property: Id(2)] string Digest,
     [property: Id(3)] bool FaultInjection,
-    [property: Id(4)] ImmutableArray<PeerStatus> Peers);
+    [property: Id(4)] ImmutableArray<PeerStatus> Peers,
+    [property: Id(5)] string? HandlePrimary = null);
 
 /// <param name="Link"><c>up</c>, <c>down</c> (last call failed), <c>idle</c> (nothing sent yet) or <c>cut</c> (injected).</param>
 /// <param name="LagEvents">This region's own events the peer has not acknowledged.</param>

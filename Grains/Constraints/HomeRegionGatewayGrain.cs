@@ -1,6 +1,8 @@
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Handles;
 using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Storage;
 using Microsoft.Extensions.Options;
@@ -11,6 +13,24 @@ namespace Concord.Grains.Constraints;
 [StatelessWorker]
 internal sealed class HomeRegionGatewayGrain(IEventLogStore store, IOptions<ConcordOptions> options, BatchTransferCoordinator batches) : Grain, IHomeRegionGatewayGrain
 {
+    public async Task<HandleReceipt> HandleAsync(HandleOperation operation, CancellationToken cancellationToken = default)
+    {
+        var primary = options.Value.HandlePrimary;
+        if (!string.Equals(primary, options.Value.Region, StringComparison.Ordinal))
+        {
+            throw new CoordinationUnavailableException(HandleEntities.EntityIdOf(operation.Handle), primary, $"'{options.Value.Region}' received a handle operation, but the primary is '{primary}'; the regions' settings differ.");
+        }
+
+        var handle = GrainFactory.GetGrain<IHandleGrain>(EntityKeys.RequireKey(operation.Handle, "handle"));
+        return (operation.Claim, operation.ReleaseRequestId, operation.Rename) switch
+        {
+            ({ } claim, null, null) => await handle.ClaimAsync(claim, cancellationToken),
+            (null, { } release, null) => await handle.ReleaseAsync(release, cancellationToken),
+            (null, null, { } rename) => await GrainFactory.GetGrain<IHandleRenameGrain>(0).RenameAsync(rename, cancellationToken),
+            _ => throw new InvalidRequestException("operation", "A forwarded handle operation carries exactly one command."),
+        };
+    }
+
     public async Task<BatchReceipt> BatchAsync(BatchTransferCommand command, CancellationToken cancellationToken = default)
     {
         var home = batches.HomeOf(command);

@@ -1,4 +1,6 @@
+using Concord.Grains.Handles;
 using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 
 namespace Concord.Grains.Constraints;
@@ -16,6 +18,10 @@ public interface IHomeRegionGatewayGrain : IGrainWithIntegerKey
     /// <summary>Decides a batch transfer forwarded by another region; refused if this is not its home.</summary>
     [Alias("batch")]
     Task<BatchReceipt> BatchAsync(BatchTransferCommand command, CancellationToken cancellationToken = default);
+
+    /// <summary>Decides a handle operation forwarded by another region; refused if this is not the handles' primary.</summary>
+    [Alias("handle")]
+    Task<HandleReceipt> HandleAsync(HandleOperation operation, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A strict transfer or payout forwarded to the account's home region. Exactly one of the commands is set.</summary>

@@ -21,7 +21,7 @@ internal sealed class ApologyFeedGrain(
         var notices = _persisted.State.Notices.AsEnumerable().Reverse();
         if (account is not null)
         {
-            notices = notices.Where(n => string.Equals(n.EventId.EntityId, account, StringComparison.Ordinal));
+            notices = notices.Where(n => string.Equals(n.Subject, account, StringComparison.Ordinal));
         }
 
         return Task.FromResult(notices.Take(maxCount).ToImmutableArray());

@@ -48,6 +48,12 @@ public sealed class ConcordOptions
     /// </summary>
     public TimeSpan StrictForwardTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The region where handle bindings are decided. Default: the first region by name.</summary>
+    public string? HandlePrimaryRegion { get; set; }
+
+    /// <summary>The handles' primary region in effect.</summary>
+    public string HandlePrimary => HandlePrimaryRegion ?? EffectiveRegions.Order(StringComparer.Ordinal).First();
+
     /// <summary>Allow cutting, delaying, dropping, duplicating and reordering link traffic on command. Default false.</summary>
     public bool FaultInjection { get; set; }
 

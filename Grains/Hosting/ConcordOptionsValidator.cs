@@ -33,6 +33,11 @@ internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) 
             Fail($"Region '{o.Region}' is not in Regions [{string.Join(", ", o.Regions)}].");
         }
 
+        if (o.HandlePrimaryRegion is { } primary && !o.EffectiveRegions.Contains(primary, StringComparer.Ordinal))
+        {
+            Fail($"HandlePrimaryRegion '{primary}' is not one of the regions [{string.Join(", ", o.EffectiveRegions)}].");
+        }
+
         if (o.SnapshotInterval < 1)
         {
             Fail($"SnapshotInterval must be at least 1, not {o.SnapshotInterval}.");

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
+using Concord.Grains.Handles;
+using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
@@ -24,6 +26,9 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
 
     public Task<BatchReceipt> ForwardBatchAsync(BatchTransferCommand command, CancellationToken cancellationToken) =>
         CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).BatchAsync(command, cancellationToken), cancellationToken);
+
+    public Task<HandleReceipt> ForwardHandleAsync(HandleOperation operation, CancellationToken cancellationToken) =>
+        CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).HandleAsync(operation, cancellationToken), cancellationToken);
 
     private static IReplicationInboxGrain Inbox(IClusterClient peer) => peer.GetGrain<IReplicationInboxGrain>(0);
 

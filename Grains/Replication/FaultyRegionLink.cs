@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
+using Concord.Grains.Handles;
+using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
@@ -68,6 +70,12 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRe
     {
         await BeforeRequestAsync(cancellationToken);
         return await inner.ForwardBatchAsync(command, cancellationToken);
+    }
+
+    public async Task<HandleReceipt> ForwardHandleAsync(HandleOperation operation, CancellationToken cancellationToken)
+    {
+        await BeforeRequestAsync(cancellationToken);
+        return await inner.ForwardHandleAsync(operation, cancellationToken);
     }
 
     /// <summary>Cut and delay as for every call, and lose the request at the drop rate.</summary>

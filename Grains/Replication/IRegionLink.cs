@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
+using Concord.Grains.Handles;
+using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
@@ -24,6 +26,9 @@ public interface IRegionLink
 
     /// <summary>Has the peer, as the sources' home region, decide a batch transfer.</summary>
     Task<BatchReceipt> ForwardBatchAsync(BatchTransferCommand command, CancellationToken cancellationToken);
+
+    /// <summary>Has the peer, as the handles' primary region, decide a handle operation.</summary>
+    Task<HandleReceipt> ForwardHandleAsync(HandleOperation operation, CancellationToken cancellationToken);
 }
 
 /// <summary>Creates the link to a peer; registered by the host, which knows where peers are.</summary>

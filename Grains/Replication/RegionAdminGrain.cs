@@ -16,7 +16,7 @@ internal sealed class RegionAdminGrain(IEventLogStore store, LinkFaults faults, 
     {
         var peers = await Task.WhenAll(_options.Peers.Select(p => GrainFactory.GetGrain<IOutboundReplicatorGrain>(p).GetStatusAsync(cancellationToken)));
         var digest = await store.GetDigestAsync(cancellationToken);
-        return new RegionStatus(_options.Region, [.. _options.EffectiveRegions], digest.Root.ToString(), _options.FaultInjection, [.. peers]);
+        return new RegionStatus(_options.Region, [.. _options.EffectiveRegions], digest.Root.ToString(), _options.FaultInjection, [.. peers], _options.HandlePrimary);
     }
 
     public Task SetLinkFaultAsync(string peer, LinkFault fault, CancellationToken cancellationToken = default)

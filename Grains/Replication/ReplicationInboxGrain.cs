@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Concord.Grains.Handles;
 using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Storage;
 using Orleans.Concurrency;
@@ -14,7 +15,9 @@ internal sealed class ReplicationInboxGrain(IEventLogStore store, InboundReplica
         monitor.Received(batch.From, batch.Feed.Length + batch.Repairs.Length);
         var byEntity = batch.Feed.Select(f => f.Event).Concat(batch.Repairs).GroupBy(e => e.EntityId, StringComparer.Ordinal);
         var results = await Task.WhenAll(byEntity.Select(async group =>
-            (Entity: group.Key, Result: await GrainFactory.GetGrain<IReplicaGrain>(group.Key).ApplyRemoteAsync([.. group], cancellationToken))));
+            (Entity: group.Key, Result: HandleEntities.IsHandle(group.Key, out var handle)
+                ? await GrainFactory.GetGrain<IHandleReplicaGrain>(handle).ApplyRemoteAsync([.. group], cancellationToken)
+                : await GrainFactory.GetGrain<IReplicaGrain>(group.Key).ApplyRemoteAsync([.. group], cancellationToken))));
         var versions = results.ToDictionary(r => r.Entity, r => r.Result.Version, StringComparer.Ordinal);
 
         var durableThrough = batch.Feed.IsDefaultOrEmpty ? 0 : batch.Feed[0].FeedPosition - 1;

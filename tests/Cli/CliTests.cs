@@ -96,6 +96,26 @@ public sealed class CliTests(TcpRegionFixture region)
         }
     }
 
+    [Fact]
+    public async Task Handles_are_claimed_looked_up_renamed_and_a_taken_one_exits_with_1()
+    {
+        var (handle, renamed) = (Names.Account("nick"), Names.Account("nick2"));
+
+        var claim = await RunAsync("claim-handle", handle, "alice");
+        var taken = await RunAsync("claim-handle", handle, "bob");
+        var rename = await RunAsync("rename-handle", handle, renamed);
+        var whois = await RunAsync("--json", "whois", renamed);
+
+        Assert.Equal(ExitCodes.Success, claim.Code);
+        Assert.StartsWith($"claimed {handle}: alice", claim.Out);
+        Assert.Equal(ExitCodes.Rejected, taken.Code);
+        Assert.Contains("taken by 'alice'", taken.Err);
+        Assert.Equal(ExitCodes.Success, rename.Code);
+        using var json = JsonDocument.Parse(whois.Out);
+        Assert.Equal("alice", json.RootElement.GetProperty("owner").GetString());
+        Assert.StartsWith($"{handle}: free", (await RunAsync("whois", handle)).Out);
+    }
+
     [Theory]
     [InlineData(ExitCodes.Rejected, "payout", "{0}", "1000")]
     [InlineData(ExitCodes.InvalidInput, "deposit", "{0}", "1.001")]

@@ -48,6 +48,9 @@ public sealed class FaultScheduleTests(MultiRegionFixture regions, ITestOutputHe
     {
         var random = new Random(seed);
         var accounts = Enumerable.Range(0, 5).Select(i => $"s{seed}-a{i}").ToArray();
+
+        // accounts[0] only ever sees strict debits: I1 says it is never negative in any region.
+        var strictOnly = accounts[0];
         var acknowledged = new List<EventId>();
         long expectedSum = 0;
         for (var op = 0; op < OperationsPerSchedule; op++)
@@ -72,7 +75,8 @@ public sealed class FaultScheduleTests(MultiRegionFixture regions, ITestOutputHe
                         var to = accounts[random.Next(accounts.Length)];
                         if (to != account.GetPrimaryKeyString())
                         {
-                            acknowledged.Add((await account.TransferAsync(new TransferCommand($"op{op}", to, cents / 100m, ConsistencyMode.Optimistic))).EventId);
+                            var mode = account.GetPrimaryKeyString() == strictOnly ? ConsistencyMode.Strict : ConsistencyMode.Optimistic;
+                            acknowledged.Add((await account.TransferAsync(new TransferCommand($"op{op}", to, cents / 100m, mode))).EventId);
                         }
 
                         break;
@@ -91,6 +95,11 @@ public sealed class FaultScheduleTests(MultiRegionFixture regions, ITestOutputHe
         regions.HealAll();
         await ConvergenceAssertions.AssertConvergedAsync(regions, accounts, expectedSum);
         await ConvergenceAssertions.AssertEveryOverdraftApologisedAsync(regions, accounts);
+        foreach (var region in MultiRegionFixture.Regions)
+        {
+            var balance = await regions.Grains(region).GetGrain<IAccountGrain>(strictOnly).GetBalanceAsync();
+            Assert.True(balance.Balance >= 0, $"I1: {strictOnly} saw only strict debits but is {balance.Balance} in {region}");
+        }
         foreach (var region in MultiRegionFixture.Regions)
         {
             foreach (var id in acknowledged)

@@ -1,0 +1,63 @@
+using Concord.Grains.Constraints;
+using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Handles;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Transactions;
+
+namespace Concord.Grains.Handles;
+
+/// <summary>
+/// Renames at the handles' primary region: one transaction releases the old handle and claims the new one
+/// for the same account, so the account is never without a handle and never holds both.
+/// </summary>
+[StatelessWorker]
+internal sealed class HandleRenameGrain(ITransactionClient transactions, IOptions<ConcordOptions> options) : Grain, IHandleRenameGrain
+{
+    public async Task<HandleReceipt> RenameAsync(RenameHandleCommand command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var requestId = EntityKeys.RequireRequestId(command.RequestId);
+        var old = EntityKeys.RequireKey(command.Old, "old");
+        var @new = EntityKeys.RequireKey(command.New, "new");
+        if (string.Equals(old, @new, StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException("new", "A rename needs two different handles.");
+        }
+
+        var primary = options.Value.HandlePrimary;
+        if (!string.Equals(primary, options.Value.Region, StringComparison.Ordinal))
+        {
+            return await HomeRegionCall.InvokeAsync(
+                ServiceProvider, primary, HandleEntities.EntityIdOf(old), options.Value.StrictForwardTimeout,
+                (link, ct) => link.ForwardHandleAsync(new HandleOperation(old, null, null, command), ct), cancellationToken);
+        }
+
+        var bindId = $"{requestId}/bind";
+        if (await GrainFactory.GetGrain<IHandleReplicaGrain>(@new).HasRequestAsync(bindId))
+        {
+            return new HandleReceipt(@new, (await GrainFactory.GetGrain<IHandleGrain>(@new).WhoisAsync(cancellationToken)).Owner, Tentative: false, Replayed: true);
+        }
+
+        string? account = null;
+        try
+        {
+            await transactions.RunTransaction(TransactionOption.Create, async () =>
+            {
+                account = await GrainFactory.GetGrain<IHandleOwnershipGrain>(old).ReleaseAsync()
+                    ?? throw new InvalidRequestException("old", $"Handle '{old}' is not bound to any account.");
+                await GrainFactory.GetGrain<IHandleOwnershipGrain>(@new).ClaimAsync(account);
+            });
+        }
+        catch (OrleansTransactionAbortedException ex) when (ex.InnerException is ConcordException inner)
+        {
+            throw inner;
+        }
+
+        await GrainFactory.GetGrain<IHandleReplicaGrain>(old).RecordBindingAsync($"{requestId}/release", new HandleReleased(account!));
+        await GrainFactory.GetGrain<IHandleReplicaGrain>(@new).RecordBindingAsync(bindId, new HandleBound(account!, requestId));
+        return new HandleReceipt(@new, account, Tentative: false, Replayed: false);
+    }
+}
