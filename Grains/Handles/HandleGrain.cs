@@ -184,7 +184,11 @@ internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaG
         await RecordBindingAsync(requestId, new HandleBound(account, claimRequestId));
     }
 
-    /// <summary>At the primary: decides tentative claims oldest first; each loser gets exactly one apology.</summary>
+    /// <summary>
+    /// At the primary: decides tentative claims. The oldest tentative claim by (HLC, origin) wins, even when
+    /// it arrives after a younger one was bound: the younger is displaced. A strict binding is never
+    /// displaced. Every losing claim gets exactly one apology.
+    /// </summary>
     private async Task DecidePendingAsync()
     {
         if (_decidingPending)
@@ -195,7 +199,7 @@ internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaG
         _decidingPending = true;
         try
         {
-            foreach (var (claimRequestId, account) in _state.Pending)
+            foreach (var (claimRequestId, account, hlc) in _state.Pending)
             {
                 var decisionId = $"decide/{claimRequestId}";
                 if (_state.HasRequest(decisionId, out _))
@@ -205,6 +209,12 @@ internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaG
 
                 try
                 {
+                    if (_state.OwnerTentativeClaim is { } bound && hlc < bound.Hlc)
+                    {
+                        await DisplaceAsync(bound.ClaimRequestId, bound.Account, decisionId, claimRequestId, account);
+                        continue;
+                    }
+
                     await DecideClaimAsync(decisionId, claimRequestId, account);
                 }
                 catch (HandleTakenException taken)
@@ -222,6 +232,25 @@ internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaG
         {
             _decidingPending = false;
         }
+    }
+
+    /// <summary>Rebinds from a younger tentative winner to an older tentative claim, and apologises to the younger.</summary>
+    private async Task DisplaceAsync(string youngerClaimId, string youngerAccount, string decisionId, string olderClaimId, string olderAccount)
+    {
+        await RunTransactionAsync(async () =>
+        {
+            var previous = await Ownership.ReleaseAsync();
+            if (!string.Equals(previous, youngerAccount, StringComparison.Ordinal))
+            {
+                // The binding changed under us (a release or a strict claim); decide this claim normally next time.
+                throw new HandleTakenException(Handle, previous ?? "nobody");
+            }
+
+            await Ownership.ClaimAsync(olderAccount);
+        });
+        await RecordBindingAsync(decisionId, new HandleBound(olderAccount, olderClaimId));
+        LogClaimRejected(Handle, youngerAccount, olderAccount);
+        await RecordBindingAsync($"displace/{youngerClaimId}", new HandleClaimRejected(youngerAccount, youngerClaimId, olderAccount));
     }
 
     /// <summary>A crash between a committed transaction and its log append leaves them apart; the record wins.</summary>

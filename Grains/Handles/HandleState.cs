@@ -23,6 +23,9 @@ internal sealed class HandleState(string primary) : IReplicaFold
 
     public string? Owner { get; private set; }
 
+    /// <summary>The claim the current binding decided (a client request id, or a tentative claim's id).</summary>
+    public string? OwnerClaimId { get; private set; }
+
     public IEnumerable<KeyValuePair<string, (long Seq, ChainHash Hash)>> Heads => _heads;
 
     public (long Seq, ChainHash Hash) HeadOf(string origin) => _heads.TryGetValue(origin, out var head) ? head : (0, ChainHash.Genesis);
@@ -30,8 +33,12 @@ internal sealed class HandleState(string primary) : IReplicaFold
     public bool HasRequest(string requestId, out EventId eventId) => _requests.TryGetValue(requestId, out eventId!);
 
     /// <summary>Tentative claims the primary has not decided yet, oldest (HLC, origin) first.</summary>
-    public ImmutableArray<(string ClaimRequestId, string Account)> Pending =>
-        [.. _tentative.Where(t => !_decided.Contains(t.Key)).OrderBy(t => t.Value.Hlc).Select(t => (t.Key, t.Value.Account))];
+    public ImmutableArray<(string ClaimRequestId, string Account, HlcTimestamp Hlc)> Pending =>
+        [.. _tentative.Where(t => !_decided.Contains(t.Key)).OrderBy(t => t.Value.Hlc).Select(t => (t.Key, t.Value.Account, t.Value.Hlc))];
+
+    /// <summary>The tentative claim behind the current binding, if the binding came from one.</summary>
+    public (string ClaimRequestId, string Account, HlcTimestamp Hlc)? OwnerTentativeClaim =>
+        OwnerClaimId is { } id && _tentative.TryGetValue(id, out var claim) ? (id, claim.Account, claim.Hlc) : null;
 
     public void Apply(LoggedEvent logged)
     {
@@ -51,10 +58,12 @@ internal sealed class HandleState(string primary) : IReplicaFold
         {
             case HandleBound bound when authoritative:
                 Owner = bound.Account;
+                OwnerClaimId = bound.ClaimRequestId;
                 _decided.Add(bound.ClaimRequestId);
                 break;
             case HandleReleased when authoritative:
                 Owner = null;
+                OwnerClaimId = null;
                 break;
             case HandleClaimRejected rejected when authoritative:
                 _decided.Add(rejected.ClaimRequestId);

@@ -97,6 +97,36 @@ public sealed class HandleTests(MultiRegionFixture regions)
         }
     }
 
+    [Fact]
+    public async Task The_oldest_tentative_claim_wins_even_when_it_reaches_the_primary_last()
+    {
+        var handle = Names.Account("late");
+        regions.IsolateAll();
+        try
+        {
+            await Handle("eu", handle).ClaimAsync(new ClaimHandleCommand("older", "alice", ConsistencyMode.Optimistic));
+            await Handle("us", handle).ClaimAsync(new ClaimHandleCommand("younger", "bob", ConsistencyMode.Optimistic));
+
+            // Only us reaches the primary at first: bob is bound while alice's older claim is still away.
+            regions.Faults("us").Clear();
+            regions.Faults("ap").Set("eu", new Grains.Interfaces.Replication.LinkFault(Cut: true));
+            await Eventually.HoldsAsync(async () => (await Handle("ap", handle).WhoisAsync()).Owner == "bob", "the primary binds the only claim it has");
+        }
+        finally
+        {
+            regions.HealAll();
+        }
+
+        await WaitForOwnerEverywhereAsync(handle, "alice");
+        await regions.WaitForConvergenceAsync();
+        foreach (var region in MultiRegionFixture.Regions)
+        {
+            var log = await regions.Store(region).ReadAsync(HandleEntities.EntityIdOf(handle), 1, 100);
+            var rejection = Assert.Single(log, e => e.Event.Payload is HandleClaimRejected);
+            Assert.Equal("bob", ((HandleClaimRejected)rejection.Event.Payload).Account);
+        }
+    }
+
     private IHandleGrain Handle(string region, string handle) => regions.Grains(region).GetGrain<IHandleGrain>(handle);
 
     private Task WaitForOwnerEverywhereAsync(string handle, string? owner) =>
