@@ -24,7 +24,6 @@ namespace Concord.Grains.Handles;
 [Reentrant]
 internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaGrain
 {
-    private const int ReadPageSize = 1000;
     private readonly IEventLogStore _store;
     private readonly ITransactionClient _transactions;
     private readonly ConcordOptions _options;
@@ -66,19 +65,12 @@ internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaG
 
         _log = new GroupCommitLog(EntityId, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault);
         var head = await _store.GetHeadAsync(EntityId, cancellationToken);
-        while (_state.Position < head)
+        var tail = new LogFollower(_store, EntityId);
+        await tail.CatchUpAsync(head, logged =>
         {
-            var page = await _store.ReadAsync(EntityId, _state.Position + 1, ReadPageSize, cancellationToken);
-            if (page.Count == 0)
-            {
-                break;
-            }
-
-            foreach (var logged in page)
-            {
-                _state.Apply(logged);
-            }
-        }
+            _state.Apply(logged);
+            return Task.CompletedTask;
+        }, cancellationToken);
 
         _log.Initialize(_state.Position);
         if (IsPrimary && _state.Position > 0)

@@ -21,7 +21,6 @@ namespace Concord.Grains.Ledger;
 [Reentrant]
 internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCreditSink, IReplicaGrain, IHeldDebitSink
 {
-    private const int ReadPageSize = 1000;
     private readonly IPersistentState<AccountSnapshot> _snapshot;
     private readonly IEventLogStore _store;
     private readonly IEventPublisher _publisher;
@@ -80,20 +79,13 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         }
 
         _state = AccountState.FromSnapshot(snapshot);
-        while (_state.Position < head)
+        var tail = new LogFollower(_store, Account) { Position = _state.Position };
+        await tail.CatchUpAsync(head, logged =>
         {
-            var page = await _store.ReadAsync(Account, _state.Position + 1, ReadPageSize, cancellationToken);
-            if (page.Count == 0)
-            {
-                break;
-            }
-
-            foreach (var logged in page)
-            {
-                _state.Apply(logged);
-                _clock.Observe(logged.Event.Hlc);
-            }
-        }
+            _state.Apply(logged);
+            _clock.Observe(logged.Event.Hlc);
+            return Task.CompletedTask;
+        }, cancellationToken);
 
         _log.Initialize(_state.Position);
         _home = HomeRegions.OfAccount(Account, _options.EffectiveRegions);

@@ -1,4 +1,3 @@
-using Concord.Grains.Derived;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
