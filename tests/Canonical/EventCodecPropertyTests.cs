@@ -1,5 +1,6 @@
 using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 using CsCheck;
 
@@ -15,7 +16,13 @@ public sealed class EventCodecPropertyTests
         Gen.Long[1, Money.MaxAmount].Select(a => (EventPayload)new Deposited(a)),
         Gen.Select(Gen.Long[1, Money.MaxAmount], Key, Gen.Bool).Select((a, to, strict) => (EventPayload)new Debited(a, to, strict ? ConsistencyMode.Strict : ConsistencyMode.Optimistic)),
         Gen.Select(Gen.Long[1, Money.MaxAmount], Key, Key, Gen.Long[1, 1_000_000]).Select((a, e, o, s) => (EventPayload)new Credited(a, new EventId(e, o, s))),
-        Gen.Long[1, Money.MaxAmount].Select(a => (EventPayload)new PaidOut(a)));
+        Gen.Long[1, Money.MaxAmount].Select(a => (EventPayload)new PaidOut(a)),
+        Gen.Select(Gen.Long[1, Money.MaxAmount], Gen.Select(Key, Key, Gen.Long[1, 1000]).Select((e, o, q) => new EventId(e, o, q)).Array[0, 4])
+            .Select((deficit, causes) => (EventPayload)new OverdraftApology(deficit, [.. causes])),
+        Gen.Select(Key, Text).Select((account, claim) => (EventPayload)new HandleBound(account, claim)),
+        Key.Select(account => (EventPayload)new HandleReleased(account)),
+        Key.Select(account => (EventPayload)new HandleClaimTentative(account)),
+        Gen.Select(Key, Text, Key).Select((account, claim, winner) => (EventPayload)new HandleClaimRejected(account, claim, winner)));
 
     private static readonly Gen<VersionVector> Deps =
         Gen.Dictionary(Key, Gen.Long[1, long.MaxValue])[0, 5].Select(d => VersionVector.From(d));
