@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Concord.Grains.Interfaces.Audit;
 using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Handles;
@@ -166,6 +167,44 @@ internal sealed class CliOutput(TextWriter output, bool json)
 
         var pending = view.PendingClaims.IsDefaultOrEmpty ? string.Empty : $"; pending tentative claims: {string.Join(", ", view.PendingClaims)}";
         output.WriteLine($"{view.Handle}: {view.Owner ?? "free"} (region {view.Region}, primary {view.Primary}{pending})");
+    }
+
+    public void Audit(AuditReport report)
+    {
+        if (json)
+        {
+            Json(new
+            {
+                region = report.Region,
+                clean = report.IsClean,
+                sample = report.SampleFraction,
+                entities = report.Entities,
+                events = report.Events,
+                chains = report.Chains,
+                durationMs = (long)report.Duration.TotalMilliseconds,
+                findings = report.Findings.Select(f => new { region = f.Region, entity = f.EntityId, kind = f.Kind, position = f.Position, detail = f.Detail }),
+            });
+            return;
+        }
+
+        var scope = report.SampleFraction >= 1 ? "full" : $"sample {report.SampleFraction:P0}";
+        output.WriteLine($"audit of region {report.Region} ({scope}): {report.Entities} entities, {report.Events} events, {report.Chains} chains checked in {report.Duration.TotalMilliseconds:0} ms");
+        if (report.IsClean)
+        {
+            output.WriteLine("clean: every chain verifies and everything derived matches the logs");
+            return;
+        }
+
+        foreach (var group in report.Findings.GroupBy(f => f.Kind))
+        {
+            output.WriteLine($"{group.Key}: {group.Count()}");
+        }
+
+        foreach (var finding in report.Findings)
+        {
+            var at = finding.Position is { } position ? $" at position {position}" : string.Empty;
+            output.WriteLine($"  {finding.Region} {finding.EntityId}{at}: {finding.Kind}: {finding.Detail}");
+        }
     }
 
     public void Status(RegionStatus status)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Concord.Client.Sdk;
+using Concord.Grains.Interfaces.Audit;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
@@ -163,6 +164,25 @@ public static class ConcordCli
         whois.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
             print.Whois(await client.WhoisAsync(parse.GetValue(whoisHandle)!, ct))));
 
+        var full = new Option<bool>("--full") { Description = "Audit every entity (the default)." };
+        var sample = new Option<double?>("--sample") { Description = "Audit a random fraction of the entities, such as 0.1." };
+        var audit = new Command("audit", "Verify the region: hash chains, replicas, snapshots, views, invariants. Exit code 1 when anything is found.") { full, sample };
+        audit.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(full) && parse.GetValue(sample) is not null)
+            {
+                throw new InvalidRequestException("sample", "--full and --sample exclude each other.");
+            }
+
+            var report = default(AuditReport);
+            await WithClientAsync(parse, output, ct, async (client, print) =>
+            {
+                report = await client.AuditAsync(parse.GetValue(sample) ?? 1.0, Environment.TickCount, ct);
+                print.Audit(report);
+            });
+            return report is { IsClean: true } ? ExitCodes.Success : ExitCodes.Rejected;
+        });
+
         var status = new Command("status", "Show this region, its peers, link states, replication lag and digest.");
         status.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
             print.Status(await client.GetStatusAsync(ct))));
@@ -183,6 +203,7 @@ public static class ConcordCli
         root.Subcommands.Add(release);
         root.Subcommands.Add(rename);
         root.Subcommands.Add(whois);
+        root.Subcommands.Add(audit);
         root.Subcommands.Add(status);
         root.Subcommands.Add(admin);
         root.Subcommands.Add(deposit);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Audit;
 using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
@@ -131,6 +132,10 @@ public sealed class ConcordClient : IAsyncDisposable
 
         return CallClusterAsync(cluster => cluster.GetGrain<IApologyFeedGrain>(0), (feed, ct) => feed.GetAsync(account, maxCount, ct), cancellationToken);
     }
+
+    /// <summary>Audits the region in use: chains, replicas, snapshots, views and invariants (see docs/audit.md).</summary>
+    public Task<AuditReport> AuditAsync(double sampleFraction = 1.0, int seed = 0, CancellationToken cancellationToken = default) =>
+        CallClusterAsync(cluster => cluster.GetGrain<IAuditorGrain>(0), (auditor, ct) => auditor.RunAsync(new AuditRequest(sampleFraction, seed), ct), cancellationToken);
 
     /// <summary>Status of the region in use: its peers, link states, replication lag and digest.</summary>
     public Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>

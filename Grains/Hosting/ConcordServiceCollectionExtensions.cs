@@ -1,3 +1,4 @@
+using Concord.Grains.Audit;
 using Concord.Grains.Constraints;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
@@ -96,6 +97,7 @@ public static class ConcordSiloBuilderExtensions
         services.TryAddSingleton<InboundReplicationMonitor>();
         services.TryAddSingleton<BatchTransferTestHooks>();
         services.TryAddSingleton<BatchTransferCoordinator>();
+        services.TryAddSingleton<RegionAuditor>();
         services.TryAddSingleton(sp => new RegionLinks(
             sp.GetService<IRegionLinkFactory>() ?? throw new InvalidOperationException("Concord has peer regions but no IRegionLinkFactory is registered."),
             sp.GetRequiredService<LinkFaults>()));

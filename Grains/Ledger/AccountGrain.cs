@@ -1,3 +1,4 @@
+using Concord.Grains.Audit;
 using Concord.Grains.Constraints;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
@@ -19,7 +20,7 @@ namespace Concord.Grains.Ledger;
 /// (group commit); every state change happens in a synchronous section, so interleaving is safe.
 /// </summary>
 [Reentrant]
-internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCreditSink, IReplicaGrain, IHeldDebitSink
+internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCreditSink, IReplicaGrain, IHeldDebitSink, IReplicaAuditGrain
 {
     private readonly IPersistentState<AccountSnapshot> _snapshot;
     private readonly IEventLogStore _store;
@@ -161,6 +162,13 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         }
 
         return await CommitAsync(credit.CreditRequestId, new Credited(credit.Amount, credit.DebitId));
+    }
+
+    public async Task<AccountSnapshot?> GetStoredSnapshotAsync()
+    {
+        EnsureValidKey();
+        await _snapshot.ReadStateAsync();
+        return _snapshot.RecordExists ? _snapshot.State : null;
     }
 
     public Task<BalanceView> GetBalanceAsync(CancellationToken cancellationToken = default)

@@ -140,6 +140,19 @@ public sealed class InMemoryEventLogStore : IEventLogStore
         return ValueTask.FromResult<IReadOnlyList<EntityVersion>>(entities.Select(e => new EntityVersion(e, _logs[e].Version)).ToArray());
     }
 
+    /// <summary>
+    /// Rewrites an entity's log without any check, as a disk fault or an intruder would. Only for tests of the
+    /// auditor: nothing in Concord calls it.
+    /// </summary>
+    internal void CorruptForTests(string entityId, Func<IReadOnlyList<EventEnvelope>, IEnumerable<EventEnvelope>> rewrite)
+    {
+        var log = _logs[entityId];
+        lock (log)
+        {
+            log.Overwrite([.. rewrite(log.Read(1, int.MaxValue).Select(e => e.Event).ToList())]);
+        }
+    }
+
     private ValueTask<T> Read<T>(string entityId, Func<EntityLog, T> read, T missing, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -203,6 +216,20 @@ public sealed class InMemoryEventLogStore : IEventLogStore
                 Index(_byOrigin, e.Origin, logged);
                 Index(_byRequest, e.RequestId, logged);
                 Version = Version.With(e.Origin, e.Seq);
+            }
+        }
+
+        public void Overwrite(IReadOnlyList<EventEnvelope> events)
+        {
+            _events.Clear();
+            _byOrigin.Clear();
+            _byRequest.Clear();
+            foreach (var e in events)
+            {
+                var logged = new LoggedEvent(_events.Count + 1, e);
+                _events.Add(logged);
+                Index(_byOrigin, e.Origin, logged);
+                Index(_byRequest, e.RequestId, logged);
             }
         }
 

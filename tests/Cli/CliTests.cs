@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Concord.Client.Cli;
+using Concord.Grains.Interfaces.Ledger;
 using Concord.Tests.Infrastructure;
 
 namespace Concord.Tests.Cli;
@@ -114,6 +115,30 @@ public sealed class CliTests(TcpRegionFixture region)
         using var json = JsonDocument.Parse(whois.Out);
         Assert.Equal("alice", json.RootElement.GetProperty("owner").GetString());
         Assert.StartsWith($"{handle}: free", (await RunAsync("whois", handle)).Out);
+    }
+
+    [Fact]
+    public async Task Audit_exits_0_when_clean_and_1_naming_the_finding_after_a_corruption()
+    {
+        var account = Names.Account("audited");
+        await RunAsync("deposit", account, "5");
+        await RunAsync("deposit", account, "6");
+
+        var clean = await RunAsync("audit");
+        Assert.Equal(ExitCodes.Success, clean.Code);
+        Assert.Contains("clean", clean.Out);
+
+        var store = (Concord.Grains.Storage.InMemoryEventLogStore)Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Concord.Grains.Storage.IEventLogStore>(region.Services);
+        store.CorruptForTests(account, events => [events[1] with { Payload = new Deposited(1) }, .. events.Skip(2)]);
+
+        var dirty = await RunAsync("audit", "--json");
+
+        Assert.Equal(ExitCodes.Rejected, dirty.Code);
+        using var json = JsonDocument.Parse(dirty.Out);
+        var finding = json.RootElement.GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("entity").GetString() == account);
+        Assert.Equal("hash-mismatch", finding.GetProperty("kind").GetString());
+        Assert.Equal(1, finding.GetProperty("position").GetInt64());
     }
 
     [Theory]

@@ -107,5 +107,8 @@ public sealed class DerivedStateTests(RegionClusterFixture region, ITestOutputHe
         }
 
         Assert.Equal(after, await totals.RebuildAsync());
+
+        var audit = await region.Grains.GetGrain<Grains.Interfaces.Audit.IAuditorGrain>(0).RunAsync(new Grains.Interfaces.Audit.AuditRequest());
+        Assert.True(audit.IsClean, string.Join("; ", audit.Findings));
     }
 }

@@ -12,6 +12,8 @@ public sealed class TcpRegionFixture : IAsyncLifetime
 
     public string Gateway => $"127.0.0.1:{GatewayPort}";
 
+    public IServiceProvider Services => _host!.Services;
+
     public async Task InitializeAsync()
     {
         var ports = FreePorts.Take(2);

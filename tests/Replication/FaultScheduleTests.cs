@@ -42,6 +42,14 @@ public sealed class FaultScheduleTests(MultiRegionFixture regions, ITestOutputHe
         }
 
         output.WriteLine($"{schedules} schedules from seed {baseSeed} passed");
+
+        // Trust, but verify: after all that, every region's own audit finds nothing wrong.
+        foreach (var region in MultiRegionFixture.Regions)
+        {
+            var report = await regions.Grains(region).GetGrain<Grains.Interfaces.Audit.IAuditorGrain>(0).RunAsync(new Grains.Interfaces.Audit.AuditRequest());
+            Assert.True(report.IsClean, $"audit of {region}: {string.Join("; ", report.Findings)}");
+            Assert.True(report.Events > 0);
+        }
     }
 
     private async Task RunScheduleAsync(int seed)
