@@ -48,10 +48,11 @@ try
             break;
         }
 
-        // The local default runs in memory with no client authentication: say so where people look first.
+        // An open region (no client credentials) says so where people look first.
         var peers = options.Peers.Count == 0 ? "no peers" : $"peers {string.Join(", ", options.Peers.Keys.Order(StringComparer.Ordinal))}";
         var faults = options.FaultInjection ? ", fault injection on" : string.Empty;
-        Console.WriteLine($"region {options.Region} ready: gateway 127.0.0.1:{options.GatewayPort} (storage {options.Storage}, {peers}{faults}, open to any client)");
+        var access = options.ClientCredentials.Count == 0 ? "open to any client" : "clients need a credential";
+        Console.WriteLine($"region {options.Region} ready: gateway 127.0.0.1:{options.GatewayPort} (storage {options.Storage}, {peers}{faults}, {access})");
     }
 
     await Task.Delay(Timeout.Infinite, shutdown.Token);

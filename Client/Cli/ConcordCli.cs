@@ -27,6 +27,12 @@ public static class ConcordCli
         Recursive = true,
     };
 
+    private static readonly Option<string?> CredentialOption = new("--credential")
+    {
+        Description = "Client credential for regions that require one (default: the CONCORD_CREDENTIAL environment variable).",
+        Recursive = true,
+    };
+
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print JSON instead of text.", Recursive = true };
 
     private static readonly Option<string?> RequestIdOption = new("--request-id")
@@ -77,6 +83,7 @@ public static class ConcordCli
         root.Options.Add(GatewayOption);
         root.Options.Add(RegionOption);
         root.Options.Add(JsonOption);
+        root.Options.Add(CredentialOption);
 
         var account = new Argument<string>("account") { Description = "Account id." };
         var amount = new Argument<string>("amount") { Description = "Amount, at most 2 decimals, such as 12.50." };
@@ -217,7 +224,11 @@ public static class ConcordCli
 
     private static async Task<int> WithClientAsync(ParseResult parse, TextWriter output, CancellationToken cancellationToken, Func<ConcordClient, CliOutput, Task> run)
     {
-        var options = new ConcordClientOptions { Region = parse.GetValue(RegionOption) ?? "eu" };
+        var options = new ConcordClientOptions
+        {
+            Region = parse.GetValue(RegionOption) ?? "eu",
+            Credential = parse.GetValue(CredentialOption) ?? Environment.GetEnvironmentVariable("CONCORD_CREDENTIAL"),
+        };
         if (parse.GetValue(GatewayOption) is { } gateway)
         {
             options.Gateways.Add(ConcordClientOptions.ParseGateway(gateway));
@@ -237,7 +248,11 @@ public static class ConcordCli
         var directions = oneWay ? new[] { (a, b) } : [(a, b), (b, a)];
         foreach (var (from, to) in directions)
         {
-            var options = new ConcordClientOptions { Region = from };
+            var options = new ConcordClientOptions
+            {
+                Region = from,
+                Credential = parse.GetValue(CredentialOption) ?? Environment.GetEnvironmentVariable("CONCORD_CREDENTIAL"),
+            };
             if (parse.GetValue(GatewayOption) is { } gateway && string.Equals(parse.GetValue(RegionOption), from, StringComparison.Ordinal))
             {
                 options.Gateways.Add(ConcordClientOptions.ParseGateway(gateway));

@@ -221,6 +221,11 @@ public sealed class ConcordClient : IAsyncDisposable
         {
             try
             {
+                if (_options.Credential is { } credential)
+                {
+                    RequestContext.Set(ClientCredentials.RequestContextKey, credential);
+                }
+
                 return await call(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (TransientFailures.IsTransient(ex) && attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)

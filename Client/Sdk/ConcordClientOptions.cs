@@ -33,6 +33,9 @@ public sealed class ConcordClientOptions
     /// <summary>The deployment's Orleans service id. Default <c>concord</c>.</summary>
     public string ServiceId { get; set; } = "concord";
 
+    /// <summary>The credential to present to regions that require one. Default: none.</summary>
+    public string? Credential { get; set; }
+
     /// <summary>How long connecting may take before <see cref="RegionUnavailableException"/>. Default 5 seconds.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

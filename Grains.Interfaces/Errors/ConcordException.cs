@@ -137,3 +137,14 @@ public sealed class HandleTakenException : ConcordException
     [Id(1)]
     public string Owner { get; private set; }
 }
+
+/// <summary>The region requires a client credential and the call carried none or a wrong one. Nothing was changed.</summary>
+[GenerateSerializer, Alias("concord.error.unauthenticated")]
+public sealed class UnauthenticatedException : ConcordException
+{
+    public UnauthenticatedException(string region)
+        : base($"Region '{region}' requires a client credential; give one with --credential or CONCORD_CREDENTIAL.") => Region = region;
+
+    [Id(0)]
+    public string Region { get; private set; }
+}

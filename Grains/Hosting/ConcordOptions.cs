@@ -48,6 +48,12 @@ public sealed class ConcordOptions
     /// </summary>
     public TimeSpan StrictForwardTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Credentials clients must present (SDK, CLI and peer regions' links); each at least 16 characters.
+    /// Default: empty, meaning the region is open to any client. Links to peers present the first one.
+    /// </summary>
+    public List<string> ClientCredentials { get; set; } = [];
+
     /// <summary>The region where handle bindings are decided. Default: the first region by name.</summary>
     public string? HandlePrimaryRegion { get; set; }
 

@@ -38,6 +38,11 @@ internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) 
             Fail($"HandlePrimaryRegion '{primary}' is not one of the regions [{string.Join(", ", o.EffectiveRegions)}].");
         }
 
+        if (o.ClientCredentials.Any(c => c.Length < Interfaces.Events.ClientCredentials.MinLength))
+        {
+            Fail($"Every client credential needs at least {Interfaces.Events.ClientCredentials.MinLength} characters.");
+        }
+
         if (o.SnapshotInterval < 1)
         {
             Fail($"SnapshotInterval must be at least 1, not {o.SnapshotInterval}.");

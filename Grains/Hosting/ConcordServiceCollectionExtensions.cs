@@ -55,6 +55,12 @@ public static class ConcordSiloBuilderExtensions
                     return;
                 }
 
+                // The silo's own calls come from its hosted client, so they present a credential like any client.
+                if (concord.ClientCredentials.Count > 0)
+                {
+                    RequestContext.Set(Concord.Grains.Interfaces.Events.ClientCredentials.RequestContextKey, concord.ClientCredentials[0]);
+                }
+
                 var grains = services.GetRequiredService<IGrainFactory>();
                 foreach (var peer in concord.Peers)
                 {
@@ -98,6 +104,10 @@ public static class ConcordSiloBuilderExtensions
         services.TryAddSingleton<BatchTransferTestHooks>();
         services.TryAddSingleton<BatchTransferCoordinator>();
         services.TryAddSingleton<RegionAuditor>();
+        if (!services.Any(d => d.ImplementationType == typeof(ClientCredentialFilter)))
+        {
+            services.AddSingleton<IIncomingGrainCallFilter, ClientCredentialFilter>();
+        }
         services.TryAddSingleton(sp => new RegionLinks(
             sp.GetService<IRegionLinkFactory>() ?? throw new InvalidOperationException("Concord has peer regions but no IRegionLinkFactory is registered."),
             sp.GetRequiredService<LinkFaults>()));

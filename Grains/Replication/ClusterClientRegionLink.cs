@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
 using Concord.Grains.Handles;
+using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
@@ -8,7 +9,7 @@ using Concord.Grains.Interfaces.Replication;
 namespace Concord.Grains.Replication;
 
 /// <summary>A link that calls the peer's replication inbox through an Orleans client connected to the peer's cluster.</summary>
-public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken, Task<IClusterClient>> connect) : IRegionLink
+public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken, Task<IClusterClient>> connect, string? credential = null) : IRegionLink
 {
     public string Peer { get; } = peer;
 
@@ -49,6 +50,11 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
                     catch (Exception ex) when (ex is not RegionLinkUnavailableException)
                     {
                         throw new RegionLinkUnavailableException(Peer, "not connected", ex);
+                    }
+
+                    if (credential is not null)
+                    {
+                        RequestContext.Set(ClientCredentials.RequestContextKey, credential);
                     }
 
                     // WaitAsync bounds the call by the caller's token even if the peer never answers.

@@ -11,7 +11,7 @@ namespace Concord.Silo.Hosting;
 /// Links to peer regions over TCP: one Orleans client per peer, in its own host (a silo host cannot also
 /// be a client host). Connecting is lazy and bounded, so a peer that is down never delays this region.
 /// </summary>
-public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnlyList<IPEndPoint>> peers, string serviceId, TimeSpan connectTimeout)
+public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnlyList<IPEndPoint>> peers, string serviceId, TimeSpan connectTimeout, string? credential = null)
     : IRegionLinkFactory, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, PeerConnection> _connections = new(StringComparer.Ordinal);
@@ -24,7 +24,7 @@ public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnly
         }
 
         var connection = _connections.GetOrAdd(peer, p => new PeerConnection(p, gateways, serviceId, connectTimeout));
-        return new ClusterClientRegionLink(peer, connection.ConnectAsync);
+        return new ClusterClientRegionLink(peer, connection.ConnectAsync, credential);
     }
 
     public async ValueTask DisposeAsync()

@@ -35,12 +35,13 @@ public static class RegionHost
                 concord.Region = options.Region;
                 concord.Regions = options.Regions.Count > 0 ? [.. options.Regions] : options.AllRegions;
                 concord.FaultInjection = options.FaultInjection;
+                concord.ClientCredentials = [.. options.ClientCredentials];
             });
         });
         if (options.Peers.Count > 0)
         {
             var peers = options.Peers.ToDictionary(p => p.Key, p => (IReadOnlyList<IPEndPoint>)p.Value, StringComparer.Ordinal);
-            builder.Services.AddSingleton<IRegionLinkFactory>(new PeerClusterLinkFactory(peers, options.ServiceId, TimeSpan.FromSeconds(3)));
+            builder.Services.AddSingleton<IRegionLinkFactory>(new PeerClusterLinkFactory(peers, options.ServiceId, TimeSpan.FromSeconds(3), options.ClientCredentials.FirstOrDefault()));
         }
 
         return builder.Build();

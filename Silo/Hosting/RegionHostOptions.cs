@@ -27,6 +27,9 @@ public sealed class RegionHostOptions
     /// <summary>Peer regions and their gateways. Default: none (a region on its own).</summary>
     public Dictionary<string, List<IPEndPoint>> Peers { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Credentials clients must present; empty means open to any client. Peers' links present the first.</summary>
+    public List<string> ClientCredentials { get; set; } = [];
+
     /// <summary>Allow link faults to be injected on command (<c>admin cut</c>, tests). Default false.</summary>
     public bool FaultInjection { get; set; }
 
@@ -76,6 +79,11 @@ public sealed class RegionHostOptions
             {
                 throw new ArgumentException($"--peer '{peer}' has no gateway.");
             }
+        }
+
+        if (ClientCredentials.Any(c => c.Length < Grains.Interfaces.Events.ClientCredentials.MinLength))
+        {
+            throw new ArgumentException($"--client-credential values need at least {Grains.Interfaces.Events.ClientCredentials.MinLength} characters.");
         }
 
         if (!string.Equals(Storage, "memory", StringComparison.Ordinal))

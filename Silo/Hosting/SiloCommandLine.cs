@@ -7,7 +7,7 @@ namespace Concord.Silo.Hosting;
 public static class SiloCommandLine
 {
     public const string Usage =
-        "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--peer NAME=HOST:PORT]... [--storage memory] [--fault-injection] [--verbose]\n" +
+        "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--peer NAME=HOST:PORT]... [--storage memory] [--fault-injection] [--client-credential SECRET]... [--verbose]\n" +
         "       with no region options, three linked regions eu, us, ap start in this process (gateways 30000-30002).";
 
     /// <summary>The regions to host: the local three-region deployment, or the single region the arguments describe.</summary>
@@ -44,6 +44,9 @@ public static class SiloCommandLine
                 case "--fault-injection":
                     options.FaultInjection = true;
                     break;
+                case "--client-credential":
+                    options.ClientCredentials.Add(ValueOf(args, ref i));
+                    break;
                 case "--verbose":
                     verbose = true;
                     continue;
@@ -54,10 +57,22 @@ public static class SiloCommandLine
             single = true;
         }
 
+        // Credentials from the environment keep secrets out of process listings.
+        var fromEnvironment = (Environment.GetEnvironmentVariable("CONCORD_CLIENT_CREDENTIALS") ?? string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (!single)
         {
-            return (RegionHostOptions.LocalThreeRegions(), verbose);
+            var local = RegionHostOptions.LocalThreeRegions();
+            foreach (var region in local)
+            {
+                region.ClientCredentials.AddRange(fromEnvironment);
+                region.Validate();
+            }
+
+            return (local, verbose);
         }
+
+        options.ClientCredentials.AddRange(fromEnvironment);
 
         options.Validate();
         return ([options], verbose);

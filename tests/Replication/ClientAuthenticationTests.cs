@@ -1,0 +1,70 @@
+using Concord.Client.Cli;
+using Concord.Client.Sdk;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Silo.Hosting;
+using Concord.Tests.Infrastructure;
+using Microsoft.Extensions.Hosting;
+
+namespace Concord.Tests.Replication;
+
+/// <summary>Two regions that require a client credential: clients without one are refused, links with one replicate.</summary>
+public sealed class ClientAuthenticationTests : IAsyncLifetime
+{
+    private const string Credential = "test-credential-0123456789";
+    private readonly int[] _ports = FreePorts.Take(4);
+    private IHost _eu = null!;
+    private IHost _us = null!;
+
+    public async Task InitializeAsync()
+    {
+        var eu = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _ports[0]);
+        var us = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _ports[2]);
+        _eu = RegionHost.Create(new RegionHostOptions { Region = "eu", GatewayPort = _ports[0], SiloPort = _ports[1], Peers = new() { ["us"] = [us] }, ClientCredentials = [Credential] });
+        _us = RegionHost.Create(new RegionHostOptions { Region = "us", GatewayPort = _ports[2], SiloPort = _ports[3], Peers = new() { ["eu"] = [eu] }, ClientCredentials = [Credential] });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _eu.StartAsync(timeout.Token);
+        await _us.StartAsync(timeout.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in new[] { _eu, _us })
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await host.StopAsync(timeout.Token);
+            host.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Calls_without_the_credential_are_refused_and_change_nothing()
+    {
+        var account = Names.Account("auth");
+        await using var anonymous = new ConcordClient(Options("eu", credential: null));
+        await using var wrong = new ConcordClient(Options("eu", credential: "not-the-credential-at-all"));
+        await using var trusted = new ConcordClient(Options("eu", Credential));
+        await using var trustedUs = new ConcordClient(Options("us", Credential));
+
+        await Assert.ThrowsAsync<UnauthenticatedException>(() => anonymous.DepositAsync(account, 5m));
+        await Assert.ThrowsAsync<UnauthenticatedException>(() => wrong.DepositAsync(account, 5m));
+        await trusted.DepositAsync(account, 7m);
+
+        Assert.Equal(700, (await trusted.GetBalanceAsync(account)).Balance);
+        await Eventually.HoldsAsync(async () => (await trustedUs.GetBalanceAsync(account)).Balance == 700, "the peer link presents the credential and replicates");
+
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var refused = await ConcordCli.RunAsync(["--gateway", $"127.0.0.1:{_ports[0]}", "balance", account], output, error);
+        var accepted = await ConcordCli.RunAsync(["--gateway", $"127.0.0.1:{_ports[0]}", "--credential", Credential, "balance", account], output, error);
+        Assert.Equal(ExitCodes.Rejected, refused);
+        Assert.Contains("requires a client credential", error.ToString());
+        Assert.Equal(ExitCodes.Success, accepted);
+    }
+
+    private ConcordClientOptions Options(string region, string? credential) => new()
+    {
+        Region = region,
+        Gateways = [new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, region == "eu" ? _ports[0] : _ports[2])],
+        Credential = credential,
+    };
+}
