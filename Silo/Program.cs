@@ -52,7 +52,8 @@ try
         var peers = options.Peers.Count == 0 ? "no peers" : $"peers {string.Join(", ", options.Peers.Keys.Order(StringComparer.Ordinal))}";
         var faults = options.FaultInjection ? ", fault injection on" : string.Empty;
         var access = options.ClientCredentials.Count == 0 ? "open to any client" : "clients need a credential";
-        Console.WriteLine($"region {options.Region} ready: gateway 127.0.0.1:{options.GatewayPort} (storage {options.Storage}, {peers}{faults}, {access})");
+        var links = options.Peers.Count == 0 ? string.Empty : options.ReplicationSecret is null ? ", links unauthenticated" : ", links authenticated";
+        Console.WriteLine($"region {options.Region} ready: gateway 127.0.0.1:{options.GatewayPort} (storage {options.Storage}, {peers}{links}{faults}, {access})");
     }
 
     await Task.Delay(Timeout.Infinite, shutdown.Token);

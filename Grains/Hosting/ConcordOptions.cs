@@ -54,6 +54,12 @@ public sealed class ConcordOptions
     /// </summary>
     public List<string> ClientCredentials { get; set; } = [];
 
+    /// <summary>
+    /// Secret shared by every region of the deployment; when set, every replication batch is authenticated
+    /// with HMAC-SHA256 and replays are refused. At least 32 characters. Default: none (links unauthenticated).
+    /// </summary>
+    public string? ReplicationSecret { get; set; }
+
     /// <summary>The region where handle bindings are decided. Default: the first region by name.</summary>
     public string? HandlePrimaryRegion { get; set; }
 

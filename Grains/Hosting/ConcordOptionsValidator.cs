@@ -43,6 +43,11 @@ internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) 
             Fail($"Every client credential needs at least {Interfaces.Events.ClientCredentials.MinLength} characters.");
         }
 
+        if (o.ReplicationSecret is { Length: < 32 })
+        {
+            Fail("ReplicationSecret needs at least 32 characters.");
+        }
+
         if (o.SnapshotInterval < 1)
         {
             Fail($"SnapshotInterval must be at least 1, not {o.SnapshotInterval}.");

@@ -11,4 +11,30 @@ public sealed class InboundReplicationMonitor(TimeProvider time)
         _peers.AddOrUpdate(peer, (time.GetUtcNow(), events), (_, previous) => (time.GetUtcNow(), previous.Events + events));
 
     public (DateTimeOffset At, long Events)? LastFrom(string peer) => _peers.TryGetValue(peer, out var last) ? last : null;
+
+    private readonly ConcurrentDictionary<string, long> _sequences = new(StringComparer.Ordinal);
+    private long _rejected;
+
+    /// <summary>Batches refused (authentication, replay or a bad event) since the silo started.</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    public void CountRejected() => Interlocked.Increment(ref _rejected);
+
+    /// <summary>Accepts each (sender instance, sequence) once and in increasing order; false for a replay.</summary>
+    public bool TryAdvance(string sender, long sequence)
+    {
+        while (true)
+        {
+            var last = _sequences.GetOrAdd(sender, 0);
+            if (sequence <= last)
+            {
+                return false;
+            }
+
+            if (_sequences.TryUpdate(sender, sequence, last))
+            {
+                return true;
+            }
+        }
+    }
 }

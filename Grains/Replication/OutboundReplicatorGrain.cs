@@ -42,6 +42,10 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     private long _batches;
     private long _repaired;
 
+    // Identifies this activation's batches; the receiver refuses a (sender, sequence) it has seen.
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+    private long _sequence;
+
     public OutboundReplicatorGrain(
         [PersistentState("replication-cursor", ConcordStorage.Name)] IPersistentState<ReplicationCursor> cursor,
         IEventLogStore store,
@@ -130,7 +134,13 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
 
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_options.LinkCallTimeout);
-                var ack = await Link.SendAsync(new ReplicationBatch(_options.Region, [.. feed], repairs), timeout.Token);
+                var batch = new ReplicationBatch(_options.Region, [.. feed], repairs, _instance, ++_sequence);
+                if (_options.ReplicationSecret is { } secret)
+                {
+                    batch = new BatchAuthenticator(secret).Sign(batch, Peer);
+                }
+
+                var ack = await Link.SendAsync(batch, timeout.Token);
                 OnSuccess();
                 _batches++;
                 _shipped += feed.Count;

@@ -2,16 +2,27 @@ using System.Collections.Immutable;
 using Concord.Grains.Handles;
 using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Storage;
+using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Canonical;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Concord.Grains.Replication;
 
 /// <summary>Applies a peer's batch entity by entity, in parallel, and reports what is durable.</summary>
 [StatelessWorker]
-internal sealed class ReplicationInboxGrain(IEventLogStore store, InboundReplicationMonitor monitor) : Grain, IReplicationInboxGrain
+internal sealed partial class ReplicationInboxGrain(
+    IEventLogStore store,
+    InboundReplicationMonitor monitor,
+    IOptions<ConcordOptions> options,
+    ILogger<ReplicationInboxGrain> logger) : Grain, IReplicationInboxGrain
 {
+    private readonly ILogger<ReplicationInboxGrain> _logger = logger;
+
     public async Task<ReplicationAck> ReceiveAsync(ReplicationBatch batch, CancellationToken cancellationToken = default)
     {
+        Authenticate(batch);
         monitor.Received(batch.From, batch.Feed.Length + batch.Repairs.Length);
         var byEntity = batch.Feed.Select(f => f.Event).Concat(batch.Repairs).GroupBy(e => e.EntityId, StringComparer.Ordinal);
         var results = await Task.WhenAll(byEntity.Select(async group =>
@@ -36,6 +47,37 @@ internal sealed class ReplicationInboxGrain(IEventLogStore store, InboundReplica
             [.. results.Where(r => r.Result.Buffered > 0).Select(r => new EntityVersion(r.Entity, r.Result.Version))],
             results.Sum(r => r.Result.Rejected));
     }
+
+    /// <summary>Refuses the whole batch, before anything is applied, unless it is authentic, fresh and intact.</summary>
+    private void Authenticate(ReplicationBatch batch)
+    {
+        var region = options.Value.Region;
+        string? problem = null;
+        if (options.Value.ReplicationSecret is { } secret)
+        {
+            if (!new BatchAuthenticator(secret).Verify(batch, region))
+            {
+                problem = "its MAC does not verify";
+            }
+            else if (!monitor.TryAdvance($"{batch.From}/{batch.Sender}", batch.Sequence))
+            {
+                problem = $"it replays sequence {batch.Sequence} of sender {batch.Sender}";
+            }
+        }
+
+        problem ??= batch.Feed.Select(f => f.Event).Concat(batch.Repairs).Any(e => !EventCodec.HasValidHash(e))
+            ? "an event does not match its hash"
+            : null;
+        if (problem is not null)
+        {
+            monitor.CountRejected();
+            LogRejected(region, batch.From, problem);
+            throw new ReplicationBatchRejectedException($"Region '{region}' refused a batch from '{batch.From}': {problem}.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Region {Region} refused a replication batch from {From}: {Problem}. Nothing was applied.")]
+    private partial void LogRejected(string region, string from, string problem);
 
     public async Task<RegionDigest> GetDigestAsync(CancellationToken cancellationToken = default) =>
         await store.GetDigestAsync(cancellationToken);

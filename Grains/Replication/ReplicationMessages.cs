@@ -7,13 +7,18 @@ namespace Concord.Grains.Replication;
 
 /// <summary>
 /// What one region ships to a peer: the next slice of its own origin's feed, plus repairs (events of any
-/// origin) for entities the peer reported missing or anti-entropy found behind.
+/// origin) for entities the peer reported missing or anti-entropy found behind. When the deployment has a
+/// replication secret, <see cref="Mac"/> authenticates the batch and (<see cref="Sender"/>,
+/// <see cref="Sequence"/>) makes a replay detectable (see <see cref="BatchAuthenticator"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("concord.replication.batch")]
 public sealed record ReplicationBatch(
     [property: Id(0)] string From,
     [property: Id(1)] ImmutableArray<FeedEntry> Feed,
-    [property: Id(2)] ImmutableArray<EventEnvelope> Repairs);
+    [property: Id(2)] ImmutableArray<EventEnvelope> Repairs,
+    [property: Id(3)] string Sender = "",
+    [property: Id(4)] long Sequence = 0,
+    [property: Id(5)] ChainHash Mac = default);
 
 /// <summary>
 /// The peer's answer once the batch is applied. <see cref="DurableThrough"/> is the last feed position

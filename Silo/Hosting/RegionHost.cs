@@ -36,6 +36,7 @@ public static class RegionHost
                 concord.Regions = options.Regions.Count > 0 ? [.. options.Regions] : options.AllRegions;
                 concord.FaultInjection = options.FaultInjection;
                 concord.ClientCredentials = [.. options.ClientCredentials];
+                concord.ReplicationSecret = options.ReplicationSecret;
             });
         });
         if (options.Peers.Count > 0)

@@ -30,6 +30,9 @@ public sealed class RegionHostOptions
     /// <summary>Credentials clients must present; empty means open to any client. Peers' links present the first.</summary>
     public List<string> ClientCredentials { get; set; } = [];
 
+    /// <summary>Secret shared by the deployment's regions to authenticate replication batches (HMAC-SHA256). Default: none.</summary>
+    public string? ReplicationSecret { get; set; }
+
     /// <summary>Allow link faults to be injected on command (<c>admin cut</c>, tests). Default false.</summary>
     public bool FaultInjection { get; set; }
 
@@ -40,8 +43,12 @@ public sealed class RegionHostOptions
     public static IReadOnlyList<RegionHostOptions> LocalThreeRegions()
     {
         (string Name, int Gateway, int Silo)[] regions = [("eu", 30000, 11111), ("us", 30001, 11112), ("ap", 30002, 11113)];
+
+        // One process hosts all three, so they can share a throwaway secret and still authenticate every batch.
+        var secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         return [.. regions.Select(r => new RegionHostOptions
         {
+            ReplicationSecret = secret,
             Region = r.Name,
             GatewayPort = r.Gateway,
             SiloPort = r.Silo,
@@ -84,6 +91,11 @@ public sealed class RegionHostOptions
         if (ClientCredentials.Any(c => c.Length < Grains.Interfaces.Events.ClientCredentials.MinLength))
         {
             throw new ArgumentException($"--client-credential values need at least {Grains.Interfaces.Events.ClientCredentials.MinLength} characters.");
+        }
+
+        if (ReplicationSecret is { Length: < 32 })
+        {
+            throw new ArgumentException("--replication-secret needs at least 32 characters.");
         }
 
         if (!string.Equals(Storage, "memory", StringComparison.Ordinal))

@@ -7,7 +7,7 @@ namespace Concord.Silo.Hosting;
 public static class SiloCommandLine
 {
     public const string Usage =
-        "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--peer NAME=HOST:PORT]... [--storage memory] [--fault-injection] [--client-credential SECRET]... [--verbose]\n" +
+        "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--peer NAME=HOST:PORT]... [--storage memory] [--fault-injection] [--client-credential SECRET]... [--replication-secret SECRET] [--verbose]\n" +
         "       with no region options, three linked regions eu, us, ap start in this process (gateways 30000-30002).";
 
     /// <summary>The regions to host: the local three-region deployment, or the single region the arguments describe.</summary>
@@ -47,6 +47,9 @@ public static class SiloCommandLine
                 case "--client-credential":
                     options.ClientCredentials.Add(ValueOf(args, ref i));
                     break;
+                case "--replication-secret":
+                    options.ReplicationSecret = ValueOf(args, ref i);
+                    break;
                 case "--verbose":
                     verbose = true;
                     continue;
@@ -73,6 +76,7 @@ public static class SiloCommandLine
         }
 
         options.ClientCredentials.AddRange(fromEnvironment);
+        options.ReplicationSecret ??= Environment.GetEnvironmentVariable("CONCORD_REPLICATION_SECRET");
 
         options.Validate();
         return ([options], verbose);

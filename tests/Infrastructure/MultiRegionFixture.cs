@@ -16,6 +16,9 @@ public sealed class MultiRegionFixture : IAsyncLifetime
 {
     public static readonly string[] Regions = ["ap", "eu", "us"];
 
+    /// <summary>Every batch between the test regions is authenticated with this secret.</summary>
+    public const string ReplicationSecret = "test-replication-secret-0123456789abcdef";
+
     private readonly ConcurrentDictionary<string, InProcessTestCluster> _clusters = new(StringComparer.Ordinal);
 
     public InProcessTestCluster Cluster(string region) => _clusters[region];
@@ -92,6 +95,7 @@ public sealed class MultiRegionFixture : IAsyncLifetime
                 options.Region = region;
                 options.Regions = [.. Regions];
                 options.FaultInjection = true;
+                options.ReplicationSecret = ReplicationSecret;
                 options.ReplicationLinger = TimeSpan.FromMilliseconds(5);
                 options.AntiEntropyInterval = TimeSpan.FromMilliseconds(300);
                 options.DerivedRepairDelay = TimeSpan.FromMilliseconds(200);
