@@ -33,7 +33,8 @@ public sealed record AuditReport(
     [property: Id(4)] long Entities,
     [property: Id(5)] long Events,
     [property: Id(6)] long Chains,
-    [property: Id(7)] ImmutableArray<AuditFinding> Findings)
+    [property: Id(7)] ImmutableArray<AuditFinding> Findings,
+    [property: Id(8)] ImmutableArray<string> PeersUnreachable = default)
 {
     public bool IsClean => Findings.IsDefaultOrEmpty;
 }
@@ -57,4 +58,5 @@ public static class AuditFindingKinds
     public const string ViewMismatch = "view-mismatch";
     public const string TotalsMismatch = "totals-mismatch";
     public const string InvariantViolated = "invariant-violated";
+    public const string Divergent = "divergent";
 }

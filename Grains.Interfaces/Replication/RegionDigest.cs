@@ -68,3 +68,16 @@ public sealed record RegionDigest([property: Id(0)] ImmutableArray<ChainHash> Bu
 public sealed record EntityVersion(
     [property: Id(0)] string EntityId,
     [property: Id(1)] VersionVector Version);
+
+/// <summary>The last event of one origin's chain in one entity's log.</summary>
+[GenerateSerializer, Immutable, Alias("concord.replication.origin-head")]
+public sealed record OriginHead(
+    [property: Id(0)] string Origin,
+    [property: Id(1)] long Seq,
+    [property: Id(2)] ChainHash Hash);
+
+/// <summary>An entity's chain heads in one region, read from its log.</summary>
+[GenerateSerializer, Immutable, Alias("concord.replication.entity-heads")]
+public sealed record EntityHeads(
+    [property: Id(0)] string EntityId,
+    [property: Id(1)] ImmutableArray<OriginHead> Heads);

@@ -7,10 +7,14 @@ using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
+using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Ledger;
+using Concord.Grains.Replication;
 using Concord.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EventId = Concord.Grains.Interfaces.Events.EventId;
 
 namespace Concord.Grains.Audit;
 
@@ -19,7 +23,13 @@ namespace Concord.Grains.Audit;
 /// link checked), then everything derived from them is recomputed and compared. Entities are read a page
 /// at a time, so memory stays bounded by the largest single log.
 /// </summary>
-public sealed partial class RegionAuditor(IEventLogStore store, IGrainFactory grains, IOptions<ConcordOptions> options, TimeProvider time, ILogger<RegionAuditor> logger)
+public sealed partial class RegionAuditor(
+    IEventLogStore store,
+    IGrainFactory grains,
+    IServiceProvider services,
+    IOptions<ConcordOptions> options,
+    TimeProvider time,
+    ILogger<RegionAuditor> logger)
 {
     private const int EntityPage = 256;
     private const int EventPage = 1000;
@@ -31,6 +41,7 @@ public sealed partial class RegionAuditor(IEventLogStore store, IGrainFactory gr
         var started = time.GetUtcNow();
         var clock = Stopwatch.StartNew();
         var findings = ImmutableArray.CreateBuilder<AuditFinding>();
+        var unreachable = new SortedSet<string>(StringComparer.Ordinal);
         long entities = 0, events = 0, chains = 0;
         var recomputed = RegionTotals.Zero;
         string? after = null;
@@ -43,6 +54,7 @@ public sealed partial class RegionAuditor(IEventLogStore store, IGrainFactory gr
             }
 
             after = page[^1];
+            var verifiedHeads = new Dictionary<string, Dictionary<string, (long Seq, ChainHash Hash)>>(StringComparer.Ordinal);
             foreach (var entity in page.Where(e => IsSampled(e, request)))
             {
                 var result = await AuditEntityAsync(region, entity, findings, cancellationToken);
@@ -50,7 +62,13 @@ public sealed partial class RegionAuditor(IEventLogStore store, IGrainFactory gr
                 events += result.Events;
                 chains += result.Chains;
                 recomputed = recomputed.Add(result.Totals);
+                if (result.Heads is { } heads)
+                {
+                    verifiedHeads[entity] = heads;
+                }
             }
+
+            await CompareWithPeersAsync(region, verifiedHeads, findings, unreachable, cancellationToken);
 
             LogProgress(region, entities, events, findings.Count);
         }
@@ -60,10 +78,69 @@ public sealed partial class RegionAuditor(IEventLogStore store, IGrainFactory gr
             await AuditTotalsAsync(region, recomputed, findings, cancellationToken);
         }
 
-        return new AuditReport(region, started, clock.Elapsed, request.SampleFraction, entities, events, chains, findings.ToImmutable());
+        return new AuditReport(region, started, clock.Elapsed, request.SampleFraction, entities, events, chains, findings.ToImmutable(), [.. unreachable]);
     }
 
-    private async Task<(long Events, long Chains, RegionTotals Totals)> AuditEntityAsync(string region, string entity, ImmutableArray<AuditFinding>.Builder findings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks every peer for the chain heads of the entities just verified here. Where both regions hold an
+    /// origin's event at the same seq, the hashes must agree; if they do not, one history was forked or
+    /// rewritten. A peer that does not answer is listed in the report, not counted as a finding.
+    /// </summary>
+    private async Task CompareWithPeersAsync(
+        string region,
+        Dictionary<string, Dictionary<string, (long Seq, ChainHash Hash)>> verified,
+        ImmutableArray<AuditFinding>.Builder findings,
+        SortedSet<string> unreachable,
+        CancellationToken cancellationToken)
+    {
+        if (verified.Count == 0 || !options.Value.Peers.Any() || services.GetService<IRegionLinkFactory>() is null)
+        {
+            return;
+        }
+
+        var links = services.GetRequiredService<RegionLinks>();
+        foreach (var peer in options.Value.Peers)
+        {
+            ImmutableArray<EntityHeads> theirs;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(options.Value.LinkCallTimeout);
+                theirs = await links.Get(peer).GetHeadsAsync([.. verified.Keys], timeout.Token);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogPeerUnreachable(region, peer, ex.GetBaseException().Message);
+                unreachable.Add(peer);
+                continue;
+            }
+
+            foreach (var entity in theirs)
+            {
+                var ours = verified[entity.EntityId];
+                foreach (var head in entity.Heads)
+                {
+                    if (!ours.TryGetValue(head.Origin, out var local) || local.Seq < head.Seq)
+                    {
+                        continue;
+                    }
+
+                    var mine = local.Seq == head.Seq ? (Hash: local.Hash, Position: (long?)null) : await HashAtAsync(entity.EntityId, head.Origin, head.Seq, cancellationToken);
+                    if (mine.Hash != head.Hash)
+                    {
+                        var position = mine.Position ?? (await store.FindAsync(new EventId(entity.EntityId, head.Origin, head.Seq), cancellationToken))?.Position;
+                        findings.Add(new AuditFinding(region, entity.EntityId, AuditFindingKinds.Divergent, position,
+                            $"region {peer} holds a different {head.Origin}#{head.Seq} ({head.Hash}) than this region ({mine.Hash}): a forked or rewritten history"));
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task<(ChainHash Hash, long? Position)> HashAtAsync(string entity, string origin, long seq, CancellationToken cancellationToken) =>
+        await store.FindAsync(new EventId(entity, origin, seq), cancellationToken) is { } logged ? (logged.Event.Hash, logged.Position) : (default, null);
+
+    private async Task<(long Events, long Chains, RegionTotals Totals, Dictionary<string, (long Seq, ChainHash Hash)>? Heads)> AuditEntityAsync(string region, string entity, ImmutableArray<AuditFinding>.Builder findings, CancellationToken cancellationToken)
     {
         var isHandle = HandleEntities.IsHandle(entity, out _);
         var account = isHandle ? null : new AccountState();
@@ -84,7 +161,7 @@ public sealed partial class RegionAuditor(IEventLogStore store, IGrainFactory gr
                 if (VerifyLink(region, entity, logged, heads, findings) is false)
                 {
                     // Nothing after a broken link can be trusted; one finding names the first bad position.
-                    return (logged.Position, heads.Count, RegionTotals.Zero);
+                    return (logged.Position, heads.Count, RegionTotals.Zero, null);
                 }
 
                 account?.Apply(logged);
@@ -98,7 +175,7 @@ public sealed partial class RegionAuditor(IEventLogStore store, IGrainFactory gr
 
         if (account is null)
         {
-            return (position, heads.Count, RegionTotals.Zero);
+            return (position, heads.Count, RegionTotals.Zero, heads);
         }
 
         if (snapshot is not null && snapshot.Position > 0
@@ -124,7 +201,7 @@ public sealed partial class RegionAuditor(IEventLogStore store, IGrainFactory gr
         }
 
         var t = account.Totals;
-        return (position, heads.Count, new RegionTotals(1, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited));
+        return (position, heads.Count, new RegionTotals(1, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited), heads);
     }
 
     /// <summary>Recomputes the event's hash and checks it continues its origin's chain.</summary>
@@ -198,6 +275,9 @@ public sealed partial class RegionAuditor(IEventLogStore store, IGrainFactory gr
 
         return hash / (double)uint.MaxValue < request.SampleFraction;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit of {Region}: peer {Peer} did not answer; its copies were not compared: {Error}")]
+    private partial void LogPeerUnreachable(string region, string peer, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Audit of {Region}: {Entities} entities, {Events} events checked, {Findings} finding(s) so far.")]
     private partial void LogProgress(string region, long entities, long events, int findings);

@@ -22,6 +22,9 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
     public Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken) =>
         CallAsync(peer => Inbox(peer).GetBucketAsync(bucket, cancellationToken), cancellationToken);
 
+    public Task<ImmutableArray<EntityHeads>> GetHeadsAsync(ImmutableArray<string> entities, CancellationToken cancellationToken) =>
+        CallAsync(peer => Inbox(peer).GetHeadsAsync(entities, cancellationToken), cancellationToken);
+
     public Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken) =>
         CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).DebitAsync(debit, cancellationToken), cancellationToken);
 

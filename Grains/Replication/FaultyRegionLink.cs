@@ -97,6 +97,12 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRe
         return await inner.GetDigestAsync(cancellationToken);
     }
 
+    public async Task<ImmutableArray<EntityHeads>> GetHeadsAsync(ImmutableArray<string> entities, CancellationToken cancellationToken)
+    {
+        await BeforeCallAsync(cancellationToken);
+        return await inner.GetHeadsAsync(entities, cancellationToken);
+    }
+
     public async Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken)
     {
         await BeforeCallAsync(cancellationToken);

@@ -21,6 +21,8 @@ public interface IRegionLink
 
     Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken);
 
+    Task<ImmutableArray<EntityHeads>> GetHeadsAsync(ImmutableArray<string> entities, CancellationToken cancellationToken);
+
     /// <summary>Has the peer, as the account's home region, decide a strict debit.</summary>
     Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken);
 

@@ -15,4 +15,8 @@ public interface IReplicationInboxGrain : IGrainWithIntegerKey
 
     [Alias("bucket")]
     Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken = default);
+
+    /// <summary>The chain heads of each entity, read from the logs (for the auditor's cross-region comparison).</summary>
+    [Alias("heads")]
+    Task<ImmutableArray<EntityHeads>> GetHeadsAsync(ImmutableArray<string> entities, CancellationToken cancellationToken = default);
 }

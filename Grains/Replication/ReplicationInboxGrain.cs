@@ -82,6 +82,17 @@ internal sealed partial class ReplicationInboxGrain(
     public async Task<RegionDigest> GetDigestAsync(CancellationToken cancellationToken = default) =>
         await store.GetDigestAsync(cancellationToken);
 
+    public async Task<ImmutableArray<EntityHeads>> GetHeadsAsync(ImmutableArray<string> entities, CancellationToken cancellationToken = default)
+    {
+        var result = ImmutableArray.CreateBuilder<EntityHeads>(entities.Length);
+        foreach (var entity in entities)
+        {
+            result.Add(new EntityHeads(entity, [.. await store.GetHeadsAsync(entity, cancellationToken)]));
+        }
+
+        return result.MoveToImmutable();
+    }
+
     public async Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken = default) =>
         [.. await store.ListBucketAsync(bucket, cancellationToken)];
 }

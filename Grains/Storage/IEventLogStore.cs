@@ -48,6 +48,9 @@ public interface IEventLogStore
     /// <summary>The last feed position of <paramref name="origin"/>; 0 when it has none.</summary>
     ValueTask<long> GetFeedHeadAsync(string origin, CancellationToken cancellationToken = default);
 
+    /// <summary>The last event of every origin's chain in the entity's log, read from the log itself.</summary>
+    ValueTask<IReadOnlyList<OriginHead>> GetHeadsAsync(string entityId, CancellationToken cancellationToken = default);
+
     /// <summary>The digest of every entity's version vector (see <see cref="RegionDigest"/>), kept current on every append.</summary>
     ValueTask<RegionDigest> GetDigestAsync(CancellationToken cancellationToken = default);
 

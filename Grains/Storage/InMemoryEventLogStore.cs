@@ -76,6 +76,9 @@ public sealed class InMemoryEventLogStore : IEventLogStore
     public ValueTask<VersionVector> GetVersionAsync(string entityId, CancellationToken cancellationToken = default) =>
         Read(entityId, log => log.Version, VersionVector.Empty, cancellationToken);
 
+    public ValueTask<IReadOnlyList<OriginHead>> GetHeadsAsync(string entityId, CancellationToken cancellationToken = default) =>
+        Read(entityId, log => log.Heads(), [], cancellationToken);
+
     public ValueTask<IReadOnlyList<string>> ListEntitiesAsync(string? after, int maxCount, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -249,6 +252,10 @@ public sealed class InMemoryEventLogStore : IEventLogStore
             var start = (int)Math.Max(fromSeq - 1, 0);
             return start >= chain.Count ? [] : chain.GetRange(start, Math.Min(maxCount, chain.Count - start));
         }
+
+        public IReadOnlyList<OriginHead> Heads() =>
+            [.. _byOrigin.Where(o => o.Value.Count > 0).OrderBy(o => o.Key, StringComparer.Ordinal)
+                .Select(o => new OriginHead(o.Key, o.Value[^1].Event.Seq, o.Value[^1].Event.Hash))];
 
         public LoggedEvent? Find(string origin, long seq) =>
             _byOrigin.TryGetValue(origin, out var chain) && seq >= 1 && seq <= chain.Count ? chain[(int)seq - 1] : null;
