@@ -4,8 +4,8 @@ using Concord.Grains.Interfaces.Events;
 namespace Concord.Grains.Interfaces.Derived;
 
 /// <summary>
-/// The region's feed of apologies, derived from apology events in entity logs. Use key 0.
-/// No payload produces apologies yet: overdraft and handle-claim apologies arrive with the constraints work.
+/// The region's feed of apologies, derived from apology events in entity logs: overdraft apologies and
+/// rejected optimistic handle claims. Use key 0.
 /// </summary>
 [Alias("concord.IApologyFeedGrain")]
 public interface IApologyFeedGrain : IGrainWithIntegerKey
