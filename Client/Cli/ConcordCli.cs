@@ -184,9 +184,11 @@ public static class ConcordCli
             var report = default(AuditReport);
             await WithClientAsync(parse, output, ct, async (client, print) =>
             {
-                report = await client.AuditAsync(parse.GetValue(sample) ?? 1.0, Environment.TickCount, ct);
+                var run = client.AuditAsync(parse.GetValue(sample) ?? 1.0, Environment.TickCount, ct);
+                await ShowAuditProgressAsync(client, run, ct);
+                report = await run;
                 print.Audit(report);
-            });
+            }, callTimeout: TimeSpan.FromMinutes(30));
             return report is { IsClean: true } ? ExitCodes.Success : ExitCodes.Rejected;
         });
 
@@ -222,10 +224,31 @@ public static class ConcordCli
         return root;
     }
 
-    private static async Task<int> WithClientAsync(ParseResult parse, TextWriter output, CancellationToken cancellationToken, Func<ConcordClient, CliOutput, Task> run)
+    /// <summary>On a terminal, shows how far a long audit has got, on one line of standard error.</summary>
+    private static async Task ShowAuditProgressAsync(ConcordClient client, Task run, CancellationToken cancellationToken)
+    {
+        if (Console.IsErrorRedirected)
+        {
+            return;
+        }
+
+        while (!run.IsCompleted)
+        {
+            await Task.WhenAny(run, Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken));
+            if (!run.IsCompleted && await client.GetAuditProgressAsync(cancellationToken) is { Running: true } progress)
+            {
+                await Console.Error.WriteAsync($"\raudited {progress.Entities} entities, {progress.Events} events, {progress.Findings} finding(s) ...");
+            }
+        }
+
+        await Console.Error.WriteAsync("\r\u001b[K");
+    }
+
+    private static async Task<int> WithClientAsync(ParseResult parse, TextWriter output, CancellationToken cancellationToken, Func<ConcordClient, CliOutput, Task> run, TimeSpan? callTimeout = null)
     {
         var options = new ConcordClientOptions
         {
+            CallTimeout = callTimeout ?? TimeSpan.FromSeconds(10),
             Region = parse.GetValue(RegionOption) ?? "eu",
             Credential = parse.GetValue(CredentialOption) ?? Environment.GetEnvironmentVariable("CONCORD_CREDENTIAL"),
         };

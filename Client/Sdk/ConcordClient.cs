@@ -137,6 +137,10 @@ public sealed class ConcordClient : IAsyncDisposable
     public Task<AuditReport> AuditAsync(double sampleFraction = 1.0, int seed = 0, CancellationToken cancellationToken = default) =>
         CallClusterAsync(cluster => cluster.GetGrain<IAuditorGrain>(0), (auditor, ct) => auditor.RunAsync(new AuditRequest(sampleFraction, seed), ct), cancellationToken);
 
+    /// <summary>Progress of the audit running in the region in use.</summary>
+    public Task<AuditProgress> GetAuditProgressAsync(CancellationToken cancellationToken = default) =>
+        CallClusterAsync(cluster => cluster.GetGrain<IAuditorGrain>(0), (auditor, ct) => auditor.GetProgressAsync(ct), cancellationToken);
+
     /// <summary>Status of the region in use: its peers, link states, replication lag and digest.</summary>
     public Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
         CallClusterAsync(cluster => cluster.GetGrain<IRegionAdminGrain>(0), (admin, ct) => admin.GetStatusAsync(ct), cancellationToken);

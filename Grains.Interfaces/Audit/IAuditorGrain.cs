@@ -14,6 +14,10 @@ public interface IAuditorGrain : IGrainWithIntegerKey
     [Alias("run")]
     Task<AuditReport> RunAsync(AuditRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>How far the running audit has got; <see cref="AuditProgress.Running"/> is false between audits.</summary>
+    [Alias("progress")]
+    Task<AuditProgress> GetProgressAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The latest report, or null before the first audit.</summary>
     [Alias("latest")]
     Task<AuditReport?> GetLatestAsync(CancellationToken cancellationToken = default);
@@ -23,6 +27,13 @@ public interface IAuditorGrain : IGrainWithIntegerKey
 public sealed record AuditRequest(
     [property: Id(0)] double SampleFraction = 1.0,
     [property: Id(1)] int Seed = 0);
+
+[GenerateSerializer, Immutable, Alias("concord.audit.progress")]
+public sealed record AuditProgress(
+    [property: Id(0)] bool Running,
+    [property: Id(1)] long Entities,
+    [property: Id(2)] long Events,
+    [property: Id(3)] int Findings);
 
 [GenerateSerializer, Immutable, Alias("concord.audit.report")]
 public sealed record AuditReport(

@@ -35,7 +35,7 @@ public sealed partial class RegionAuditor(
     private const int EventPage = 1000;
     private readonly ILogger<RegionAuditor> _logger = logger;
 
-    public async Task<AuditReport> RunAsync(AuditRequest request, CancellationToken cancellationToken)
+    public async Task<AuditReport> RunAsync(AuditRequest request, IProgress<AuditProgress>? progress, CancellationToken cancellationToken)
     {
         var region = options.Value.Region;
         var started = time.GetUtcNow();
@@ -71,6 +71,7 @@ public sealed partial class RegionAuditor(
             await CompareWithPeersAsync(region, verifiedHeads, findings, unreachable, cancellationToken);
 
             LogProgress(region, entities, events, findings.Count);
+            progress?.Report(new AuditProgress(true, entities, events, findings.Count));
         }
 
         if (request.SampleFraction >= 1.0)

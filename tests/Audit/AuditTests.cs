@@ -141,6 +141,9 @@ public sealed class AuditTests : IClassFixture<RegionClusterFixture>
         Assert.True(sample.Entities > 0);
         Assert.Equal(sample.Entities, again.Entities);
         Assert.Equal(again.StartedAt, (await Auditor.GetLatestAsync())!.StartedAt);
+        var progress = await Auditor.GetProgressAsync();
+        Assert.False(progress.Running);
+        Assert.Equal(again.Entities, progress.Entities);
     }
 
     private async Task WorkloadAsync(string account, int deposits)
