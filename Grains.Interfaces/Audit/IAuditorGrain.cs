@@ -70,4 +70,5 @@ public static class AuditFindingKinds
     public const string TotalsMismatch = "totals-mismatch";
     public const string InvariantViolated = "invariant-violated";
     public const string Divergent = "divergent";
+    public const string Equivocation = "equivocation";
 }

@@ -77,6 +77,7 @@ public sealed partial class RegionAuditor(
         if (request.SampleFraction >= 1.0)
         {
             await AuditTotalsAsync(region, recomputed, findings, cancellationToken);
+            await AuditCheckpointsAsync(region, findings, unreachable, cancellationToken);
         }
 
         return new AuditReport(region, started, clock.Elapsed, request.SampleFraction, entities, events, chains, findings.ToImmutable(), [.. unreachable]);
@@ -133,6 +134,47 @@ public sealed partial class RegionAuditor(
                         findings.Add(new AuditFinding(region, entity.EntityId, AuditFindingKinds.Divergent, position,
                             $"region {peer} holds a different {head.Origin}#{head.Seq} ({head.Hash}) than this region ({mine.Hash}): a forked or rewritten history"));
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gathers every region's signed checkpoints, as this region and each peer hold them, re-verifies every
+    /// signature, and reports any signer that signed two different roots for one feed position: it showed
+    /// different histories to different regions.
+    /// </summary>
+    private async Task AuditCheckpointsAsync(string region, ImmutableArray<AuditFinding>.Builder findings, SortedSet<string> unreachable, CancellationToken cancellationToken)
+    {
+        var signer = services.GetRequiredService<CheckpointSigner>();
+        var book = services.GetRequiredService<CheckpointBook>();
+        var links = services.GetService<IRegionLinkFactory>() is null ? null : services.GetRequiredService<RegionLinks>();
+        foreach (var origin in options.Value.EffectiveRegions)
+        {
+            var held = book.Of(origin).Select(c => (Holder: region, Checkpoint: c)).ToList();
+            foreach (var peer in links is null ? [] : options.Value.Peers.Where(p => !unreachable.Contains(p)))
+            {
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(options.Value.LinkCallTimeout);
+                    held.AddRange((await links!.Get(peer).GetCheckpointsAsync(origin, timeout.Token)).Select(c => (Holder: peer, Checkpoint: c)));
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogPeerUnreachable(region, peer, ex.GetBaseException().Message);
+                    unreachable.Add(peer);
+                }
+            }
+
+            foreach (var position in held.Where(h => signer.Verify(h.Checkpoint)).GroupBy(h => h.Checkpoint.FeedPosition))
+            {
+                var roots = position.GroupBy(h => h.Checkpoint.Root).ToList();
+                if (roots.Count > 1)
+                {
+                    var evidence = string.Join("; ", roots.Select(r => $"{r.Key} held by {string.Join(", ", r.Select(h => h.Holder).Distinct())}"));
+                    findings.Add(new AuditFinding(region, $"(checkpoints of {origin})", AuditFindingKinds.Equivocation, position.Key,
+                        $"region {origin} signed {roots.Count} different roots for its feed position {position.Key}: {evidence}"));
                 }
             }
         }

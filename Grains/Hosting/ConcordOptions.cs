@@ -60,6 +60,15 @@ public sealed class ConcordOptions
     /// </summary>
     public string? ReplicationSecret { get; set; }
 
+    /// <summary>This region's ECDSA P-256 private key (PEM) for signing checkpoints. Default: none (no checkpoints).</summary>
+    public string? SigningKeyPem { get; set; }
+
+    /// <summary>Every region's ECDSA P-256 public key (PEM), by region, to verify checkpoints. Default: empty.</summary>
+    public Dictionary<string, string> RegionPublicKeysPem { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How often a region signs a checkpoint of its chain heads and sends it to its peers. Default 10 seconds.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The region where handle bindings are decided. Default: the first region by name.</summary>
     public string? HandlePrimaryRegion { get; set; }
 

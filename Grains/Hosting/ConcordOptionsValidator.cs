@@ -73,7 +73,7 @@ internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) 
             Fail($"ReplicationBatchSize must be at least 1, not {o.ReplicationBatchSize}.");
         }
 
-        foreach (var (name, value) in new[] { ("ReplicationLinger", o.ReplicationLinger), ("AntiEntropyInterval", o.AntiEntropyInterval), ("LinkCallTimeout", o.LinkCallTimeout), ("LinkMaxBackoff", o.LinkMaxBackoff), ("StrictForwardTimeout", o.StrictForwardTimeout) })
+        foreach (var (name, value) in new[] { ("ReplicationLinger", o.ReplicationLinger), ("AntiEntropyInterval", o.AntiEntropyInterval), ("LinkCallTimeout", o.LinkCallTimeout), ("LinkMaxBackoff", o.LinkMaxBackoff), ("StrictForwardTimeout", o.StrictForwardTimeout), ("CheckpointInterval", o.CheckpointInterval) })
         {
             if (value <= TimeSpan.Zero)
             {

@@ -66,6 +66,11 @@ public static class ConcordSiloBuilderExtensions
                 {
                     await grains.GetGrain<IOutboundReplicatorGrain>(peer).StartAsync(cancellationToken);
                 }
+
+                if (concord.SigningKeyPem is not null)
+                {
+                    await grains.GetGrain<ICheckpointGrain>(0).StartAsync(cancellationToken);
+                }
             });
         }
 
@@ -104,6 +109,12 @@ public static class ConcordSiloBuilderExtensions
         services.TryAddSingleton<BatchTransferTestHooks>();
         services.TryAddSingleton<BatchTransferCoordinator>();
         services.TryAddSingleton<RegionAuditor>();
+        services.TryAddSingleton<CheckpointBook>();
+        services.TryAddSingleton(sp =>
+        {
+            var concord = sp.GetRequiredService<IOptions<ConcordOptions>>().Value;
+            return new CheckpointSigner(concord.SigningKeyPem, concord.RegionPublicKeysPem);
+        });
         if (!services.Any(d => d.ImplementationType == typeof(ClientCredentialFilter)))
         {
             services.AddSingleton<IIncomingGrainCallFilter, ClientCredentialFilter>();

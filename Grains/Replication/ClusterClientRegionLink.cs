@@ -25,6 +25,16 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
     public Task<ImmutableArray<EntityHeads>> GetHeadsAsync(ImmutableArray<string> entities, CancellationToken cancellationToken) =>
         CallAsync(peer => Inbox(peer).GetHeadsAsync(entities, cancellationToken), cancellationToken);
 
+    public Task SendCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken) =>
+        CallAsync(async peer =>
+        {
+            await Inbox(peer).ReceiveCheckpointAsync(checkpoint, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public Task<ImmutableArray<SignedCheckpoint>> GetCheckpointsAsync(string signer, CancellationToken cancellationToken) =>
+        CallAsync(peer => Inbox(peer).GetCheckpointsAsync(signer, cancellationToken), cancellationToken);
+
     public Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken) =>
         CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).DebitAsync(debit, cancellationToken), cancellationToken);
 

@@ -103,6 +103,18 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRe
         return await inner.GetHeadsAsync(entities, cancellationToken);
     }
 
+    public async Task SendCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        await BeforeRequestAsync(cancellationToken);
+        await inner.SendCheckpointAsync(checkpoint, cancellationToken);
+    }
+
+    public async Task<ImmutableArray<SignedCheckpoint>> GetCheckpointsAsync(string signer, CancellationToken cancellationToken)
+    {
+        await BeforeCallAsync(cancellationToken);
+        return await inner.GetCheckpointsAsync(signer, cancellationToken);
+    }
+
     public async Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken)
     {
         await BeforeCallAsync(cancellationToken);

@@ -23,6 +23,10 @@ public interface IRegionLink
 
     Task<ImmutableArray<EntityHeads>> GetHeadsAsync(ImmutableArray<string> entities, CancellationToken cancellationToken);
 
+    Task SendCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken);
+
+    Task<ImmutableArray<SignedCheckpoint>> GetCheckpointsAsync(string signer, CancellationToken cancellationToken);
+
     /// <summary>Has the peer, as the account's home region, decide a strict debit.</summary>
     Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken);
 

@@ -16,6 +16,14 @@ public interface IReplicationInboxGrain : IGrainWithIntegerKey
     [Alias("bucket")]
     Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken = default);
 
+    /// <summary>Keeps a peer's checkpoint after verifying its signature; refuses an unsigned or forged one.</summary>
+    [Alias("checkpoint")]
+    Task ReceiveCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken = default);
+
+    /// <summary>Every checkpoint of <paramref name="signer"/> this region holds.</summary>
+    [Alias("checkpoints")]
+    Task<ImmutableArray<SignedCheckpoint>> GetCheckpointsAsync(string signer, CancellationToken cancellationToken = default);
+
     /// <summary>The chain heads of each entity, read from the logs (for the auditor's cross-region comparison).</summary>
     [Alias("heads")]
     Task<ImmutableArray<EntityHeads>> GetHeadsAsync(ImmutableArray<string> entities, CancellationToken cancellationToken = default);

@@ -15,6 +15,8 @@ namespace Concord.Grains.Replication;
 internal sealed partial class ReplicationInboxGrain(
     IEventLogStore store,
     InboundReplicationMonitor monitor,
+    CheckpointSigner signer,
+    CheckpointBook checkpoints,
     IOptions<ConcordOptions> options,
     ILogger<ReplicationInboxGrain> logger) : Grain, IReplicationInboxGrain
 {
@@ -81,6 +83,22 @@ internal sealed partial class ReplicationInboxGrain(
 
     public async Task<RegionDigest> GetDigestAsync(CancellationToken cancellationToken = default) =>
         await store.GetDigestAsync(cancellationToken);
+
+    public Task ReceiveCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken = default)
+    {
+        if (!signer.Verify(checkpoint))
+        {
+            monitor.CountRejected();
+            LogRejected(options.Value.Region, checkpoint.Signer, "a checkpoint whose signature does not verify");
+            throw new ReplicationBatchRejectedException($"Region '{options.Value.Region}' refused a checkpoint claiming to be from '{checkpoint.Signer}': its signature does not verify.");
+        }
+
+        checkpoints.Record(checkpoint);
+        return Task.CompletedTask;
+    }
+
+    public Task<ImmutableArray<SignedCheckpoint>> GetCheckpointsAsync(string signer, CancellationToken cancellationToken = default) =>
+        Task.FromResult(checkpoints.Of(signer));
 
     public async Task<ImmutableArray<EntityHeads>> GetHeadsAsync(ImmutableArray<string> entities, CancellationToken cancellationToken = default)
     {

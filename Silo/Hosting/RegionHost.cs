@@ -37,6 +37,8 @@ public static class RegionHost
                 concord.FaultInjection = options.FaultInjection;
                 concord.ClientCredentials = [.. options.ClientCredentials];
                 concord.ReplicationSecret = options.ReplicationSecret;
+                concord.SigningKeyPem = options.SigningKeyPem;
+                concord.RegionPublicKeysPem = new(options.RegionPublicKeysPem, StringComparer.Ordinal);
             });
         });
         if (options.Peers.Count > 0)

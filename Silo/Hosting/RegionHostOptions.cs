@@ -33,6 +33,12 @@ public sealed class RegionHostOptions
     /// <summary>Secret shared by the deployment's regions to authenticate replication batches (HMAC-SHA256). Default: none.</summary>
     public string? ReplicationSecret { get; set; }
 
+    /// <summary>This region's checkpoint signing key (PKCS#8 PEM). Default: none, so no checkpoints.</summary>
+    public string? SigningKeyPem { get; set; }
+
+    /// <summary>Every region's checkpoint public key (PEM), by region.</summary>
+    public Dictionary<string, string> RegionPublicKeysPem { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Allow link faults to be injected on command (<c>admin cut</c>, tests). Default false.</summary>
     public bool FaultInjection { get; set; }
 
@@ -46,9 +52,13 @@ public sealed class RegionHostOptions
 
         // One process hosts all three, so they can share a throwaway secret and still authenticate every batch.
         var secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var keys = regions.ToDictionary(r => r.Name, _ => System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256), StringComparer.Ordinal);
+        var publicKeys = keys.ToDictionary(k => k.Key, k => k.Value.ExportSubjectPublicKeyInfoPem(), StringComparer.Ordinal);
         return [.. regions.Select(r => new RegionHostOptions
         {
             ReplicationSecret = secret,
+            SigningKeyPem = keys[r.Name].ExportPkcs8PrivateKeyPem(),
+            RegionPublicKeysPem = publicKeys,
             Region = r.Name,
             GatewayPort = r.Gateway,
             SiloPort = r.Silo,

@@ -21,6 +21,9 @@ public sealed class MultiRegionFixture : IAsyncLifetime
 
     private readonly ConcurrentDictionary<string, InProcessTestCluster> _clusters = new(StringComparer.Ordinal);
 
+    /// <summary>Each region's checkpoint signing key, as PKCS#8 PEM; tests may sign with them to fake a dishonest region.</summary>
+    public IReadOnlyDictionary<string, string> SigningKeys { get; } = Regions.ToDictionary(r => r, _ => System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem());
+
     public InProcessTestCluster Cluster(string region) => _clusters[region];
 
     public IGrainFactory Grains(string region) => _clusters[region].Client;
@@ -77,6 +80,13 @@ public sealed class MultiRegionFixture : IAsyncLifetime
             "all regions hold the same events (equal digests)",
             timeout ?? TimeSpan.FromSeconds(30));
 
+    public static string PublicKeyOf(string privateKeyPem)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        key.ImportFromPem(privateKeyPem);
+        return key.ExportSubjectPublicKeyInfoPem();
+    }
+
     private T Service<T>(string region)
         where T : notnull => _clusters[region].GetSiloServiceProvider().GetRequiredService<T>();
 
@@ -96,6 +106,9 @@ public sealed class MultiRegionFixture : IAsyncLifetime
                 options.Regions = [.. Regions];
                 options.FaultInjection = true;
                 options.ReplicationSecret = ReplicationSecret;
+                options.SigningKeyPem = SigningKeys[region];
+                options.RegionPublicKeysPem = SigningKeys.ToDictionary(k => k.Key, k => PublicKeyOf(k.Value));
+                options.CheckpointInterval = TimeSpan.FromMilliseconds(300);
                 options.ReplicationLinger = TimeSpan.FromMilliseconds(5);
                 options.AntiEntropyInterval = TimeSpan.FromMilliseconds(300);
                 options.DerivedRepairDelay = TimeSpan.FromMilliseconds(200);

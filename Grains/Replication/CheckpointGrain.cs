@@ -1,0 +1,81 @@
+using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Concord.Grains.Replication;
+
+/// <summary>
+/// Tails this region's own feed, keeps the head of its chain in every entity, and signs a checkpoint of
+/// them whenever the feed has moved. Peers that are down simply get a later checkpoint.
+/// </summary>
+internal sealed class CheckpointGrain(
+    IEventLogStore store,
+    CheckpointSigner signer,
+    CheckpointBook book,
+    IServiceProvider services,
+    IOptions<ConcordOptions> options,
+    TimeProvider time) : Grain, ICheckpointGrain
+{
+    private readonly Dictionary<string, (long Seq, ChainHash Hash)> _heads = new(StringComparer.Ordinal);
+    private long _position;
+    private long _signedPosition;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(
+            CheckpointNowAsync,
+            new GrainTimerCreationOptions { DueTime = options.Value.CheckpointInterval, Period = options.Value.CheckpointInterval, KeepAlive = true });
+        return Task.CompletedTask;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public async Task CheckpointNowAsync(CancellationToken cancellationToken = default)
+    {
+        var region = options.Value.Region;
+        while (true)
+        {
+            var page = await store.ReadFeedAsync(region, _position, 1000, cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var entry in page)
+            {
+                _heads[entry.Event.EntityId] = (entry.Event.Seq, entry.Event.Hash);
+                _position = entry.FeedPosition;
+            }
+        }
+
+        if (_position == _signedPosition || !signer.CanSign)
+        {
+            return;
+        }
+
+        var checkpoint = signer.Sign(region, _position, CheckpointSigner.RootOf(_heads), time.GetUtcNow().ToUnixTimeMilliseconds());
+        book.Record(checkpoint);
+        _signedPosition = _position;
+        if (services.GetService<IRegionLinkFactory>() is null)
+        {
+            return;
+        }
+
+        var links = services.GetRequiredService<RegionLinks>();
+        foreach (var peer in options.Value.Peers)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(options.Value.LinkCallTimeout);
+                await links.Get(peer).SendCheckpointAsync(checkpoint, timeout.Token);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // A later checkpoint covers this one; the auditor lists peers it cannot reach.
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using Concord.Grains.Interfaces.Canonical;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Replication;
+
+namespace Concord.Grains.Replication;
+
+/// <summary>
+/// ECDSA P-256 signatures over checkpoints. Each region signs with its private key; every region holds the
+/// deployment's public keys. The signed bytes are an explicit canonical encoding, never a serializer's output.
+/// </summary>
+public sealed class CheckpointSigner
+{
+    private readonly ECDsa? _signingKey;
+    private readonly Dictionary<string, ECDsa> _publicKeys = new(StringComparer.Ordinal);
+
+    public CheckpointSigner(string? signingKeyPem, IReadOnlyDictionary<string, string> publicKeysPem)
+    {
+        if (signingKeyPem is not null)
+        {
+            _signingKey = ECDsa.Create();
+            _signingKey.ImportFromPem(signingKeyPem);
+        }
+
+        foreach (var (region, pem) in publicKeysPem)
+        {
+            var key = ECDsa.Create();
+            key.ImportFromPem(pem);
+            _publicKeys[region] = key;
+        }
+    }
+
+    public bool CanSign => _signingKey is not null;
+
+    public SignedCheckpoint Sign(string signer, long feedPosition, ChainHash root, long signedAtMs)
+    {
+        var key = _signingKey ?? throw new InvalidOperationException("This region has no signing key.");
+        return new SignedCheckpoint(signer, feedPosition, root, signedAtMs, [.. key.SignData(Body(signer, feedPosition, root, signedAtMs), HashAlgorithmName.SHA256)]);
+    }
+
+    /// <summary>True when the checkpoint is signed by its signer's key; false for an unknown signer or a bad signature.</summary>
+    public bool Verify(SignedCheckpoint checkpoint) =>
+        _publicKeys.TryGetValue(checkpoint.Signer, out var key)
+        && !checkpoint.Signature.IsDefaultOrEmpty
+        && key.VerifyData(Body(checkpoint.Signer, checkpoint.FeedPosition, checkpoint.Root, checkpoint.SignedAtMs), checkpoint.Signature.AsSpan(), HashAlgorithmName.SHA256);
+
+    /// <summary>The root over one origin's chain heads: SHA-256 of (entity, seq, hash) sorted by entity.</summary>
+    public static ChainHash RootOf(IEnumerable<KeyValuePair<string, (long Seq, ChainHash Hash)>> heads)
+    {
+        var writer = new CanonicalWriter();
+        foreach (var (entity, head) in heads.OrderBy(h => h.Key, StringComparer.Ordinal))
+        {
+            writer.WriteString(entity);
+            writer.WriteInt64(head.Seq);
+            writer.WriteHash(head.Hash);
+        }
+
+        return ChainHash.FromBytes(SHA256.HashData(writer.WrittenSpan));
+    }
+
+    private static byte[] Body(string signer, long feedPosition, ChainHash root, long signedAtMs)
+    {
+        var writer = new CanonicalWriter(96);
+        writer.WriteString("concord.checkpoint.v1");
+        writer.WriteString(signer);
+        writer.WriteInt64(feedPosition);
+        writer.WriteHash(root);
+        writer.WriteInt64(signedAtMs);
+        return writer.ToArray();
+    }
+}
