@@ -108,6 +108,24 @@ public sealed class RegionHostOptions
             throw new ArgumentException("--replication-secret needs at least 32 characters.");
         }
 
+        foreach (var (name, pem) in RegionPublicKeysPem.Prepend(new("this region", SigningKeyPem ?? string.Empty)))
+        {
+            if (pem.Length == 0 && name == "this region")
+            {
+                continue;
+            }
+
+            try
+            {
+                using var key = System.Security.Cryptography.ECDsa.Create();
+                key.ImportFromPem(pem);
+            }
+            catch (Exception ex) when (ex is ArgumentException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new ArgumentException($"The key for {name} is not an ECDSA PEM key: {ex.Message}");
+            }
+        }
+
         if (!string.Equals(Storage, "memory", StringComparison.Ordinal))
         {
             throw new ArgumentException($"--storage '{Storage}' is not available; the only storage kind so far is 'memory'.");

@@ -7,7 +7,7 @@ namespace Concord.Silo.Hosting;
 public static class SiloCommandLine
 {
     public const string Usage =
-        "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--peer NAME=HOST:PORT]... [--storage memory] [--fault-injection] [--client-credential SECRET]... [--replication-secret SECRET] [--verbose]\n" +
+        "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--peer NAME=HOST:PORT]... [--storage memory] [--fault-injection] [--client-credential SECRET]... [--replication-secret SECRET] [--signing-key PEMFILE] [--region-key NAME=PEMFILE]... [--verbose]\n" +
         "       with no region options, three linked regions eu, us, ap start in this process (gateways 30000-30002).";
 
     /// <summary>The regions to host: the local three-region deployment, or the single region the arguments describe.</summary>
@@ -50,6 +50,13 @@ public static class SiloCommandLine
                 case "--replication-secret":
                     options.ReplicationSecret = ValueOf(args, ref i);
                     break;
+                case "--signing-key":
+                    options.SigningKeyPem = ReadPem(args[i], ValueOf(args, ref i));
+                    break;
+                case "--region-key":
+                    var (keyRegion, path) = NamedValueOf(args, ref i);
+                    options.RegionPublicKeysPem[keyRegion] = ReadPem(args[i - 1], path);
+                    break;
                 case "--verbose":
                     verbose = true;
                     continue;
@@ -80,6 +87,28 @@ public static class SiloCommandLine
 
         options.Validate();
         return ([options], verbose);
+    }
+
+    private static (string Name, string Value) NamedValueOf(IReadOnlyList<string> args, ref int i)
+    {
+        var name = args[i];
+        var text = ValueOf(args, ref i);
+        var equals = text.IndexOf('=');
+        return equals > 0 && equals < text.Length - 1
+            ? (text[..equals], text[(equals + 1)..])
+            : throw new ArgumentException($"{name} '{text}' is not NAME=VALUE.");
+    }
+
+    private static string ReadPem(string option, string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"{option}: cannot read '{path}': {ex.Message}");
+        }
     }
 
     private static (string Peer, IPEndPoint Gateway) PeerOf(IReadOnlyList<string> args, ref int i)
