@@ -14,6 +14,10 @@ public interface IAuditorGrain : IGrainWithIntegerKey
     [Alias("run")]
     Task<AuditReport> RunAsync(AuditRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Activates the auditor; with a routine audit interval configured, its timer audits from then on.</summary>
+    [Alias("start")]
+    Task StartAsync(CancellationToken cancellationToken = default);
+
     /// <summary>How far the running audit has got; <see cref="AuditProgress.Running"/> is false between audits.</summary>
     [Alias("progress")]
     Task<AuditProgress> GetProgressAsync(CancellationToken cancellationToken = default);

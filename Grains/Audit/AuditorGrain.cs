@@ -1,18 +1,62 @@
 using Concord.Grains.Interfaces.Audit;
 using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Concord.Grains.Audit;
 
 /// <summary>
-/// Runs audits one at a time and keeps the latest report. Reentrant only so that progress can be read while
-/// an audit runs; a second audit is refused until the first ends.
+/// Runs audits one at a time (on demand and, when configured, on a timer) and keeps the latest report.
+/// Reentrant only so that progress can be read while an audit runs.
 /// </summary>
 [Reentrant]
-internal sealed class AuditorGrain(RegionAuditor auditor) : Grain, IAuditorGrain
+internal sealed partial class AuditorGrain(RegionAuditor auditor, IOptions<ConcordOptions> options, ILogger<AuditorGrain> logger) : Grain, IAuditorGrain
 {
+    private readonly ILogger<AuditorGrain> _logger = logger;
     private AuditReport? _latest;
     private AuditProgress _progress = new(false, 0, 0, 0);
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.RoutineAuditInterval is { } every)
+        {
+            this.RegisterGrainTimer(RoutineAuditAsync, new GrainTimerCreationOptions { DueTime = every, Period = every, KeepAlive = true });
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    private async Task RoutineAuditAsync(CancellationToken cancellationToken)
+    {
+        if (_oneAtATime.CurrentCount == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var report = await RunAsync(new AuditRequest(options.Value.RoutineAuditSample, Environment.TickCount), cancellationToken);
+            if (!report.IsClean)
+            {
+                LogRoutineFindings(report.Region, report.Findings.Length, string.Join("; ", report.Findings.Take(5)));
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogRoutineFailed(ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Routine audit of {Region} found {Count} problem(s), first: {Findings}")]
+    private partial void LogRoutineFindings(string region, int count, string findings);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Routine audit failed; it runs again at the next interval.")]
+    private partial void LogRoutineFailed(Exception exception);
 
     public async Task<AuditReport> RunAsync(AuditRequest request, CancellationToken cancellationToken = default)
     {
@@ -22,11 +66,8 @@ internal sealed class AuditorGrain(RegionAuditor auditor) : Grain, IAuditorGrain
             throw new InvalidRequestException("sample", $"A sample is a fraction in (0, 1], not {request.SampleFraction}.");
         }
 
-        if (_progress.Running)
-        {
-            throw new InvalidRequestException("audit", "An audit of this region is already running; wait for it to end.");
-        }
-
+        // One audit at a time; a second request waits for the first instead of reading half-audited state.
+        await _oneAtATime.WaitAsync(cancellationToken);
         _progress = new AuditProgress(true, 0, 0, 0);
         try
         {
@@ -36,6 +77,7 @@ internal sealed class AuditorGrain(RegionAuditor auditor) : Grain, IAuditorGrain
         finally
         {
             _progress = _progress with { Running = false };
+            _oneAtATime.Release();
         }
     }
 

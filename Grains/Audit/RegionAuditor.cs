@@ -191,6 +191,7 @@ public sealed partial class RegionAuditor(
         var snapshot = isHandle ? null : await grains.GetGrain<IReplicaAuditGrain>(entity).GetStoredSnapshotAsync();
         byte[]? stateAtSnapshot = null;
         long position = 0;
+        var requests = new HashSet<(string Origin, string RequestId)>();
         while (true)
         {
             var page = await store.ReadAsync(entity, position + 1, EventPage, cancellationToken);
@@ -205,6 +206,13 @@ public sealed partial class RegionAuditor(
                 {
                     // Nothing after a broken link can be trusted; one finding names the first bad position.
                     return (logged.Position, heads.Count, RegionTotals.Zero, null);
+                }
+
+                if (!requests.Add((logged.Event.Origin, logged.Event.RequestId)))
+                {
+                    // A region decides each request id once; two events of one origin for one request is a double effect.
+                    findings.Add(new AuditFinding(region, entity, AuditFindingKinds.InvariantViolated, logged.Position,
+                        $"I4: request '{logged.Event.RequestId}' took effect twice at origin {logged.Event.Origin}"));
                 }
 
                 account?.Apply(logged);

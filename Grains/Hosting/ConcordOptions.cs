@@ -69,6 +69,12 @@ public sealed class ConcordOptions
     /// <summary>How often a region signs a checkpoint of its chain heads and sends it to its peers. Default 10 seconds.</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often the region audits itself (a sampled audit); null turns routine audits off. Default: null.</summary>
+    public TimeSpan? RoutineAuditInterval { get; set; }
+
+    /// <summary>The fraction of entities each routine audit checks. Default 0.1.</summary>
+    public double RoutineAuditSample { get; set; } = 0.1;
+
     /// <summary>The region where handle bindings are decided. Default: the first region by name.</summary>
     public string? HandlePrimaryRegion { get; set; }
 

@@ -48,6 +48,16 @@ internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) 
             Fail("ReplicationSecret needs at least 32 characters.");
         }
 
+        if (o.RoutineAuditInterval is { } every && every <= TimeSpan.Zero)
+        {
+            Fail($"RoutineAuditInterval must be positive, not {every}.");
+        }
+
+        if (o.RoutineAuditSample is <= 0 or > 1 || double.IsNaN(o.RoutineAuditSample))
+        {
+            Fail($"RoutineAuditSample is a fraction in (0, 1], not {o.RoutineAuditSample}.");
+        }
+
         if (o.SnapshotInterval < 1)
         {
             Fail($"SnapshotInterval must be at least 1, not {o.SnapshotInterval}.");

@@ -46,14 +46,11 @@ public static class ConcordSiloBuilderExtensions
         {
             builder.Services.AddSingleton<ReplicationStartupMarker>();
 
-            // Activate one replicator per peer; they connect lazily, so a peer that is down never delays start-up.
+            // Activate the region's background grains: one replicator per peer (they connect lazily, so a peer
+            // that is down never delays start-up), the checkpoint signer, and the routine auditor.
             builder.AddStartupTask(async (services, cancellationToken) =>
             {
                 var concord = services.GetRequiredService<IOptions<ConcordOptions>>().Value;
-                if (services.GetService<IRegionLinkFactory>() is null)
-                {
-                    return;
-                }
 
                 // The silo's own calls come from its hosted client, so they present a credential like any client.
                 if (concord.ClientCredentials.Count > 0)
@@ -62,6 +59,16 @@ public static class ConcordSiloBuilderExtensions
                 }
 
                 var grains = services.GetRequiredService<IGrainFactory>();
+                if (concord.RoutineAuditInterval is not null)
+                {
+                    await grains.GetGrain<Concord.Grains.Interfaces.Audit.IAuditorGrain>(0).StartAsync(cancellationToken);
+                }
+
+                if (services.GetService<IRegionLinkFactory>() is null)
+                {
+                    return;
+                }
+
                 foreach (var peer in concord.Peers)
                 {
                     await grains.GetGrain<IOutboundReplicatorGrain>(peer).StartAsync(cancellationToken);

@@ -7,7 +7,7 @@ using Orleans.TestingHost;
 namespace Concord.Tests.Infrastructure;
 
 /// <summary>One region: a real in-process Orleans cluster with Concord, memory storage and a fault-injecting stream publisher.</summary>
-public sealed class RegionClusterFixture : IAsyncLifetime
+public class RegionClusterFixture : IAsyncLifetime
 {
     public const string Region = "eu";
 
@@ -34,6 +34,7 @@ public sealed class RegionClusterFixture : IAsyncLifetime
                 options.Region = Region;
                 options.DerivedRepairDelay = TimeSpan.FromMilliseconds(200);
                 options.SnapshotInterval = 50;
+                Configure(options);
             });
         });
         Cluster = builder.Build();
@@ -41,6 +42,11 @@ public sealed class RegionClusterFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>Lets a derived fixture change Concord's options for its own cluster.</summary>
+    protected virtual void Configure(ConcordOptions options)
+    {
+    }
 }
 
 [CollectionDefinition(Name)]
