@@ -192,6 +192,8 @@ public sealed partial class RegionAuditor(
         byte[]? stateAtSnapshot = null;
         long position = 0;
         var requests = new HashSet<(string Origin, string RequestId)>();
+        var onlyStrictDebits = true;
+        var lowest = 0L;
         while (true)
         {
             var page = await store.ReadAsync(entity, position + 1, EventPage, cancellationToken);
@@ -217,6 +219,8 @@ public sealed partial class RegionAuditor(
 
                 account?.Apply(logged);
                 position = logged.Position;
+                onlyStrictDebits &= logged.Event.Payload is not Debited { Mode: ConsistencyMode.Optimistic };
+                lowest = Math.Min(lowest, account?.Balance ?? 0);
                 if (snapshot is not null && position == snapshot.Position)
                 {
                     stateAtSnapshot = account!.CanonicalState();
@@ -245,6 +249,12 @@ public sealed partial class RegionAuditor(
         await AuditViewAsync(region, entity, account, findings, cancellationToken);
 
         var home = HomeRegions.OfAccount(entity, options.Value.EffectiveRegions);
+        if (string.Equals(home, region, StringComparison.Ordinal) && onlyStrictDebits && lowest < 0)
+        {
+            findings.Add(new AuditFinding(region, entity, AuditFindingKinds.InvariantViolated, null,
+                $"I1: the account saw only strict debits, yet its home log reaches {Money.Format(lowest)}"));
+        }
+
         if (string.Equals(home, region, StringComparison.Ordinal) && account.Balance < 0 && account.Apologies == 0)
         {
             findings.Add(new AuditFinding(region, entity, AuditFindingKinds.InvariantViolated, account.Position,
