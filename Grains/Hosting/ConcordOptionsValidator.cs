@@ -58,6 +58,16 @@ internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) 
             Fail($"RoutineAuditSample is a fraction in (0, 1], not {o.RoutineAuditSample}.");
         }
 
+        if (o.SigningKeyPem is not null || o.RegionPublicKeysPem.Count > 0)
+        {
+            // Relayed events are accepted only against signed checkpoints, so every region must sign and be known.
+            var missing = o.EffectiveRegions.Where(r => !o.RegionPublicKeysPem.ContainsKey(r)).ToList();
+            if (o.SigningKeyPem is null || missing.Count > 0)
+            {
+                Fail($"Checkpoint keys need this region's signing key and every region's public key (missing: {(o.SigningKeyPem is null ? "signing key" : string.Join(", ", missing))}).");
+            }
+        }
+
         if (o.SnapshotInterval < 1)
         {
             Fail($"SnapshotInterval must be at least 1, not {o.SnapshotInterval}.");

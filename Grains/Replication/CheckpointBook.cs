@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -8,6 +9,7 @@ public sealed class CheckpointBook
 {
     private readonly object _lock = new();
     private readonly Dictionary<string, Dictionary<long, List<SignedCheckpoint>>> _bySigner = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Position, Dictionary<string, (long Seq, ChainHash Hash)> Heads)> _latestHeads = new(StringComparer.Ordinal);
 
     /// <summary>Keeps a verified checkpoint; a second, different root for the same position is kept too, as evidence.</summary>
     public void Record(SignedCheckpoint checkpoint)
@@ -26,8 +28,37 @@ public sealed class CheckpointBook
 
             if (!held.Exists(c => c.Root == checkpoint.Root))
             {
-                held.Add(checkpoint);
+                // Evidence is kept without its head list; only the newest heads per signer are needed.
+                held.Add(checkpoint with { Heads = default });
             }
+
+            if (!checkpoint.Heads.IsDefault
+                && (!_latestHeads.TryGetValue(checkpoint.Signer, out var latest) || latest.Position < checkpoint.FeedPosition))
+            {
+                _latestHeads[checkpoint.Signer] = (checkpoint.FeedPosition, checkpoint.Heads.ToDictionary(h => h.EntityId, h => (h.Seq, h.Hash), StringComparer.Ordinal));
+                _latestFull[checkpoint.Signer] = checkpoint;
+            }
+        }
+    }
+
+    private readonly Dictionary<string, SignedCheckpoint> _latestFull = new(StringComparer.Ordinal);
+
+    /// <summary>The head of <paramref name="signer"/>'s chain in an entity, as its newest verified checkpoint signs it.</summary>
+    public bool TryGetSignedHead(string signer, string entityId, out (long Seq, ChainHash Hash) head)
+    {
+        lock (_lock)
+        {
+            head = default;
+            return _latestHeads.TryGetValue(signer, out var latest) && latest.Heads.TryGetValue(entityId, out head);
+        }
+    }
+
+    /// <summary>The newest verified checkpoint of a signer, heads included, to relay with that signer's events.</summary>
+    public SignedCheckpoint? LatestOf(string signer)
+    {
+        lock (_lock)
+        {
+            return _latestFull.GetValueOrDefault(signer);
         }
     }
 

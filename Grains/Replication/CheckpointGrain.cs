@@ -1,5 +1,6 @@
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -55,7 +56,12 @@ internal sealed class CheckpointGrain(
             return;
         }
 
-        var checkpoint = signer.Sign(region, _position, CheckpointSigner.RootOf(_heads), time.GetUtcNow().ToUnixTimeMilliseconds());
+        var checkpoint = signer.Sign(
+            region,
+            _position,
+            CheckpointSigner.RootOf(_heads),
+            time.GetUtcNow().ToUnixTimeMilliseconds(),
+            [.. _heads.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new EntityHead(h.Key, h.Value.Seq, h.Value.Hash))]);
         book.Record(checkpoint);
         _signedPosition = _position;
         if (services.GetService<IRegionLinkFactory>() is null)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Security.Cryptography;
 using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Events;
@@ -32,10 +33,13 @@ public sealed class CheckpointSigner
 
     public bool CanSign => _signingKey is not null;
 
-    public SignedCheckpoint Sign(string signer, long feedPosition, ChainHash root, long signedAtMs)
+    /// <summary>True when relayed events can be checked against signed checkpoints (the deployment's keys are known).</summary>
+    public bool CanVerify => _publicKeys.Count > 0;
+
+    public SignedCheckpoint Sign(string signer, long feedPosition, ChainHash root, long signedAtMs, ImmutableArray<EntityHead> heads = default)
     {
         var key = _signingKey ?? throw new InvalidOperationException("This region has no signing key.");
-        return new SignedCheckpoint(signer, feedPosition, root, signedAtMs, [.. key.SignData(Body(signer, feedPosition, root, signedAtMs), HashAlgorithmName.SHA256)]);
+        return new SignedCheckpoint(signer, feedPosition, root, signedAtMs, [.. key.SignData(Body(signer, feedPosition, root, signedAtMs), HashAlgorithmName.SHA256)], heads);
     }
 
     /// <summary>True when the checkpoint is signed by its signer's key; false for an unknown signer or a bad signature.</summary>
@@ -43,6 +47,12 @@ public sealed class CheckpointSigner
         _publicKeys.TryGetValue(checkpoint.Signer, out var key)
         && !checkpoint.Signature.IsDefaultOrEmpty
         && key.VerifyData(Body(checkpoint.Signer, checkpoint.FeedPosition, checkpoint.Root, checkpoint.SignedAtMs), checkpoint.Signature.AsSpan(), HashAlgorithmName.SHA256);
+
+    /// <summary>True when the checkpoint is signed and its listed heads are exactly what its root covers.</summary>
+    public bool VerifyWithHeads(SignedCheckpoint checkpoint) =>
+        Verify(checkpoint)
+        && !checkpoint.Heads.IsDefault
+        && RootOf(checkpoint.Heads.Select(h => new KeyValuePair<string, (long Seq, ChainHash Hash)>(h.EntityId, (h.Seq, h.Hash)))) == checkpoint.Root;
 
     /// <summary>The root over one origin's chain heads: SHA-256 of (entity, seq, hash) sorted by entity.</summary>
     public static ChainHash RootOf(IEnumerable<KeyValuePair<string, (long Seq, ChainHash Hash)>> heads)

@@ -26,6 +26,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     private readonly IEventLogStore _store;
     private readonly RegionLinks _links;
     private readonly InboundReplicationMonitor _inbound;
+    private readonly CheckpointBook _checkpoints;
     private readonly ConcordOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboundReplicatorGrain> _logger;
@@ -51,6 +52,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         IEventLogStore store,
         RegionLinks links,
         InboundReplicationMonitor inbound,
+        CheckpointBook checkpoints,
         IOptions<ConcordOptions> options,
         TimeProvider time,
         ILogger<OutboundReplicatorGrain> logger)
@@ -59,6 +61,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         _store = store;
         _links = links;
         _inbound = inbound;
+        _checkpoints = checkpoints;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -134,7 +137,11 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
 
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_options.LinkCallTimeout);
-                var batch = new ReplicationBatch(_options.Region, [.. feed], repairs, _instance, ++_sequence);
+                // Events relayed for another origin travel with that origin's newest signed checkpoint, which the
+                // receiver needs to accept them.
+                var checkpoints = repairs.Select(e => e.Origin).Where(o => o != _options.Region).Distinct(StringComparer.Ordinal)
+                    .Select(_checkpoints.LatestOf).OfType<SignedCheckpoint>().ToImmutableArray();
+                var batch = new ReplicationBatch(_options.Region, [.. feed], repairs, _instance, ++_sequence, default, checkpoints);
                 if (_options.ReplicationSecret is { } secret)
                 {
                     batch = new BatchAuthenticator(secret).Sign(batch, Peer);

@@ -4,6 +4,7 @@ using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Storage;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Canonical;
+using Concord.Grains.Interfaces.Events;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -26,7 +27,16 @@ internal sealed partial class ReplicationInboxGrain(
     {
         Authenticate(batch);
         monitor.Received(batch.From, batch.Feed.Length + batch.Repairs.Length);
-        var byEntity = batch.Feed.Select(f => f.Event).Concat(batch.Repairs).GroupBy(e => e.EntityId, StringComparer.Ordinal);
+        foreach (var checkpoint in batch.Checkpoints.IsDefault ? [] : batch.Checkpoints)
+        {
+            if (signer.VerifyWithHeads(checkpoint))
+            {
+                checkpoints.Record(checkpoint);
+            }
+        }
+
+        var repairs = signer.CanVerify ? await AcceptedRelaysAsync(batch, cancellationToken) : batch.Repairs;
+        var byEntity = batch.Feed.Select(f => f.Event).Concat(repairs).GroupBy(e => e.EntityId, StringComparer.Ordinal);
         var results = await Task.WhenAll(byEntity.Select(async group =>
             (Entity: group.Key, Result: HandleEntities.IsHandle(group.Key, out var handle)
                 ? await GrainFactory.GetGrain<IHandleReplicaGrain>(handle).ApplyRemoteAsync([.. group], cancellationToken)
@@ -48,6 +58,21 @@ internal sealed partial class ReplicationInboxGrain(
             durableThrough,
             [.. results.Where(r => r.Result.Buffered > 0).Select(r => new EntityVersion(r.Entity, r.Result.Version))],
             results.Sum(r => r.Result.Rejected));
+    }
+
+    /// <summary>
+    /// Events the sender relays for another origin are accepted only up to that origin's newest signed head
+    /// for the entity, and only along a chain that runs from what this region holds to exactly that head.
+    /// The rest waits: a later checkpoint, or the origin itself, brings it again.
+    /// </summary>
+    private async Task<IEnumerable<EventEnvelope>> AcceptedRelaysAsync(ReplicationBatch batch, CancellationToken cancellationToken)
+    {
+        var direct = batch.Repairs.Where(e => string.Equals(e.Origin, batch.From, StringComparison.Ordinal));
+        var accepted = await RelayVerification.AcceptAsync(
+            batch.Repairs.Where(e => !string.Equals(e.Origin, batch.From, StringComparison.Ordinal)),
+            checkpoints.TryGetSignedHead,
+            async entity => await store.GetHeadsAsync(entity, cancellationToken));
+        return direct.Concat(accepted);
     }
 
     /// <summary>Refuses the whole batch, before anything is applied, unless it is authentic, fresh and intact.</summary>
@@ -86,7 +111,7 @@ internal sealed partial class ReplicationInboxGrain(
 
     public Task ReceiveCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
-        if (!signer.Verify(checkpoint))
+        if (!signer.Verify(checkpoint) || (!checkpoint.Heads.IsDefault && !signer.VerifyWithHeads(checkpoint)))
         {
             monitor.CountRejected();
             LogRejected(options.Value.Region, checkpoint.Signer, "a checkpoint whose signature does not verify");

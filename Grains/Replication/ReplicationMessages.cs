@@ -18,7 +18,8 @@ public sealed record ReplicationBatch(
     [property: Id(2)] ImmutableArray<EventEnvelope> Repairs,
     [property: Id(3)] string Sender = "",
     [property: Id(4)] long Sequence = 0,
-    [property: Id(5)] ChainHash Mac = default);
+    [property: Id(5)] ChainHash Mac = default,
+    [property: Id(6)] ImmutableArray<SignedCheckpoint> Checkpoints = default);
 
 /// <summary>
 /// The peer's answer once the batch is applied. <see cref="DurableThrough"/> is the last feed position

@@ -74,6 +74,26 @@ public sealed class MultiRegionTests(MultiRegionFixture regions)
     }
 
     [Fact]
+    public async Task Events_reach_a_region_cut_off_from_their_origin_relayed_under_the_origins_signed_checkpoint()
+    {
+        var account = Names.Account("relay");
+        regions.Faults("ap").Set("eu", new Grains.Interfaces.Replication.LinkFault(Cut: true));
+        regions.Faults("eu").Set("ap", new Grains.Interfaces.Replication.LinkFault(Cut: true));
+        try
+        {
+            var receipt = await regions.Grains("ap").GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand("d", 3m));
+
+            // ap never talks to eu; us relays ap's event together with ap's signed checkpoint.
+            await Eventually.HoldsAsync(async () => await regions.Store("eu").FindAsync(receipt.EventId) is not null, "eu receives ap's event through us");
+            Assert.Equal(300, (await regions.Grains("eu").GetGrain<IAccountGrain>(account).GetBalanceAsync()).Balance);
+        }
+        finally
+        {
+            regions.HealAll();
+        }
+    }
+
+    [Fact]
     public async Task A_retry_through_another_region_with_the_same_request_id_takes_effect_once()
     {
         var account = Names.Account("failover");
