@@ -1,5 +1,6 @@
 using Concord.Grains.Interfaces.Audit;
 using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Diagnostics;
 using Concord.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,7 @@ namespace Concord.Grains.Audit;
 /// Reentrant only so that progress can be read while an audit runs.
 /// </summary>
 [Reentrant]
-internal sealed partial class AuditorGrain(RegionAuditor auditor, IOptions<ConcordOptions> options, ILogger<AuditorGrain> logger) : Grain, IAuditorGrain
+internal sealed partial class AuditorGrain(RegionAuditor auditor, ConcordMetrics metrics, IOptions<ConcordOptions> options, ILogger<AuditorGrain> logger) : Grain, IAuditorGrain
 {
     private readonly ILogger<AuditorGrain> _logger = logger;
     private AuditReport? _latest;
@@ -72,6 +73,7 @@ internal sealed partial class AuditorGrain(RegionAuditor auditor, IOptions<Conco
         try
         {
             _latest = await auditor.RunAsync(request, new Progress(p => _progress = p), cancellationToken);
+            metrics.AuditCompleted(_latest.Region, _latest.Events, _latest.Findings.Select(f => f.Kind));
             return _latest;
         }
         finally

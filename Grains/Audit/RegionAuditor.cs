@@ -230,6 +230,11 @@ public sealed partial class RegionAuditor(
 
         if (account is null)
         {
+            if (HandleEntities.IsHandle(entity, out var handle) && string.Equals(options.Value.HandlePrimary, region, StringComparison.Ordinal))
+            {
+                await AuditHandleAsync(region, entity, handle, findings);
+            }
+
             return (position, heads.Count, RegionTotals.Zero, heads);
         }
 
@@ -263,6 +268,21 @@ public sealed partial class RegionAuditor(
 
         var t = account.Totals;
         return (position, heads.Count, new RegionTotals(1, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited), heads);
+    }
+
+    /// <summary>
+    /// I3 at the handles' primary: the binding its log shows must be the one the transactional ownership
+    /// record holds (a handle bound to one account in the log and another in the record is two owners).
+    /// </summary>
+    private async Task AuditHandleAsync(string region, string entity, string handle, ImmutableArray<AuditFinding>.Builder findings)
+    {
+        var logged = await grains.GetGrain<Interfaces.Handles.IHandleGrain>(handle).WhoisAsync();
+        var recorded = await grains.GetGrain<IHandleOwnershipGrain>(handle).GetOwnerAsync();
+        if (!string.Equals(logged.Owner, recorded, StringComparison.Ordinal))
+        {
+            findings.Add(new AuditFinding(region, entity, AuditFindingKinds.InvariantViolated, null,
+                $"I3: the log binds the handle to {logged.Owner ?? "nobody"}, the ownership record to {recorded ?? "nobody"}"));
+        }
     }
 
     /// <summary>Recomputes the event's hash and checks it continues its origin's chain.</summary>

@@ -116,6 +116,8 @@ public static class ConcordSiloBuilderExtensions
         services.TryAddSingleton<BatchTransferTestHooks>();
         services.TryAddSingleton<BatchTransferCoordinator>();
         services.TryAddSingleton<RegionAuditor>();
+        services.AddMetrics();
+        services.TryAddSingleton<Concord.Grains.Diagnostics.ConcordMetrics>();
         services.TryAddSingleton<CheckpointBook>();
         services.TryAddSingleton(sp =>
         {

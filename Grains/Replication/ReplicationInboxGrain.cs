@@ -18,6 +18,7 @@ internal sealed partial class ReplicationInboxGrain(
     InboundReplicationMonitor monitor,
     CheckpointSigner signer,
     CheckpointBook checkpoints,
+    Diagnostics.ConcordMetrics metrics,
     IOptions<ConcordOptions> options,
     ILogger<ReplicationInboxGrain> logger) : Grain, IReplicationInboxGrain
 {
@@ -98,6 +99,7 @@ internal sealed partial class ReplicationInboxGrain(
         if (problem is not null)
         {
             monitor.CountRejected();
+            metrics.ReplicationRejected(region);
             LogRejected(region, batch.From, problem);
             throw new ReplicationBatchRejectedException($"Region '{region}' refused a batch from '{batch.From}': {problem}.");
         }
@@ -114,6 +116,7 @@ internal sealed partial class ReplicationInboxGrain(
         if (!signer.Verify(checkpoint) || (!checkpoint.Heads.IsDefault && !signer.VerifyWithHeads(checkpoint)))
         {
             monitor.CountRejected();
+            metrics.ReplicationRejected(options.Value.Region);
             LogRejected(options.Value.Region, checkpoint.Signer, "a checkpoint whose signature does not verify");
             throw new ReplicationBatchRejectedException($"Region '{options.Value.Region}' refused a checkpoint claiming to be from '{checkpoint.Signer}': its signature does not verify.");
         }

@@ -126,6 +126,89 @@ public sealed class AuditTests : IClassFixture<RegionClusterFixture>
     }
 
     [Fact]
+    public async Task Every_corruption_of_a_seeded_random_set_is_found_exactly()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("CONCORD_TEST_SEED"), out var s) ? s : 777;
+        var random = new Random(seed);
+        var expected = new Dictionary<string, (string Kind, long Position)>();
+        for (var i = 0; i < 20; i++)
+        {
+            var account = Names.Account($"rnd{i}");
+            var length = random.Next(3, 9);
+            await WorkloadAsync(account, length);
+            var at = random.Next(1, length - 1);
+            Corrupted[account] = true;
+            switch (random.Next(3))
+            {
+                case 0:
+                    Store.CorruptForTests(account, events => events.Select((e, j) => j == at && e.Payload is Deposited d ? e with { Payload = new Deposited(d.Amount + 1) } : e));
+                    expected[account] = (AuditFindingKinds.HashMismatch, at + 1);
+                    break;
+                case 1:
+                    Store.CorruptForTests(account, events => events.Where((_, j) => j != at));
+                    expected[account] = (AuditFindingKinds.ChainBroken, at + 1);
+                    break;
+                default:
+                    Store.CorruptForTests(account, events => [.. events.Take(at), events[at + 1], events[at], .. events.Skip(at + 2)]);
+                    expected[account] = (AuditFindingKinds.ChainBroken, at + 1);
+                    break;
+            }
+        }
+
+        var report = await QuiescentAuditAsync();
+
+        foreach (var (account, (kind, position)) in expected)
+        {
+            var finding = Assert.Single(report.Findings, f => f.EntityId == account);
+            Assert.True(finding.Kind == kind && finding.Position == position, $"seed {seed}: {account} expected {kind} at {position}, got {finding}");
+        }
+
+        Assert.Empty(report.Findings.Where(IsFalsePositive));
+    }
+
+    [Fact]
+    public async Task Audits_export_their_counts_on_the_Concord_meter()
+    {
+        var runs = 0L;
+        var findings = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Grains.Diagnostics.ConcordMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "concord.audit.runs")
+            {
+                Interlocked.Add(ref runs, value);
+            }
+            else if (instrument.Name == "concord.audit.findings")
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "kind")
+                    {
+                        findings.AddOrUpdate((string)tag.Value!, value, (_, total) => total + value);
+                    }
+                }
+            }
+        });
+        listener.Start();
+        var account = Names.Account("metered");
+        await WorkloadAsync(account, 3);
+        Corrupted[account] = true;
+        Store.CorruptForTests(account, events => events.Select((e, i) => i == 2 && e.Payload is Deposited d ? e with { Payload = new Deposited(d.Amount + 5) } : e));
+
+        await Auditor.RunAsync(new AuditRequest());
+
+        Assert.True(Interlocked.Read(ref runs) >= 1);
+        Assert.True(findings.GetValueOrDefault(AuditFindingKinds.HashMismatch) >= 1);
+    }
+
+    [Fact]
     public async Task A_sampled_audit_checks_part_of_the_region_repeatably()
     {
         for (var i = 0; i < 20; i++)
