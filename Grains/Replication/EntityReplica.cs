@@ -76,11 +76,18 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
         var rejected = 0;
         foreach (var e in events)
         {
+            // Copies of held events are the common case under at-least-once delivery: skip them before hashing.
+            // New events are hashed here even though the inbox checked the batch: this grain trusts no caller.
+            if (string.Equals(e.EntityId, entityId, StringComparison.Ordinal) && e.Seq <= EffectiveHead(e.Origin).Seq)
+            {
+                continue;
+            }
+
             if (!string.Equals(e.EntityId, entityId, StringComparison.Ordinal) || !EventCodec.HasValidHash(e))
             {
                 rejected++;
             }
-            else if (e.Seq > EffectiveHead(e.Origin).Seq)
+            else
             {
                 _buffer.Add(e);
             }
