@@ -1,0 +1,70 @@
+using System.Reflection;
+using Concord.Silo.Storage.Postgres;
+using Npgsql;
+using Xunit.Sdk;
+
+namespace Concord.Tests.Infrastructure;
+
+/// <summary>
+/// The PostgreSQL server the PostgreSQL-backed tests use, named by <c>CONCORD_TEST_POSTGRES</c> (./test.sh starts a
+/// throwaway one and sets it). Without it those tests skip with a message, except under CI, where they must run.
+/// </summary>
+public static class PostgresServer
+{
+    public const string Variable = "CONCORD_TEST_POSTGRES";
+
+    public static string? ConnectionString => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value ? value : null;
+
+    /// <summary>Why PostgreSQL tests skip, or null when they run (a server is configured, or this is CI).</summary>
+    public static string? SkipReason =>
+        ConnectionString is null && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+            ? $"No PostgreSQL server configured: set {Variable} to a connection string, or run ./test.sh, which starts one."
+            : null;
+
+    /// <summary>Creates an empty database with a unique name, migrated to the current schema unless told otherwise.</summary>
+    public static async Task<string> CreateDatabaseAsync(string purpose, bool migrate = true)
+    {
+        var server = ConnectionString
+            ?? throw new InvalidOperationException($"{Variable} is not set; under CI the PostgreSQL tests never skip, so the CI script must start a server.");
+        var name = $"concord_{purpose}_{Guid.NewGuid():N}".ToLowerInvariant();
+        name = name[..Math.Min(name.Length, 63)];
+        await using (var admin = NpgsqlDataSource.Create(server))
+        await using (var create = admin.CreateCommand($"CREATE DATABASE \"{name}\""))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connection = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        if (migrate)
+        {
+            await using var dataSource = NpgsqlDataSource.Create(connection);
+            await PostgresSchema.MigrateAsync(dataSource);
+        }
+
+        return connection;
+    }
+
+    /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/>, closing its connections first.</summary>
+    public static async Task DropDatabaseAsync(string connectionString)
+    {
+        NpgsqlConnection.ClearAllPools();
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        await using var admin = NpgsqlDataSource.Create(ConnectionString!);
+        await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        await drop.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>A theory data row <c>"postgres"</c> that skips, with the reason, when no PostgreSQL server is configured.</summary>
+public sealed class PostgresDataAttribute : DataAttribute
+{
+    public PostgresDataAttribute() => Skip = PostgresServer.SkipReason;
+
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => [["postgres"]];
+}
+
+/// <summary>A fact that needs PostgreSQL: skips with the reason when no server is configured (never under CI).</summary>
+public sealed class PostgresFactAttribute : FactAttribute
+{
+    public PostgresFactAttribute() => Skip = PostgresServer.SkipReason;
+}
