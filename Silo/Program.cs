@@ -1,7 +1,13 @@
 using System.Runtime.InteropServices;
 using Concord.Silo.Hosting;
+using Concord.Silo.Storage.Postgres;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+
+if (args.Length > 0 && args[0] == "migrate")
+{
+    return await Migration.RunAsync(args);
+}
 
 IReadOnlyList<RegionHostOptions> regions;
 bool verbose;
@@ -35,25 +41,28 @@ try
     foreach (var options in regions)
     {
         var host = RegionHost.Create(options, verbose ? LogLevel.Information : LogLevel.Warning);
-        hosts.Add((options, host));
         try
         {
             await host.StartAsync(shutdown.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // A host that never started is not stopped, only disposed.
+            host.Dispose();
             Console.Error.WriteLine($"error: region {options.Region} failed to start: {ex.GetBaseException().Message}");
             exitCode = 1;
             shutdown.Cancel();
             break;
         }
 
+        hosts.Add((options, host));
+
         // An open region (no client credentials) says so where people look first.
         var peers = options.Peers.Count == 0 ? "no peers" : $"peers {string.Join(", ", options.Peers.Keys.Order(StringComparer.Ordinal))}";
         var faults = options.FaultInjection ? ", fault injection on" : string.Empty;
         var access = options.ClientCredentials.Count == 0 ? "open to any client" : "clients need a credential";
         var links = options.Peers.Count == 0 ? string.Empty : options.ReplicationSecret is null ? ", links unauthenticated" : ", links authenticated";
-        Console.WriteLine($"region {options.Region} ready: gateway 127.0.0.1:{options.GatewayPort} (storage {options.Storage}, {peers}{links}{faults}, {access})");
+        Console.WriteLine($"region {options.Region} ready: gateway {options.AdvertisedAddress}:{options.GatewayPort} (storage {options.Storage}, {peers}{links}{faults}, {access})");
     }
 
     await Task.Delay(Timeout.Infinite, shutdown.Token);

@@ -17,8 +17,9 @@ namespace Orleans.Hosting;
 public static class ConcordSiloBuilderExtensions
 {
     /// <summary>
-    /// Adds Concord's grains, services and stream provider. The host must also configure a grain storage
-    /// named <see cref="ConcordStorage.Name"/> (the embedded default uses memory storage).
+    /// Adds Concord's grains, services and stream provider. The host must also configure grain storages named
+    /// <see cref="ConcordStorage.Name"/> and <see cref="ConcordStorage.Transactions"/>, and a reminder service
+    /// (batch-transfer recovery); the embedded default uses memory for all three.
     /// </summary>
     public static ISiloBuilder AddConcord(this ISiloBuilder builder, Action<ConcordOptions>? configure = null)
     {

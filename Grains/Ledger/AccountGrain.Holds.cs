@@ -5,13 +5,50 @@ using Concord.Grains.Interfaces.Ledger;
 
 namespace Concord.Grains.Ledger;
 
-/// <summary>Batch-transfer holds: reservations every debit respects, held debits, and recovery of committed holds.</summary>
-internal sealed partial class AccountGrain
+/// <summary>
+/// Batch-transfer holds: reservations every debit respects, held debits, and recovery of committed holds. A reminder,
+/// registered with the first reservation, outlives a crash of the silo: it wakes the account at its home while any
+/// hold is outstanding, and its activation settles them.
+/// </summary>
+internal sealed partial class AccountGrain : IRemindable
 {
+    private const string HoldRecoveryReminder = "settle-holds";
+
+    private bool _holdReminderRegistered;
+    private bool _settling;
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != HoldRecoveryReminder || !IsHome)
+        {
+            return;
+        }
+
+        if (_settling)
+        {
+            return;
+        }
+
+        // Activation (before this tick) already started settling anything outstanding; with nothing left, stop waking.
+        var outstanding = await GrainFactory.GetGrain<IAccountHoldsGrain>(Account).GetOutstandingAsync();
+        if (outstanding.Count > 0)
+        {
+            await RestoreHoldsAsync();
+            return;
+        }
+
+        if (await this.GetReminder(HoldRecoveryReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        _holdReminderRegistered = false;
+    }
+
     /// <summary>The balance minus debits being appended and funds reserved by batch transfers.</summary>
     private long Available() => _state.Balance - _stagedDebits - _reservations.Values.Sum();
 
-    public Task ReserveAsync(string batchId, long amount)
+    public async Task ReserveAsync(string batchId, long amount)
     {
         EnsureValidKey();
         if (!IsHome)
@@ -30,7 +67,12 @@ internal sealed partial class AccountGrain
             _reservations[batchId] = amount;
         }
 
-        return Task.CompletedTask;
+        if (!_holdReminderRegistered)
+        {
+            // Registered before the hold can commit; a reminder that finds no hold unregisters itself.
+            await this.RegisterOrUpdateReminder(HoldRecoveryReminder, TimeSpan.FromSeconds(15), TimeSpan.FromMinutes(1));
+            _holdReminderRegistered = true;
+        }
     }
 
     public Task ReleaseAsync(string batchId)
@@ -63,8 +105,9 @@ internal sealed partial class AccountGrain
             }
         }
 
-        if (outstanding.Count > 0)
+        if (outstanding.Count > 0 && !_settling)
         {
+            _settling = true;
             LogSettlingHolds(Account, outstanding.Count);
             var unsettled = new HashSet<string>(outstanding.Keys, StringComparer.Ordinal);
             IGrainTimer? timer = null;
@@ -87,6 +130,7 @@ internal sealed partial class AccountGrain
 
                     if (unsettled.Count == 0)
                     {
+                        _settling = false;
                         timer?.Dispose();
                     }
                 },

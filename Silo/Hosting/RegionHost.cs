@@ -1,6 +1,8 @@
 using System.Net;
 using Concord.Grains.Hosting;
 using Concord.Grains.Replication;
+using Concord.Silo.Storage.Postgres;
+using Orleans.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,17 +21,36 @@ public static class RegionHost
         // Several silos in one process trip the watchdog's process-wide timing at start-up; it is noise here.
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
 
+        // A failed start is reported by the caller in one line; the host's own stack-trace log adds nothing.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+
         // The process owns shutdown (SIGTERM, Ctrl+C) for every region it hosts.
         builder.Services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
+        if (options.Storage == StorageKinds.Postgres)
+        {
+            // Registered before the silo, so a missing or foreign schema stops start-up before Orleans touches the database.
+            builder.Services.AddPostgresRegionStorage(options.ConnectionString!);
+        }
+
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(
-                siloPort: options.SiloPort,
-                gatewayPort: options.GatewayPort,
-                serviceId: options.ServiceId,
-                clusterId: RegionHostOptions.ClusterIdOf(options.Region));
-            silo.AddMemoryGrainStorage(ConcordStorage.Name);
-            silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
+            if (options.Storage == StorageKinds.Postgres)
+            {
+                silo.UsePostgresRegionStorage(options);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(
+                    siloPort: options.SiloPort,
+                    gatewayPort: options.GatewayPort,
+                    serviceId: options.ServiceId,
+                    clusterId: RegionHostOptions.ClusterIdOf(options.Region));
+                silo.AddMemoryGrainStorage(ConcordStorage.Name);
+                silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
+                silo.UseInMemoryReminderService();
+            }
+
+            silo.Configure<ClusterMembershipOptions>(membership => membership.ProbeTimeout = options.ProbeTimeout);
             silo.AddConcord(concord =>
             {
                 concord.Region = options.Region;

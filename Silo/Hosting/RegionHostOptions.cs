@@ -3,6 +3,13 @@ using Concord.Grains.Interfaces.Events;
 
 namespace Concord.Silo.Hosting;
 
+/// <summary>The storage kinds a region can run on.</summary>
+public static class StorageKinds
+{
+    public const string Memory = "memory";
+    public const string Postgres = "postgres";
+}
+
 /// <summary>How to run one region's silo in this process.</summary>
 public sealed class RegionHostOptions
 {
@@ -15,8 +22,26 @@ public sealed class RegionHostOptions
     /// <summary>The port silos of the region talk to each other on. Default 11111.</summary>
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>Where grain state and event logs live. Only <c>memory</c> (the embedded default) is available so far.</summary>
-    public string Storage { get; set; } = "memory";
+    /// <summary>
+    /// Where grain state, event logs, membership and reminders live: <c>memory</c> (the embedded default, lost on exit;
+    /// one silo per region) or <c>postgres</c> (durable; several silos per region share the database). Default <c>memory</c>.
+    /// </summary>
+    public string Storage { get; set; } = StorageKinds.Memory;
+
+    /// <summary>
+    /// The address other silos of the region and clients reach this silo at. Default 127.0.0.1, which only works when
+    /// every silo and client of the region runs on this machine.
+    /// </summary>
+    public IPAddress AdvertisedAddress { get; set; } = IPAddress.Loopback;
+
+    /// <summary>The region's PostgreSQL connection string (Npgsql format); required with <c>postgres</c> storage. Default: none.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// How long a silo waits for a probe answer before counting it missed; three missed probes declare a silo dead
+    /// and its grains move. Default 5 seconds (the Orleans default). Lower it on a fast, quiet network only.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Every region of the deployment; home regions are computed over it. Default: just <see cref="Region"/>.</summary>
     public List<string> Regions { get; set; } = [];
@@ -126,9 +151,32 @@ public sealed class RegionHostOptions
             }
         }
 
-        if (!string.Equals(Storage, "memory", StringComparison.Ordinal))
+        switch (Storage)
         {
-            throw new ArgumentException($"--storage '{Storage}' is not available; the only storage kind so far is 'memory'.");
+            case StorageKinds.Memory when ConnectionString is not null:
+                throw new ArgumentException("--connection is only used with --storage postgres.");
+            case StorageKinds.Memory:
+                break;
+            case StorageKinds.Postgres when string.IsNullOrWhiteSpace(ConnectionString):
+                throw new ArgumentException("--storage postgres needs --connection \"Host=...;Database=...;Username=...\" (or CONCORD_CONNECTION).");
+            case StorageKinds.Postgres:
+                try
+                {
+                    _ = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new ArgumentException($"--connection is not a valid PostgreSQL connection string: {ex.Message}");
+                }
+
+                break;
+            default:
+                throw new ArgumentException($"--storage '{Storage}' is not a storage kind; use '{StorageKinds.Memory}' or '{StorageKinds.Postgres}'.");
+        }
+
+        if (ProbeTimeout <= TimeSpan.Zero || ProbeTimeout > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentException($"--probe-timeout {ProbeTimeout.TotalSeconds} s is out of range (above 0, at most 60 s).");
         }
     }
 

@@ -7,7 +7,10 @@ namespace Concord.Silo.Hosting;
 public static class SiloCommandLine
 {
     public const string Usage =
-        "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--peer NAME=HOST:PORT]... [--storage memory] [--fault-injection] [--client-credential SECRET]... [--replication-secret SECRET] [--signing-key PEMFILE] [--region-key NAME=PEMFILE]... [--verbose]\n" +
+        "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--advertise IP] [--peer NAME=HOST:PORT]...\n" +
+        "         [--storage memory|postgres] [--connection CONNSTRING] [--probe-timeout SECONDS] [--fault-injection]\n" +
+        "         [--client-credential SECRET]... [--replication-secret SECRET] [--signing-key PEMFILE] [--region-key NAME=PEMFILE]... [--verbose]\n" +
+        "       dotnet run --project Silo -- migrate --connection CONNSTRING\n" +
         "       with no region options, three linked regions eu, us, ap start in this process (gateways 30000-30002).";
 
     /// <summary>The regions to host: the local three-region deployment, or the single region the arguments describe.</summary>
@@ -31,6 +34,18 @@ public static class SiloCommandLine
                     break;
                 case "--storage":
                     options.Storage = ValueOf(args, ref i);
+                    break;
+                case "--connection":
+                    options.ConnectionString = ValueOf(args, ref i);
+                    break;
+                case "--probe-timeout":
+                    options.ProbeTimeout = SecondsOf(args, ref i);
+                    break;
+                case "--advertise":
+                    var text = ValueOf(args, ref i);
+                    options.AdvertisedAddress = IPAddress.TryParse(text, out var advertised)
+                        ? advertised
+                        : throw new ArgumentException($"--advertise '{text}' is not an IP address.");
                     break;
                 case "--peer":
                     var (peer, gateway) = PeerOf(args, ref i);
@@ -84,9 +99,45 @@ public static class SiloCommandLine
 
         options.ClientCredentials.AddRange(fromEnvironment);
         options.ReplicationSecret ??= Environment.GetEnvironmentVariable("CONCORD_REPLICATION_SECRET");
+        options.ConnectionString ??= ConnectionFromEnvironment;
 
         options.Validate();
         return ([options], verbose);
+    }
+
+    /// <summary><c>CONCORD_CONNECTION</c>: keeps the database password out of process listings.</summary>
+    public static string? ConnectionFromEnvironment =>
+        Environment.GetEnvironmentVariable("CONCORD_CONNECTION") is { Length: > 0 } value ? value : null;
+
+    /// <summary>Parses <c>migrate --connection CONNSTRING</c> (the connection may also come from <c>CONCORD_CONNECTION</c>).</summary>
+    public static string ParseMigrate(IReadOnlyList<string> args)
+    {
+        string? connection = null;
+        for (var i = 1; i < args.Count; i++)
+        {
+            connection = args[i] == "--connection"
+                ? ValueOf(args, ref i)
+                : throw new ArgumentException($"unknown migrate argument '{args[i]}'.");
+        }
+
+        connection ??= ConnectionFromEnvironment;
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            throw new ArgumentException("migrate needs --connection \"Host=...;Database=...;Username=...\" (or CONCORD_CONNECTION).");
+        }
+
+        var options = new RegionHostOptions { Storage = StorageKinds.Postgres, ConnectionString = connection };
+        options.Validate();
+        return connection;
+    }
+
+    private static TimeSpan SecondsOf(IReadOnlyList<string> args, ref int i)
+    {
+        var name = args[i];
+        var text = ValueOf(args, ref i);
+        return double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 3600
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new ArgumentException($"{name} '{text}' is not a number of seconds.");
     }
 
     private static (string Name, string Value) NamedValueOf(IReadOnlyList<string> args, ref int i)

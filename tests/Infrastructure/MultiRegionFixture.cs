@@ -99,6 +99,7 @@ public sealed class MultiRegionFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(ConcordStorage.Name);
             silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
+            silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IRegionLinkFactory>(new DirectoryLinkFactory(_clusters));
             silo.AddConcord(options =>
             {

@@ -28,6 +28,7 @@ public class RegionClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(ConcordStorage.Name);
             silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
+            silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IEventPublisher, DroppingEventPublisher>();
             silo.AddConcord(options =>
             {
