@@ -12,6 +12,9 @@ namespace Concord.Silo.Hosting;
 /// <summary>Builds the host of one region's silo. Several can run in one process, each its own cluster.</summary>
 public static class RegionHost
 {
+    /// <summary>With <c>--fault-injection</c>, <c>1</c> stops every batch transfer between its commit and its appends (crash tests).</summary>
+    public const string PauseAfterCommitVariable = "CONCORD_TEST_PAUSE_AFTER_COMMIT";
+
     public static IHost Create(RegionHostOptions options, LogLevel logLevel = LogLevel.Warning)
     {
         options.Validate();
@@ -62,6 +65,19 @@ public static class RegionHost
                 concord.RegionPublicKeysPem = new(options.RegionPublicKeysPem, StringComparer.Ordinal);
             });
         });
+        if (options.FaultInjection && Environment.GetEnvironmentVariable(PauseAfterCommitVariable) == "1")
+        {
+            // Crash tests kill the process in the window between a batch's commit and its appends.
+            builder.Services.AddSingleton(new Concord.Grains.Constraints.BatchTransferTestHooks
+            {
+                AfterCommit = batch =>
+                {
+                    Console.WriteLine($"test hook: batch {batch} committed; pausing before its debits are appended");
+                    return Task.Delay(Timeout.Infinite);
+                },
+            });
+        }
+
         if (options.Peers.Count > 0)
         {
             var peers = options.Peers.ToDictionary(p => p.Key, p => (IReadOnlyList<IPEndPoint>)p.Value, StringComparer.Ordinal);

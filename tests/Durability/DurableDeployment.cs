@@ -1,0 +1,103 @@
+using System.Net;
+using Concord.Client.Sdk;
+using Concord.Grains.Storage;
+using Concord.Silo.Storage.Postgres;
+using Concord.Tests.Infrastructure;
+using Npgsql;
+
+namespace Concord.Tests.Durability;
+
+/// <summary>
+/// Regions on PostgreSQL as separate silo processes, started the way docs/operations.md tells operators to: one
+/// database per region, migrated first, then <c>--storage postgres --connection ...</c> per silo.
+/// </summary>
+public sealed class DurableDeployment : IAsyncDisposable
+{
+    public const string ReplicationSecret = "durable-test-replication-secret-0123456789";
+
+    private readonly Dictionary<string, string> _databases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NpgsqlDataSource> _dataSources = new(StringComparer.Ordinal);
+    private readonly List<SiloProcess> _silos = [];
+    private readonly Dictionary<string, List<(int Gateway, int Silo)>> _ports = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a region's database and reserves ports for <paramref name="silos"/> silos.</summary>
+    public async Task AddRegionAsync(string region, int silos = 1)
+    {
+        _databases[region] = await PostgresServer.CreateDatabaseAsync(region);
+        _dataSources[region] = NpgsqlDataSource.Create(_databases[region]);
+        var ports = FreePorts.Take(2 * silos);
+        _ports[region] = [.. Enumerable.Range(0, silos).Select(i => (ports[2 * i], ports[(2 * i) + 1]))];
+    }
+
+    public IReadOnlyList<IPEndPoint> Gateways(string region) => [.. _ports[region].Select(p => new IPEndPoint(IPAddress.Loopback, p.Gateway))];
+
+    /// <summary>The region's event log, read straight from its database.</summary>
+    public IEventLogStore Store(string region) => new PostgresEventLogStore(_dataSources[region]);
+
+    public NpgsqlDataSource Database(string region) => _dataSources[region];
+
+    /// <summary>Starts silo <paramref name="index"/> of a region and waits for its ready line.</summary>
+    public async Task<SiloProcess> StartSiloAsync(string region, int index = 0, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var (gateway, silo) = _ports[region][index];
+        List<string> args =
+        [
+            "--region", region, "--gateway-port", gateway.ToString(), "--silo-port", silo.ToString(),
+            "--storage", "postgres", "--connection", _databases[region], "--probe-timeout", "1", "--fault-injection",
+        ];
+        foreach (var (peer, ports) in _ports.Where(p => p.Key != region))
+        {
+            foreach (var (peerGateway, _) in ports)
+            {
+                args.AddRange(["--peer", $"{peer}=127.0.0.1:{peerGateway}"]);
+            }
+        }
+
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["CONCORD_REPLICATION_SECRET"] = ReplicationSecret };
+        var process = SiloProcess.Start($"{region}-{index}", args, env);
+        _silos.Add(process);
+        await process.WaitReadyAsync();
+        return process;
+    }
+
+    public ConcordClient Client(string region) => new(new ConcordClientOptions
+    {
+        Region = region,
+        Gateways = [.. Gateways(region)],
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        CallTimeout = TimeSpan.FromSeconds(5),
+    });
+
+    /// <summary>Request ids of every event the region's log holds, by origin region.</summary>
+    public async Task<HashSet<string>> RequestIdsAsync(string region, string origin)
+    {
+        await using var command = _dataSources[region].CreateCommand("SELECT request_id FROM concord_events WHERE origin = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = origin });
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            Assert.True(ids.Add(reader.GetString(0)), $"request {reader.GetString(0)} appears twice in {region}'s log");
+        }
+
+        return ids;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        foreach (var dataSource in _dataSources.Values)
+        {
+            await dataSource.DisposeAsync();
+        }
+
+        foreach (var database in _databases.Values)
+        {
+            await PostgresServer.DropDatabaseAsync(database);
+        }
+    }
+}
