@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Concord test on a fresh machine and ends with one line: "N passed, N failed, N skipped".
+# It starts a throwaway PostgreSQL server for the PostgreSQL-backed tests (installing PostgreSQL when it is
+# missing and this runs as root), or uses the server CONCORD_TEST_POSTGRES names.
 # Extra arguments go to `dotnet test` (for example: ./test.sh --filter "FullyQualifiedName~Cli").
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -12,7 +14,18 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 results="$(mktemp -d)"
-trap 'rm -rf "$results"' EXIT
+# shellcheck source=scripts/throwaway-postgres.sh
+. scripts/throwaway-postgres.sh
+trap 'concord_stop_postgres; rm -rf "$results"' EXIT
+
+if ! concord_start_postgres; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "test.sh: PostgreSQL could not be started; under CI the PostgreSQL tests must run" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+  echo "test.sh: continuing without PostgreSQL; the PostgreSQL tests will skip" >&2
+fi
 
 echo "== build (warnings are errors)"
 if ! dotnet build Orleans.sln -nologo -v:quiet; then

@@ -43,43 +43,10 @@ public static class ConcordSiloBuilderExtensions
             builder.UseTransactions();
         }
 
-        if (!builder.Services.Any(d => d.ServiceType == typeof(ReplicationStartupMarker)))
+        if (!builder.Services.Any(d => d.ImplementationType == typeof(RegionBackgroundGrains)))
         {
-            builder.Services.AddSingleton<ReplicationStartupMarker>();
-
-            // Activate the region's background grains: one replicator per peer (they connect lazily, so a peer
-            // that is down never delays start-up), the checkpoint signer, and the routine auditor.
-            builder.AddStartupTask(async (services, cancellationToken) =>
-            {
-                var concord = services.GetRequiredService<IOptions<ConcordOptions>>().Value;
-
-                // The silo's own calls come from its hosted client, so they present a credential like any client.
-                if (concord.ClientCredentials.Count > 0)
-                {
-                    RequestContext.Set(Concord.Grains.Interfaces.Events.ClientCredentials.RequestContextKey, concord.ClientCredentials[0]);
-                }
-
-                var grains = services.GetRequiredService<IGrainFactory>();
-                if (concord.RoutineAuditInterval is not null)
-                {
-                    await grains.GetGrain<Concord.Grains.Interfaces.Audit.IAuditorGrain>(0).StartAsync(cancellationToken);
-                }
-
-                if (services.GetService<IRegionLinkFactory>() is null)
-                {
-                    return;
-                }
-
-                foreach (var peer in concord.Peers)
-                {
-                    await grains.GetGrain<IOutboundReplicatorGrain>(peer).StartAsync(cancellationToken);
-                }
-
-                if (concord.SigningKeyPem is not null)
-                {
-                    await grains.GetGrain<ICheckpointGrain>(0).StartAsync(cancellationToken);
-                }
-            });
+            builder.Services.AddSingleton<RegionBackgroundGrains>();
+            builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RegionBackgroundGrains>());
         }
 
         return builder;
@@ -136,8 +103,6 @@ public static class ConcordSiloBuilderExtensions
     }
 
     private sealed class ConcordStreamsMarker;
-
-    private sealed class ReplicationStartupMarker;
 
     private sealed class TransactionsMarker;
 }

@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using Concord.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Concord.Tests.Durability;
+
+/// <summary>A region of two silo processes sharing one PostgreSQL database (ADO.NET clustering); one is killed.</summary>
+public sealed class MultiSiloRegionTests(ITestOutputHelper output)
+{
+    [PostgresFact]
+    public async Task Entities_move_to_the_surviving_silo_with_nothing_lost_and_links_keep_working()
+    {
+        await using var deployment = new DurableDeployment();
+        await deployment.AddRegionAsync("eu", silos: 2);
+        await deployment.AddRegionAsync("us");
+        var euFirst = await deployment.StartSiloAsync("eu", 0);
+        await deployment.StartSiloAsync("eu", 1);
+        await deployment.StartSiloAsync("us");
+        var accounts = Enumerable.Range(0, 40).Select(i => $"acc-multi-{i}").ToArray();
+
+        await using var eu = deployment.Client("eu");
+        await using var us = deployment.Client("us");
+        var acknowledged = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var account in accounts)
+        {
+            await eu.DepositAsync(account, 10m, $"{account}-before");
+            acknowledged[$"{account}-before"] = account;
+        }
+
+        // Membership lists two active silos, and accounts live on both of them.
+        Assert.Equal(2, await ActiveSilosAsync(deployment));
+        var management = (await eu.ConnectAsync()).GetGrain<IManagementGrain>(0);
+        var accountHosts = (await management.GetDetailedGrainStatistics())
+            .Where(s => s.GrainType.Contains("AccountGrain", StringComparison.Ordinal))
+            .Select(s => s.SiloAddress)
+            .Distinct()
+            .Count();
+        Assert.Equal(2, accountHosts);
+
+        await euFirst.KillAsync();
+        output.WriteLine("killed eu-0");
+
+        // The client fails over to the surviving gateway; accounts that lived on the dead silo reactivate there.
+        foreach (var account in accounts)
+        {
+            await Eventually.HoldsAsync(
+                async () =>
+                {
+                    try
+                    {
+                        await eu.DepositAsync(account, 1m, $"{account}-after");
+                        return true;
+                    }
+                    catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+                    {
+                        return false;
+                    }
+                },
+                $"{account} takes writes after eu-0 died",
+                TimeSpan.FromSeconds(60));
+            acknowledged[$"{account}-after"] = account;
+        }
+
+        var euLog = await deployment.RequestIdsAsync("eu", "eu");
+        Assert.All(acknowledged.Keys, id => Assert.Contains(id, euLog));
+        foreach (var account in accounts)
+        {
+            Assert.Equal(1100, (await eu.GetBalanceAsync(account)).Balance);
+        }
+
+        // Links keep working through the region's remaining gateway, both ways.
+        await us.DepositAsync(accounts[0], 5m, "from-us-after-kill");
+        await Eventually.HoldsAsync(async () => (await eu.GetBalanceAsync(accounts[0])).Balance == 1600, "us's write reaches eu");
+        await Eventually.HoldsAsync(
+            async () => (await deployment.Store("eu").GetDigestAsync()).Root == (await deployment.Store("us").GetDigestAsync()).Root,
+            "eu and us converge",
+            TimeSpan.FromSeconds(90));
+        foreach (var account in accounts)
+        {
+            Assert.Equal((await eu.GetBalanceAsync(account)).Balance, (await us.GetBalanceAsync(account)).Balance);
+        }
+    }
+
+    /// <summary>Active silos of eu, as its membership table records them.</summary>
+    private static async Task<int> ActiveSilosAsync(DurableDeployment deployment)
+    {
+        await using var command = deployment.Database("eu").CreateCommand("SELECT count(*) FROM orleansmembershiptable WHERE status = 3");
+        return Convert.ToInt32(await command.ExecuteScalarAsync());
+    }
+}
