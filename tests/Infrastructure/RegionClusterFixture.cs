@@ -21,14 +21,12 @@ public class RegionClusterFixture : IAsyncLifetime
 
     public DroppingEventPublisher Publisher => (DroppingEventPublisher)Cluster.GetSiloServiceProvider().GetRequiredService<IEventPublisher>();
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(ConcordStorage.Name);
-            silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
-            silo.UseInMemoryReminderService();
+            ConfigureStorage(silo);
             silo.Services.AddSingleton<IEventPublisher, DroppingEventPublisher>();
             silo.AddConcord(options =>
             {
@@ -42,7 +40,15 @@ public class RegionClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public virtual async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>Grain storages, reminders and the event log; memory unless a derived fixture says otherwise.</summary>
+    protected virtual void ConfigureStorage(ISiloBuilder silo)
+    {
+        silo.AddMemoryGrainStorage(ConcordStorage.Name);
+        silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
+        silo.UseInMemoryReminderService();
+    }
 
     /// <summary>Lets a derived fixture change Concord's options for its own cluster.</summary>
     protected virtual void Configure(ConcordOptions options)

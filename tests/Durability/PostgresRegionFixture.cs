@@ -1,0 +1,57 @@
+using Concord.Grains.Hosting;
+using Concord.Silo.Storage.Postgres;
+using Concord.Tests.Infrastructure;
+using Npgsql;
+
+namespace Concord.Tests.Durability;
+
+/// <summary>One in-process region whose event log, grain state and reminders live in a fresh PostgreSQL database.</summary>
+public sealed class PostgresRegionFixture : RegionClusterFixture
+{
+    public string ConnectionString { get; private set; } = string.Empty;
+
+    public NpgsqlDataSource Database { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        if (PostgresServer.SkipReason is not null)
+        {
+            return;
+        }
+
+        ConnectionString = await PostgresServer.CreateDatabaseAsync("region");
+        Database = NpgsqlDataSource.Create(ConnectionString);
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (ConnectionString.Length == 0)
+        {
+            return;
+        }
+
+        await base.DisposeAsync();
+        await Database.DisposeAsync();
+        await PostgresServer.DropDatabaseAsync(ConnectionString);
+    }
+
+    protected override void ConfigureStorage(ISiloBuilder silo)
+    {
+        foreach (var name in new[] { ConcordStorage.Name, ConcordStorage.Transactions })
+        {
+            silo.AddAdoNetGrainStorage(name, storage =>
+            {
+                storage.Invariant = PostgresRegionStorage.Invariant;
+                storage.ConnectionString = ConnectionString;
+            });
+        }
+
+        silo.UseAdoNetReminderService(reminders =>
+        {
+            reminders.Invariant = PostgresRegionStorage.Invariant;
+            reminders.ConnectionString = ConnectionString;
+        });
+        silo.Services.AddPostgresRegionStorage(ConnectionString);
+    }
+}
