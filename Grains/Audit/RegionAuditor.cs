@@ -148,6 +148,7 @@ public sealed partial class RegionAuditor(
     {
         var signer = services.GetRequiredService<CheckpointSigner>();
         var book = services.GetRequiredService<CheckpointBook>();
+        await book.RefreshAsync(includeEvidence: true, cancellationToken);
         var links = services.GetService<IRegionLinkFactory>() is null ? null : services.GetRequiredService<RegionLinks>();
         foreach (var origin in options.Value.EffectiveRegions)
         {

@@ -86,6 +86,7 @@ public static class ConcordSiloBuilderExtensions
         services.TryAddSingleton<RegionAuditor>();
         services.AddMetrics();
         services.TryAddSingleton<Concord.Grains.Diagnostics.ConcordMetrics>();
+        services.TryAddSingleton<ICheckpointArchive, InMemoryCheckpointArchive>();
         services.TryAddSingleton<CheckpointBook>();
         services.TryAddSingleton(sp =>
         {

@@ -57,6 +57,9 @@ internal sealed partial class RegionBackgroundGrains(IServiceProvider services, 
     {
         var concord = services.GetRequiredService<IOptions<ConcordOptions>>().Value;
 
+        // Checkpoints verified by another silo of the region (or by this one before a restart) gate relays here too.
+        await services.GetRequiredService<CheckpointBook>().RefreshAsync(includeEvidence: false, cancellationToken);
+
         // The silo's own calls present a credential like any client's.
         if (concord.ClientCredentials.Count > 0)
         {

@@ -4,12 +4,38 @@ using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
 
-/// <summary>The verified checkpoints this silo holds, its own and its peers', by signer and feed position.</summary>
-public sealed class CheckpointBook
+/// <summary>
+/// The verified checkpoints this silo holds, its own and its peers', by signer and feed position. It writes through to
+/// the region's <see cref="ICheckpointArchive"/> and refreshes from it, so a restarted silo, or another silo of the
+/// region, knows what any of them verified.
+/// </summary>
+public sealed class CheckpointBook(ICheckpointArchive archive)
 {
     private readonly object _lock = new();
     private readonly Dictionary<string, Dictionary<long, List<SignedCheckpoint>>> _bySigner = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long Position, Dictionary<string, (long Seq, ChainHash Hash)> Heads)> _latestHeads = new(StringComparer.Ordinal);
+
+    /// <summary>Keeps a verified checkpoint here and in the archive.</summary>
+    public async ValueTask RecordAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken = default)
+    {
+        Record(checkpoint);
+        await archive.SaveAsync(checkpoint, cancellationToken);
+    }
+
+    /// <summary>Takes in what other silos (or this one, before a restart) archived: newer latest heads, and all evidence when asked.</summary>
+    public async ValueTask RefreshAsync(bool includeEvidence, CancellationToken cancellationToken = default)
+    {
+        Dictionary<string, long> known;
+        lock (_lock)
+        {
+            known = _latestHeads.ToDictionary(l => l.Key, l => l.Value.Position, StringComparer.Ordinal);
+        }
+
+        foreach (var checkpoint in await archive.LoadAsync(known, includeEvidence, cancellationToken))
+        {
+            Record(checkpoint);
+        }
+    }
 
     /// <summary>Keeps a verified checkpoint; a second, different root for the same position is kept too, as evidence.</summary>
     public void Record(SignedCheckpoint checkpoint)

@@ -62,7 +62,7 @@ internal sealed class CheckpointGrain(
             CheckpointSigner.RootOf(_heads),
             time.GetUtcNow().ToUnixTimeMilliseconds(),
             [.. _heads.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new EntityHead(h.Key, h.Value.Seq, h.Value.Hash))]);
-        book.Record(checkpoint);
+        await book.RecordAsync(checkpoint, cancellationToken);
         _signedPosition = _position;
         if (services.GetService<IRegionLinkFactory>() is null)
         {

@@ -32,7 +32,7 @@ internal sealed partial class ReplicationInboxGrain(
         {
             if (signer.VerifyWithHeads(checkpoint))
             {
-                checkpoints.Record(checkpoint);
+                await checkpoints.RecordAsync(checkpoint, cancellationToken);
             }
         }
 
@@ -111,7 +111,7 @@ internal sealed partial class ReplicationInboxGrain(
     public async Task<RegionDigest> GetDigestAsync(CancellationToken cancellationToken = default) =>
         await store.GetDigestAsync(cancellationToken);
 
-    public Task ReceiveCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken = default)
+    public async Task ReceiveCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
         if (!signer.Verify(checkpoint) || (!checkpoint.Heads.IsDefault && !signer.VerifyWithHeads(checkpoint)))
         {
@@ -121,12 +121,15 @@ internal sealed partial class ReplicationInboxGrain(
             throw new ReplicationBatchRejectedException($"Region '{options.Value.Region}' refused a checkpoint claiming to be from '{checkpoint.Signer}': its signature does not verify.");
         }
 
-        checkpoints.Record(checkpoint);
-        return Task.CompletedTask;
+        await checkpoints.RecordAsync(checkpoint, cancellationToken);
     }
 
-    public Task<ImmutableArray<SignedCheckpoint>> GetCheckpointsAsync(string signer, CancellationToken cancellationToken = default) =>
-        Task.FromResult(checkpoints.Of(signer));
+    public async Task<ImmutableArray<SignedCheckpoint>> GetCheckpointsAsync(string signer, CancellationToken cancellationToken = default)
+    {
+        // Evidence any silo of this region archived counts, not only what this silo saw.
+        await checkpoints.RefreshAsync(includeEvidence: true, cancellationToken);
+        return checkpoints.Of(signer);
+    }
 
     public async Task<ImmutableArray<EntityHeads>> GetHeadsAsync(ImmutableArray<string> entities, CancellationToken cancellationToken = default)
     {

@@ -79,6 +79,23 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
             Assert.Equal(expected, (await euClient.GetBalanceAsync(account)).Balance);
             await Eventually.HoldsAsync(async () => (await usClient.GetBalanceAsync(account)).Balance == expected, $"us's replica of {account} equals the log");
         }
+
+        // Both regions' signed checkpoints were verified and archived in eu's database, across the kill.
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                await using var signers = deployment.Database("eu").CreateCommand("SELECT count(*) FROM concord_checkpoint_heads");
+                return Convert.ToInt32(await signers.ExecuteScalarAsync()) == 2;
+            },
+            "eu archived the newest checkpoint of eu and of us",
+            TimeSpan.FromSeconds(60));
+
+        // Each region's full audit, which also re-verifies every signed checkpoint archived before and after the kill.
+        foreach (var client in new[] { euClient, usClient })
+        {
+            var report = await client.AuditAsync();
+            Assert.True(report.IsClean, string.Join("; ", report.Findings));
+        }
     }
 
     [PostgresFact]

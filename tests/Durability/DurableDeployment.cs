@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using Concord.Client.Sdk;
 using Concord.Grains.Storage;
 using Concord.Silo.Storage.Postgres;
@@ -19,11 +20,17 @@ public sealed class DurableDeployment : IAsyncDisposable
     private readonly Dictionary<string, NpgsqlDataSource> _dataSources = new(StringComparer.Ordinal);
     private readonly List<SiloProcess> _silos = [];
     private readonly Dictionary<string, List<(int Gateway, int Silo)>> _ports = new(StringComparer.Ordinal);
+    private readonly string _keys = Directory.CreateTempSubdirectory("concord-keys-").FullName;
 
     /// <summary>Creates a region's database and reserves ports for <paramref name="silos"/> silos.</summary>
     public async Task AddRegionAsync(string region, int silos = 1)
     {
         _databases[region] = await PostgresServer.CreateDatabaseAsync(region);
+
+        // Each region signs checkpoints with its own key and verifies everyone's, as in production.
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        await File.WriteAllTextAsync(Path.Combine(_keys, $"{region}.key.pem"), key.ExportPkcs8PrivateKeyPem());
+        await File.WriteAllTextAsync(Path.Combine(_keys, $"{region}.pub.pem"), key.ExportSubjectPublicKeyInfoPem());
         _dataSources[region] = NpgsqlDataSource.Create(_databases[region]);
         var ports = FreePorts.Take(2 * silos);
         _ports[region] = [.. Enumerable.Range(0, silos).Select(i => (ports[2 * i], ports[(2 * i) + 1]))];
@@ -44,7 +51,13 @@ public sealed class DurableDeployment : IAsyncDisposable
         [
             "--region", region, "--gateway-port", gateway.ToString(), "--silo-port", silo.ToString(),
             "--storage", "postgres", "--connection", _databases[region], "--probe-timeout", "1", "--fault-injection",
+            "--signing-key", Path.Combine(_keys, $"{region}.key.pem"),
         ];
+        foreach (var other in _ports.Keys)
+        {
+            args.AddRange(["--region-key", $"{other}={Path.Combine(_keys, $"{other}.pub.pem")}"]);
+        }
+
         foreach (var (peer, ports) in _ports.Where(p => p.Key != region))
         {
             foreach (var (peerGateway, _) in ports)
@@ -99,5 +112,7 @@ public sealed class DurableDeployment : IAsyncDisposable
         {
             await PostgresServer.DropDatabaseAsync(database);
         }
+
+        Directory.Delete(_keys, recursive: true);
     }
 }

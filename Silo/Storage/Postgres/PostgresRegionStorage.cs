@@ -1,5 +1,6 @@
 using System.Net;
 using Concord.Grains.Hosting;
+using Concord.Grains.Replication;
 using Concord.Grains.Storage;
 using Concord.Silo.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,7 @@ public static class PostgresRegionStorage
     {
         services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.TryAddSingleton<IEventLogStore, PostgresEventLogStore>();
+        services.TryAddSingleton<ICheckpointArchive, PostgresCheckpointArchive>();
         services.AddHostedService<SchemaCheck>();
         return services;
     }
