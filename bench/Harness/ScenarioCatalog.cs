@@ -8,5 +8,7 @@ public static class ScenarioCatalog
     public static IReadOnlyList<IScenario> All { get; } =
     [
         new WritePathsScenario(),
+        new ReplicationLagScenario(),
+        new ViewLagScenario(),
     ];
 }
