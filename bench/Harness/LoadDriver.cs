@@ -59,6 +59,7 @@ public static class LoadDriver
     /// <summary>
     /// Offers <paramref name="ratePerSecond"/> operations per second for <paramref name="duration"/>, at most
     /// <paramref name="maxOutstanding"/> at once (a slot that finds them all busy is counted as missed, not queued).
+    /// Cancelling <paramref name="cancellationToken"/> ends the load early; the result covers what ran.
     /// </summary>
     public static async Task<LoadResult> RunPacedAsync(double ratePerSecond, TimeSpan duration, int maxOutstanding, Func<long, Task> operation, CancellationToken cancellationToken)
     {
@@ -103,7 +104,15 @@ public static class LoadDriver
                 }, CancellationToken.None);
             }
 
-            await Task.Delay(1, cancellationToken);
+            try
+            {
+                await Task.Delay(1, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Cancelling ends the offered load; what was issued still completes and is counted.
+                break;
+            }
         }
 
         var elapsed = clock.Elapsed;

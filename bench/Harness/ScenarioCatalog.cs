@@ -10,5 +10,8 @@ public static class ScenarioCatalog
         new WritePathsScenario(),
         new ReplicationLagScenario(),
         new ViewLagScenario(),
+        new CatchUpScenario(),
+        new AuditRateScenario(),
+        new ChainingOverheadScenario(),
     ];
 }
