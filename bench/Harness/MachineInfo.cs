@@ -13,7 +13,7 @@ public sealed record MachineInfo(string Os, string Cpu, int Cores, string Runtim
         Environment.ProcessorCount,
         RuntimeInformation.FrameworkDescription,
         GCSettings.IsServerGC ? "server" : "workstation",
-        (typeof(IGrain).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown").Split('+')[0],
+        (typeof(IGrain).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown").Split('+', ' ')[0].TrimEnd('.'),
         DateTimeOffset.UtcNow);
 
     public override string ToString() => $"{Cpu}, {Cores} cores, {Os}, {Runtime}, {Gc} GC, Orleans {Orleans}";

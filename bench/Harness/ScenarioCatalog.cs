@@ -13,5 +13,7 @@ public static class ScenarioCatalog
         new CatchUpScenario(),
         new AuditRateScenario(),
         new ChainingOverheadScenario(),
+        new ApologyTradeoffScenario(),
+        new FootprintScenario(),
     ];
 }
