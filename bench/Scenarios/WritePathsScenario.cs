@@ -67,7 +67,7 @@ public sealed class WritePathsScenario : IScenario
         await MeasureAsync("B0 (again)", Baseline);
 
         var baseline = (results[0].Result.Throughput + results[^1].Result.Throughput) / 2;
-        report.Add("b0.throughput", baseline, "ops/s (mean of the two B0 runs)");
+        report.Add("baseline.throughput", baseline, "ops/s (mean of the two B0 runs)");
         var table = report.AddTable($"Write paths, {context.Callers} callers over TCP to eu, three regions in one process", "path", "ops/s", "p50 ms", "p99 ms", "max ms", "vs B0", "CPU µs/op", "errors");
         foreach (var (path, result) in results)
         {
