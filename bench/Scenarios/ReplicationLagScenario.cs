@@ -87,6 +87,10 @@ public sealed class ReplicationLagScenario : IScenario
         report.Add("lag.p99-over-p50", total.P99OverP50, "x");
         report.Add("batches-per-event", perEvent, "batches");
         report.Add("write.p99", load.Latency.P99Ms, "ms");
+        report.Add("acknowledged.rate", load.Throughput, "deposits/s");
+        report.Add("offered.missed-slots", load.Missed, "slots");
+        report.AddTable("Offered load", "offered/s", "acknowledged/s", "missed slots (200 outstanding)", "write p50 ms", "write p99 ms", "errors")
+            .Row(rate, load.Throughput, load.Missed, load.Latency.P50Ms, load.Latency.P99Ms, load.DescribeErrors());
         report.Target("replication lag p99 at 50% load", total.P99Ms, "<=", 50, "ms");
         report.Target("replication lag p99/p50", total.P99OverP50, "<=", 5, "x");
         report.Target("batches per replicated event", perEvent, "<=", 0.1, "batches");
