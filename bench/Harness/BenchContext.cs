@@ -11,14 +11,14 @@ public sealed class BenchContext(bool quick, int seed, TextWriter output)
 
     public int Seed => seed;
 
-    /// <summary>Client concurrency of every closed-loop measurement, the baseline included.</summary>
-    public int Callers => 50;
+    /// <summary>Client concurrency of every closed-loop measurement, the baseline included (10 in a smoke pass, so that cold first calls clear fast).</summary>
+    public int Callers => quick ? 10 : 50;
 
     /// <summary>Warm-up before each measured phase.</summary>
-    public TimeSpan WarmUp => quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromSeconds(1);
+    public TimeSpan WarmUp => quick ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(1);
 
     /// <summary>Length of each measured phase.</summary>
-    public TimeSpan Measure => quick ? TimeSpan.FromMilliseconds(700) : TimeSpan.FromSeconds(3);
+    public TimeSpan Measure => quick ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(3);
 
     /// <summary>Picks between the smoke-pass value and the full value.</summary>
     public T Pick<T>(T quickValue, T fullValue) => quick ? quickValue : fullValue;

@@ -23,12 +23,12 @@ public sealed class ChainingOverheadScenario : IScenario
 
     public async Task RunAsync(BenchContext context, ScenarioReport report, CancellationToken cancellationToken)
     {
-        var table = report.AddTable("Hash chaining as a share of the optimistic deposit write path (process CPU per acknowledged write, 50 callers)", "deployment", "deposits/s", "CPU µs/write", "seal µs", "verify µs", "hashes/event", "chaining µs/write", "CPU µs/write without", "overhead");
+        var table = report.AddTable($"Hash chaining as a share of the optimistic deposit write path (process CPU per acknowledged write, {context.Callers} callers)", "deployment", "deposits/s", "CPU µs/write", "seal µs", "verify µs", "hashes/event", "chaining µs/write", "CPU µs/write without", "overhead");
         foreach (var regions in new[] { 1, 3 })
         {
             await using var deployment = await Deployment.StartAsync(regions, cancellationToken);
             var eu = deployment.Client("eu");
-            var accounts = AccountNames.Any("chain", context.Pick(100, 1000));
+            var accounts = AccountNames.Any("chain", context.Pick(30, 1000));
             await Ledger.FundAsync(eu, accounts, 1m, "warm", cancellationToken);
             var randoms = Enumerable.Range(0, context.Callers).Select(w => context.RandomFor($"{Name}/{regions}/{w}")).ToArray();
             context.Progress(Name, $"{regions} region(s): saturating deposits");

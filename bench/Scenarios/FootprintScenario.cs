@@ -20,7 +20,7 @@ public sealed class FootprintScenario : IScenario
         await using var deployment = await Deployment.StartAsync(1, cancellationToken);
         var eu = deployment.Client("eu");
         var management = eu.GetGrain<IManagementGrain>(0);
-        var count = context.Pick(2_000, 100_000);
+        var count = context.Pick(1_000, 100_000);
         await Ledger.FundAsync(eu, ["warm-0"], 1m, "warm", cancellationToken);
         await Deadline.UntilAsync(async () => (await eu.GetGrain<IRegionTotalsGrain>(0).GetAsync(cancellationToken)).Accounts == 1, TimeSpan.FromSeconds(30), "the warm-up account in the totals", cancellationToken);
         var activationsBefore = await management.GetTotalActivationCount();
@@ -40,7 +40,7 @@ public sealed class FootprintScenario : IScenario
         report.Add("bytes-per-account", perAccount, "bytes");
         report.Add("activations-per-account", (double)activations / count, "activations");
 
-        var events = context.Pick(2_000, 100_000);
+        var events = context.Pick(1_000, 100_000);
         const string longAccount = "long-0";
         context.Progress(Name, $"{events:N0} events into {longAccount}");
         clock.Restart();

@@ -20,7 +20,7 @@ public sealed class ReplicationLagScenario : IScenario
     {
         await using var deployment = await Deployment.StartAsync(3, cancellationToken);
         var eu = deployment.Client("eu");
-        var accounts = AccountNames.Any("rep", context.Pick(100, 1000));
+        var accounts = AccountNames.Any("rep", context.Pick(30, 1000));
         await Ledger.FundAsync(eu, accounts, 1m, "warm", cancellationToken);
         var saturating = await SaturationProbe.MeasureAsync(context, Name, eu, accounts, cancellationToken);
         await Deadline.UntilAsync(deployment.DigestsEqualAsync, TimeSpan.FromSeconds(30), "the regions to converge after the probe", cancellationToken);

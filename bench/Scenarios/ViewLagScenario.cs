@@ -20,7 +20,7 @@ public sealed class ViewLagScenario : IScenario
         await using var deployment = await Deployment.StartAsync(3, cancellationToken);
         var eu = deployment.Client("eu");
         var inside = deployment.SiloGrains("eu");
-        var accounts = AccountNames.Any("view", context.Pick(100, 1000));
+        var accounts = AccountNames.Any("view", context.Pick(30, 1000));
         var probes = AccountNames.Any("probe", 8);
         await Ledger.FundAsync(eu, accounts.Concat(probes), 1m, "warm", cancellationToken);
         var saturating = await SaturationProbe.MeasureAsync(context, Name, eu, accounts, cancellationToken);

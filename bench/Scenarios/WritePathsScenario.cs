@@ -21,7 +21,7 @@ public sealed class WritePathsScenario : IScenario
         var regions = deployment.Regions;
         var eu = deployment.Client("eu");
         var us = deployment.Client("us");
-        var count = context.Pick(100, 1000);
+        var count = context.Pick(30, 1000);
         var deposits = AccountNames.Any("dep", count);
         var optimistic = AccountNames.Any("opt", count);
         var payouts = AccountNames.HomedIn("pay", count, "eu", regions);
