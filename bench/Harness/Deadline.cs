@@ -6,7 +6,11 @@ namespace Concord.Bench.Harness;
 public static class Deadline
 {
     /// <summary>Polls <paramref name="condition"/> until it holds; throws <see cref="TimeoutException"/> at the deadline.</summary>
-    public static async Task<TimeSpan> UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken, TimeSpan? poll = null)
+    public static Task<TimeSpan> UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken) =>
+        UntilAsync(condition, timeout, what, TimeSpan.FromMilliseconds(20), cancellationToken);
+
+    /// <summary>Polls <paramref name="condition"/> every <paramref name="poll"/> until it holds; throws <see cref="TimeoutException"/> at the deadline.</summary>
+    public static async Task<TimeSpan> UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, TimeSpan poll, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -21,7 +25,7 @@ public static class Deadline
                 throw new TimeoutException($"gave up after {timeout.TotalSeconds:0.#} s waiting for {what}");
             }
 
-            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(20), cancellationToken);
+            await Task.Delay(poll, cancellationToken);
         }
     }
 

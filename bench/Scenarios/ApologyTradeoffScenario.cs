@@ -53,7 +53,7 @@ public sealed class ApologyTradeoffScenario : IScenario
             }
 
             context.Progress(Name, $"{mode}: healed; waiting for convergence and apologies");
-            await Deadline.UntilAsync(() => SettledAsync(deployment, accounts, homes, cancellationToken), TimeSpan.FromSeconds(60), "convergence, and an apology for every overdrawn account", cancellationToken, TimeSpan.FromMilliseconds(100));
+            await Deadline.UntilAsync(() => SettledAsync(deployment, accounts, homes, cancellationToken), TimeSpan.FromSeconds(60), "convergence, and an apology for every overdrawn account", TimeSpan.FromMilliseconds(100), cancellationToken);
             var apologies = 0;
             for (var i = 0; i < accounts.Length; i++)
             {

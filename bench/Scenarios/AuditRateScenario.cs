@@ -42,7 +42,7 @@ public sealed class AuditRateScenario : IScenario
             var inside = deployment.SiloGrains("eu");
             await Deadline.UntilAsync(
                 async () => (await Task.WhenAll(names.Select(a => inside.GetGrain<IAccountSummaryGrain>(a).GetAsync(cancellationToken)))).All(s => s.Position == events),
-                TimeSpan.FromSeconds(60), "every account summary to catch up before the audit", cancellationToken, TimeSpan.FromMilliseconds(50));
+                TimeSpan.FromSeconds(60), "every account summary to catch up before the audit", TimeSpan.FromMilliseconds(50), cancellationToken);
 
             context.Progress(Name, $"{shape} logs: auditing");
             var audit = await eu.GetGrain<IAuditorGrain>(0).RunAsync(new AuditRequest(), cancellationToken);

@@ -50,11 +50,11 @@ public sealed class CatchUpScenario : IScenario
         var sinceHeal = Stopwatch.StartNew();
         context.Progress(Name, $"healed with a backlog of {backlog:N0} events (ingest {ingestRate:N0}/s)");
 
-        var firstArrival = await Deadline.UntilAsync(async () => await usStore.GetFeedHeadAsync("eu") > arrivedAtHeal, TimeSpan.FromSeconds(30), "the first event to reach us after healing", cancellationToken, TimeSpan.FromMilliseconds(2));
+        var firstArrival = await Deadline.UntilAsync(async () => await usStore.GetFeedHeadAsync("eu") > arrivedAtHeal, TimeSpan.FromSeconds(30), "the first event to reach us after healing", TimeSpan.FromMilliseconds(2), cancellationToken);
         var arrivedAtFirst = await usStore.GetFeedHeadAsync("eu");
         var steady = Math.Max(50, (long)(rate * 0.05));
         var drainClock = Stopwatch.StartNew();
-        await Deadline.UntilAsync(async () => await BacklogAsync() <= steady, TimeSpan.FromSeconds(90), $"the backlog at us to fall to {steady} events", cancellationToken, TimeSpan.FromMilliseconds(5));
+        await Deadline.UntilAsync(async () => await BacklogAsync() <= steady, TimeSpan.FromSeconds(90), $"the backlog at us to fall to {steady} events", TimeSpan.FromMilliseconds(5), cancellationToken);
         var drainTime = drainClock.Elapsed;
         var drained = await usStore.GetFeedHeadAsync("eu") - arrivedAtFirst;
         var drainRate = drained / drainTime.TotalSeconds;
@@ -62,7 +62,7 @@ public sealed class CatchUpScenario : IScenario
         await stopLoad.CancelAsync();
         var loaded = await load;
         var loadStopped = sinceHeal.Elapsed;
-        var converged = await Deadline.UntilAsync(deployment.DigestsEqualAsync, TimeSpan.FromSeconds(60), "equal digests after healing", cancellationToken, TimeSpan.FromMilliseconds(10));
+        var converged = await Deadline.UntilAsync(deployment.DigestsEqualAsync, TimeSpan.FromSeconds(60), "equal digests after healing", TimeSpan.FromMilliseconds(10), cancellationToken);
         var toEqual = loadStopped + converged;
         var multiple = drainRate / ingestRate;
 

@@ -30,7 +30,7 @@ public sealed class FootprintScenario : IScenario
         var clock = Stopwatch.StartNew();
         await Ledger.FundAsync(eu, AccountNames.Any("idle", count), 1m, "one", cancellationToken);
         var writeSeconds = clock.Elapsed.TotalSeconds;
-        await Deadline.UntilAsync(async () => (await eu.GetGrain<IRegionTotalsGrain>(0).GetAsync(cancellationToken)).Accounts == count + 1, TimeSpan.FromSeconds(120), $"all {count:N0} accounts in the region totals", cancellationToken, TimeSpan.FromMilliseconds(200));
+        await Deadline.UntilAsync(async () => (await eu.GetGrain<IRegionTotalsGrain>(0).GetAsync(cancellationToken)).Accounts == count + 1, TimeSpan.FromSeconds(120), $"all {count:N0} accounts in the region totals", TimeSpan.FromMilliseconds(200), cancellationToken);
         var after = ManagedBytes();
         var activations = await management.GetTotalActivationCount() - activationsBefore;
         var perAccount = (double)(after - before) / count;
@@ -47,14 +47,14 @@ public sealed class FootprintScenario : IScenario
         await Parallel.ForEachAsync(Enumerable.Range(0, events), new ParallelOptions { MaxDegreeOfParallelism = 50, CancellationToken = cancellationToken }, async (i, ct) =>
             await eu.GetGrain<IAccountGrain>(longAccount).DepositAsync(new DepositCommand($"l-{i}", 0.01m), ct));
         var longWriteRate = events / clock.Elapsed.TotalSeconds;
-        await Deadline.UntilAsync(async () => (await eu.GetGrain<IAccountSummaryGrain>(longAccount).GetAsync(cancellationToken)).Position == events, TimeSpan.FromSeconds(120), $"the summary of {longAccount} to catch up", cancellationToken, TimeSpan.FromMilliseconds(100));
+        await Deadline.UntilAsync(async () => (await eu.GetGrain<IAccountSummaryGrain>(longAccount).GetAsync(cancellationToken)).Position == events, TimeSpan.FromSeconds(120), $"the summary of {longAccount} to catch up", TimeSpan.FromMilliseconds(100), cancellationToken);
 
         var grain = eu.GetGrain<IAccountGrain>(longAccount);
         var samples = new List<double>();
         for (var i = 0; i < 3; i++)
         {
             await management.DeactivateGrain(grain.GetGrainId(), cancellationToken);
-            await Deadline.UntilAsync(async () => await management.GetGrainActivationCount((GrainReference)grain) == 0, TimeSpan.FromSeconds(30), $"{longAccount} to deactivate", cancellationToken, TimeSpan.FromMilliseconds(10));
+            await Deadline.UntilAsync(async () => await management.GetGrainActivationCount((GrainReference)grain) == 0, TimeSpan.FromSeconds(30), $"{longAccount} to deactivate", TimeSpan.FromMilliseconds(10), cancellationToken);
             clock.Restart();
             var balance = await grain.GetBalanceAsync(cancellationToken);
             samples.Add(clock.Elapsed.TotalMilliseconds);

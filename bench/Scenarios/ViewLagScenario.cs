@@ -46,8 +46,8 @@ public sealed class ViewLagScenario : IScenario
                 async () => (await summary.GetAsync(cancellationToken)).Position >= receipt.Position,
                 TimeSpan.FromSeconds(10),
                 $"the summary of {probe} to reach position {receipt.Position}",
-                cancellationToken,
-                TimeSpan.FromMilliseconds(1));
+                TimeSpan.FromMilliseconds(1),
+                cancellationToken);
             lag.RecordTicks(Stopwatch.GetTimestamp() - acked);
         }
 
