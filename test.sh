@@ -41,6 +41,13 @@ dotnet test Orleans.sln --no-build -nologo \
   --results-directory "$results" "$@"
 status=$?
 
+# The benchmark harness smoke pass: every scenario once, briefly. It checks the harness runs, never a timing.
+echo "== bench smoke (dotnet run --project bench -- --quick)"
+bench_failed=0
+if ! dotnet run --project bench --no-build -- --quick; then
+  bench_failed=1
+fi
+
 passed=0 failed=0 skipped=0 files=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
@@ -54,6 +61,13 @@ done
 
 if [ "$files" -eq 0 ]; then
   echo "test.sh: no test results were written" >&2
+  failed=$((failed + 1))
+fi
+
+if [ "$bench_failed" -eq 0 ]; then
+  passed=$((passed + 1))
+else
+  echo "test.sh: the bench smoke pass failed" >&2
   failed=$((failed + 1))
 fi
 

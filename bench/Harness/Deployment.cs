@@ -1,0 +1,141 @@
+using System.Net;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Replication;
+using Concord.Grains.Replication;
+using Concord.Grains.Storage;
+using Concord.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace Concord.Bench.Harness;
+
+/// <summary>
+/// Regions hosted in this process the way <c>dotnet run --project Silo</c> hosts them (<see cref="RegionHost"/>:
+/// memory storage, real TCP gateways, linked by Orleans clients over TCP, authenticated batches, signed
+/// checkpoints, fault injection on), on free ports. Each region also gets a TCP client for the load.
+/// </summary>
+public sealed class Deployment : IAsyncDisposable
+{
+    private readonly Dictionary<string, IHost> _silos = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IHost> _clients = new(StringComparer.Ordinal);
+
+    private Deployment(IReadOnlyList<string> regions) => Regions = regions;
+
+    public IReadOnlyList<string> Regions { get; }
+
+    /// <summary>The TCP client connected to a region's gateway.</summary>
+    public IClusterClient Client(string region) => _clients[region].Services.GetRequiredService<IClusterClient>();
+
+    /// <summary>A region's event-log store, read directly (in-process) by watchers that must not add grain calls.</summary>
+    public IEventLogStore Store(string region) => _silos[region].Services.GetRequiredService<IEventLogStore>();
+
+    /// <summary>The faults injected into a region's outbound links.</summary>
+    public LinkFaults Faults(string region) => _silos[region].Services.GetRequiredService<LinkFaults>();
+
+    /// <summary>The silo's own grain factory: calls from inside the region, with no TCP hop.</summary>
+    public IGrainFactory SiloGrains(string region) => _silos[region].Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>The local three-region deployment (eu, us, ap), or a single region eu.</summary>
+    public static async Task<Deployment> StartAsync(int regionCount, CancellationToken cancellationToken)
+    {
+        var local = RegionHostOptions.LocalThreeRegions().Take(regionCount).ToList();
+        var ports = FreePorts.Take(local.Count * 2);
+        var gateways = local.Select((r, i) => (r.Region, Gateway: new IPEndPoint(IPAddress.Loopback, ports[i * 2]))).ToList();
+        var deployment = new Deployment([.. local.Select(r => r.Region)]);
+        try
+        {
+            for (var i = 0; i < local.Count; i++)
+            {
+                var options = local[i];
+                options.GatewayPort = ports[i * 2];
+                options.SiloPort = ports[(i * 2) + 1];
+                options.Peers = gateways.Where(g => g.Region != options.Region)
+                    .ToDictionary(g => g.Region, g => new List<IPEndPoint> { g.Gateway }, StringComparer.Ordinal);
+                options.RegionPublicKeysPem = options.RegionPublicKeysPem
+                    .Where(k => gateways.Any(g => g.Region == k.Key)).ToDictionary(k => k.Key, k => k.Value, StringComparer.Ordinal);
+                // Only critical region logs: a region stopping at the end of a scenario logs errors for its timers'
+                // last calls, which are noise here; failures during a measurement surface as failed calls.
+                var silo = RegionHost.Create(options, LogLevel.Critical);
+                deployment._silos[options.Region] = silo;
+                await silo.StartAsync(cancellationToken);
+            }
+
+            foreach (var (region, gateway) in gateways)
+            {
+                deployment._clients[region] = await ConnectAsync(region, gateway, cancellationToken);
+            }
+
+            return deployment;
+        }
+        catch
+        {
+            await deployment.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Cuts (or heals) every link between <paramref name="region"/> and the other regions, both ways.</summary>
+    public void Isolate(string region, bool cut)
+    {
+        foreach (var other in Regions.Where(r => r != region))
+        {
+            Faults(region).Set(other, cut ? new LinkFault(Cut: true) : LinkFault.None);
+            Faults(other).Set(region, cut ? new LinkFault(Cut: true) : LinkFault.None);
+        }
+    }
+
+    /// <summary>True when every region holds the same events of every entity.</summary>
+    public async Task<bool> DigestsEqualAsync()
+    {
+        var roots = new List<ChainHash>();
+        foreach (var region in Regions)
+        {
+            roots.Add((await Store(region).GetDigestAsync()).Root);
+        }
+
+        return roots.All(r => r == roots[0]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _clients.Values.Concat(_silos.Values.Reverse()))
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await host.StopAsync(timeout.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                // Stopping is best effort at the end of a scenario; disposing releases the ports regardless.
+            }
+
+            host.Dispose();
+        }
+    }
+
+    private static async Task<IHost> ConnectAsync(string region, IPEndPoint gateway, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.SetMinimumLevel(LogLevel.Error);
+        builder.UseOrleansClient(client =>
+        {
+            client.UseStaticClustering(gateway);
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = RegionHostOptions.ClusterIdOf(region);
+                o.ServiceId = "concord";
+            });
+
+            // Audits of large regions and activations of long logs are single calls that may take a while.
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(2));
+        });
+        var host = builder.Build();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        await host.StartAsync(timeout.Token);
+        return host;
+    }
+}
