@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Concord.Grains.Diagnostics;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
@@ -19,7 +20,8 @@ public sealed class BatchTransferCoordinator(
     ITransactionClient transactions,
     IEventLogStore store,
     IOptions<ConcordOptions> options,
-    BatchTransferTestHooks hooks)
+    BatchTransferTestHooks hooks,
+    ConcordMetrics metrics)
 {
     public const int MaxLegs = 100;
 
@@ -79,6 +81,7 @@ public sealed class BatchTransferCoordinator(
         }
         catch (OrleansTransactionAbortedException ex)
         {
+            metrics.TransactionAborted(options.Value.Region, "batch-transfer");
             foreach (var source in bySource.Keys)
             {
                 await grains.GetGrain<IAccountHoldsGrain>(source).ReleaseUnheldReservationAsync(batchId);

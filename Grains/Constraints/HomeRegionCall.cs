@@ -1,6 +1,9 @@
+using Concord.Grains.Diagnostics;
+using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Replication;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Concord.Grains.Constraints;
 
@@ -21,18 +24,24 @@ internal static class HomeRegionCall
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(timeout);
+        var metrics = services.GetRequiredService<ConcordMetrics>();
+        var region = services.GetRequiredService<IOptions<ConcordOptions>>().Value.Region;
         try
         {
             var links = services.GetService<RegionLinks>()
                 ?? throw new RegionLinkUnavailableException(home, "this region has no links to other regions");
-            return await call(links.Get(home), bounded.Token);
+            var result = await call(links.Get(home), bounded.Token);
+            metrics.StrictForward(region, home, failed: false);
+            return result;
         }
-        catch (ConcordException)
+        catch (ConcordException ex)
         {
+            metrics.StrictForward(region, home, failed: ex is CoordinationUnavailableException);
             throw;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            metrics.StrictForward(region, home, failed: true);
             throw new CoordinationUnavailableException(
                 entityId,
                 home,

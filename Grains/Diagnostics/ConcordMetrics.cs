@@ -1,10 +1,12 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 namespace Concord.Grains.Diagnostics;
 
 /// <summary>
 /// The <c>Concord</c> meter. Instruments are tagged with the region, so several regions in one process stay
-/// apart. Export it with OpenTelemetry or read it with <c>dotnet-counters monitor --counters Concord</c>.
+/// apart. Export it with OpenTelemetry (the silo's <c>--metrics-port</c> serves Prometheus) or read it with
+/// <c>dotnet-counters monitor --counters Concord</c>. docs/operations.md lists every instrument.
 /// </summary>
 public sealed class ConcordMetrics : IDisposable
 {
@@ -15,6 +17,15 @@ public sealed class ConcordMetrics : IDisposable
     private readonly Counter<long> _auditEvents;
     private readonly Counter<long> _auditFindings;
     private readonly Counter<long> _rejectedBatches;
+    private readonly Counter<long> _appended;
+    private readonly Counter<long> _applied;
+    private readonly Counter<long> _apologies;
+    private readonly Counter<long> _batchesSent;
+    private readonly Counter<long> _eventsSent;
+    private readonly Counter<long> _strictForwards;
+    private readonly Counter<long> _strictForwardFailures;
+    private readonly Counter<long> _transactionAborts;
+    private readonly ConcurrentDictionary<(string Region, string Peer), (long Events, long Ms)> _lag = new();
 
     public ConcordMetrics(IMeterFactory meters)
     {
@@ -23,11 +34,21 @@ public sealed class ConcordMetrics : IDisposable
         _auditEvents = _meter.CreateCounter<long>("concord.audit.events_verified", description: "Events whose hash and chain link an audit verified.");
         _auditFindings = _meter.CreateCounter<long>("concord.audit.findings", description: "Problems audits found, by kind.");
         _rejectedBatches = _meter.CreateCounter<long>("concord.replication.rejected", description: "Replication batches and checkpoints refused (authentication, replay, bad event or signature).");
+        _appended = _meter.CreateCounter<long>("concord.events.appended", description: "Events this region originated and appended to its logs.");
+        _applied = _meter.CreateCounter<long>("concord.events.applied", description: "Events of other origins appended to this region's logs (replication, repairs, forwarded results).");
+        _apologies = _meter.CreateCounter<long>("concord.apologies", description: "Apologies this region decided and appended, by kind.");
+        _batchesSent = _meter.CreateCounter<long>("concord.replication.batches_sent", description: "Replication batches a peer acknowledged, by peer.");
+        _eventsSent = _meter.CreateCounter<long>("concord.replication.events_sent", description: "Events in acknowledged replication batches (feed and repairs), by peer.");
+        _strictForwards = _meter.CreateCounter<long>("concord.strict.forwards", description: "Strict operations forwarded to their home region, by home.");
+        _strictForwardFailures = _meter.CreateCounter<long>("concord.strict.forward_failures", description: "Strict forwards that failed with CoordinationUnavailable, by home.");
+        _transactionAborts = _meter.CreateCounter<long>("concord.transactions.aborted", description: "Orleans transactions that aborted (batch transfers, handle ownership), by operation.");
+        _meter.CreateObservableGauge("concord.replication.backlog", () => Lag(l => l.Events), unit: "{event}", description: "Events of this region not yet acknowledged by a peer, by peer (refreshed every anti-entropy interval).");
+        _meter.CreateObservableGauge("concord.replication.lag", () => Lag(l => l.Ms), unit: "ms", description: "Age of the oldest event a peer has not acknowledged, by peer.");
     }
 
     public void AuditCompleted(string region, long events, IEnumerable<string> findingKinds)
     {
-        var tag = new KeyValuePair<string, object?>("region", region);
+        var tag = Region(region);
         _auditRuns.Add(1, tag);
         _auditEvents.Add(events, tag);
         foreach (var kind in findingKinds)
@@ -36,7 +57,56 @@ public sealed class ConcordMetrics : IDisposable
         }
     }
 
-    public void ReplicationRejected(string region) => _rejectedBatches.Add(1, new KeyValuePair<string, object?>("region", region));
+    public void ReplicationRejected(string region) => _rejectedBatches.Add(1, Region(region));
+
+    /// <summary>Counts one durable append: events of this region's origin, other origins' events, and apologies decided here.</summary>
+    public void Appended(string region, int local, int replicated, IEnumerable<string> apologyKinds)
+    {
+        if (local > 0)
+        {
+            _appended.Add(local, Region(region));
+        }
+
+        if (replicated > 0)
+        {
+            _applied.Add(replicated, Region(region));
+        }
+
+        foreach (var kind in apologyKinds)
+        {
+            _apologies.Add(1, Region(region), new KeyValuePair<string, object?>("kind", kind));
+        }
+    }
+
+    public void BatchSent(string region, string peer, int events)
+    {
+        _batchesSent.Add(1, Region(region), Peer(peer));
+        _eventsSent.Add(events, Region(region), Peer(peer));
+    }
+
+    public void ReplicationLag(string region, string peer, long events, long ms) => _lag[(region, peer)] = (events, ms);
+
+    public void StrictForward(string region, string home, bool failed)
+    {
+        _strictForwards.Add(1, Region(region), new KeyValuePair<string, object?>("home", home));
+        if (failed)
+        {
+            _strictForwardFailures.Add(1, Region(region), new KeyValuePair<string, object?>("home", home));
+        }
+    }
+
+    public void TransactionAborted(string region, string operation) =>
+        _transactionAborts.Add(1, Region(region), new KeyValuePair<string, object?>("operation", operation));
+
+    /// <summary>This silo's instance of the meter (tests listen to exactly one silo's).</summary>
+    internal Meter Meter => _meter;
 
     public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<long>> Lag(Func<(long Events, long Ms), long> pick) =>
+        _lag.Select(l => new Measurement<long>(pick(l.Value), Region(l.Key.Region), Peer(l.Key.Peer)));
+
+    private static KeyValuePair<string, object?> Region(string region) => new("region", region);
+
+    private static KeyValuePair<string, object?> Peer(string peer) => new("peer", peer);
 }

@@ -1,3 +1,4 @@
+using Concord.Grains.Diagnostics;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Storage;
@@ -16,7 +17,9 @@ internal sealed class GroupCommitLog(
     int maxBatch,
     Action<LoggedEvent> apply,
     Func<IReadOnlyList<LoggedEvent>, Task> afterCommit,
-    Action<Exception> onFault)
+    Action<Exception> onFault,
+    ConcordMetrics metrics,
+    string region)
 {
     private readonly List<PendingAppend> _staged = [];
     private Task _flushing = Task.CompletedTask;
@@ -65,6 +68,12 @@ internal sealed class GroupCommitLog(
                 }
 
                 Position += batch.Count;
+                var local = batch.Count(p => p.Envelope.Origin == region);
+                metrics.Appended(
+                    region,
+                    local,
+                    batch.Count - local,
+                    batch.Where(p => p.Envelope.Origin == region && p.Envelope.Payload is IApologyPayload).Select(p => p.Envelope.Payload.GetType().Name));
                 foreach (var e in logged)
                 {
                     apply(e);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
+using Concord.Grains.Diagnostics;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Derived;
@@ -8,6 +9,7 @@ using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Replication;
 using Concord.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -63,7 +65,7 @@ internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaG
             return;
         }
 
-        _log = new GroupCommitLog(EntityId, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault);
+        _log = new GroupCommitLog(EntityId, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault, ServiceProvider.GetRequiredService<ConcordMetrics>(), _options.Region);
         var head = await _store.GetHeadAsync(EntityId, cancellationToken);
         var tail = new LogFollower(_store, EntityId);
         await tail.CatchUpAsync(head, logged =>
@@ -266,9 +268,15 @@ internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaG
         {
             await _transactions.RunTransaction(TransactionOption.Create, transaction);
         }
-        catch (OrleansTransactionAbortedException ex) when (ex.InnerException is ConcordException inner)
+        catch (OrleansTransactionAbortedException ex)
         {
-            throw inner;
+            ServiceProvider.GetRequiredService<ConcordMetrics>().TransactionAborted(ServiceProvider.GetRequiredService<IOptions<ConcordOptions>>().Value.Region, "handle-ownership");
+            if (ex.InnerException is ConcordException inner)
+            {
+                throw inner;
+            }
+
+            throw;
         }
     }
 

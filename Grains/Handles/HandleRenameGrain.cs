@@ -1,8 +1,10 @@
 using Concord.Grains.Constraints;
+using Concord.Grains.Diagnostics;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Handles;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Transactions;
@@ -51,9 +53,15 @@ internal sealed class HandleRenameGrain(ITransactionClient transactions, IOption
                 await GrainFactory.GetGrain<IHandleOwnershipGrain>(@new).ClaimAsync(account);
             });
         }
-        catch (OrleansTransactionAbortedException ex) when (ex.InnerException is ConcordException inner)
+        catch (OrleansTransactionAbortedException ex)
         {
-            throw inner;
+            ServiceProvider.GetRequiredService<ConcordMetrics>().TransactionAborted(ServiceProvider.GetRequiredService<IOptions<ConcordOptions>>().Value.Region, "handle-rename");
+            if (ex.InnerException is ConcordException inner)
+            {
+                throw inner;
+            }
+
+            throw;
         }
 
         await GrainFactory.GetGrain<IHandleReplicaGrain>(old).RecordBindingAsync($"{requestId}/release", new HandleReleased(account!));

@@ -1,5 +1,6 @@
 using Concord.Grains.Audit;
 using Concord.Grains.Constraints;
+using Concord.Grains.Diagnostics;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Derived;
@@ -9,6 +10,7 @@ using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Replication;
 using Concord.Grains.Storage;
 using Concord.Grains.Streaming;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -70,7 +72,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
             return;
         }
 
-        _log = new GroupCommitLog(Account, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault);
+        _log = new GroupCommitLog(Account, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault, ServiceProvider.GetRequiredService<ConcordMetrics>(), _options.Region);
         var head = await _store.GetHeadAsync(Account, cancellationToken);
         var snapshot = _snapshot.RecordExists ? _snapshot.State : AccountSnapshot.Empty;
         if (snapshot.Position > head)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Concord.Grains.Diagnostics;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
@@ -42,6 +43,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     private long _shipped;
     private long _batches;
     private long _repaired;
+    private readonly ConcordMetrics _metrics;
 
     // Identifies this activation's batches; the receiver refuses a (sender, sequence) it has seen.
     private readonly string _instance = Guid.NewGuid().ToString("N");
@@ -55,8 +57,10 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         CheckpointBook checkpoints,
         IOptions<ConcordOptions> options,
         TimeProvider time,
+        ConcordMetrics metrics,
         ILogger<OutboundReplicatorGrain> logger)
     {
+        _metrics = metrics;
         _cursor = cursor;
         _store = store;
         _links = links;
@@ -85,13 +89,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
 
     public async Task<PeerStatus> GetStatusAsync(CancellationToken cancellationToken = default)
     {
-        var head = await _store.GetFeedHeadAsync(_options.Region, cancellationToken);
-        var lagEvents = Math.Max(0, head - _cursor.State.Position);
-        var lagMs = 0L;
-        if (lagEvents > 0 && (await _store.ReadFeedAsync(_options.Region, _cursor.State.Position, 1, cancellationToken)) is [var oldest, ..])
-        {
-            lagMs = Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds() - oldest.Event.Hlc.PhysicalMs);
-        }
+        var (lagEvents, lagMs) = await MeasureLagAsync(cancellationToken);
 
         var fault = _links.Faults.For(Peer);
         return new PeerStatus(
@@ -151,6 +149,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
                 OnSuccess();
                 _batches++;
                 _shipped += feed.Count;
+                _metrics.BatchSent(_options.Region, Peer, feed.Count + repairs.Length);
                 _repaired += repairs.Length;
                 foreach (var need in ack.Needs)
                 {
@@ -179,6 +178,21 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         }
     }
 
+    /// <summary>Events the peer has not acknowledged, and the age of the oldest of them; also published as metrics.</summary>
+    private async Task<(long Events, long Ms)> MeasureLagAsync(CancellationToken cancellationToken)
+    {
+        var head = await _store.GetFeedHeadAsync(_options.Region, cancellationToken);
+        var lagEvents = Math.Max(0, head - _cursor.State.Position);
+        var lagMs = 0L;
+        if (lagEvents > 0 && (await _store.ReadFeedAsync(_options.Region, _cursor.State.Position, 1, cancellationToken)) is [var oldest, ..])
+        {
+            lagMs = Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds() - oldest.Event.Hlc.PhysicalMs);
+        }
+
+        _metrics.ReplicationLag(_options.Region, Peer, lagEvents, lagMs);
+        return (lagEvents, lagMs);
+    }
+
     /// <summary>Compares digests with the peer and queues every entity the peer holds less of than this region.</summary>
     private async Task CompareDigestsAsync(CancellationToken cancellationToken)
     {
@@ -186,6 +200,8 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         {
             return;
         }
+
+        await MeasureLagAsync(cancellationToken);
 
         _comparing = true;
         try
