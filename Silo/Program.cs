@@ -62,7 +62,9 @@ try
         var faults = options.FaultInjection ? ", fault injection on" : string.Empty;
         var access = options.ClientCredentials.Count == 0 ? "open to any client" : "clients need a credential";
         var links = options.Peers.Count == 0 ? string.Empty : options.ReplicationSecret is null ? ", links unauthenticated" : ", links authenticated";
-        Console.WriteLine($"region {options.Region} ready: gateway {options.AdvertisedAddress}:{options.GatewayPort} (storage {options.Storage}, {peers}{links}{faults}, {access})");
+        var dashboard = options.DashboardPort is { } d ? $", dashboard http://{options.AdvertisedAddress}:{d}/dashboard" : string.Empty;
+        var metrics = options.MetricsPort is { } m ? $", metrics http://{options.AdvertisedAddress}:{m}/metrics" : string.Empty;
+        Console.WriteLine($"region {options.Region} ready: gateway {options.AdvertisedAddress}:{options.GatewayPort} (storage {options.Storage}, {peers}{links}{faults}, {access}{dashboard}{metrics})");
     }
 
     await Task.Delay(Timeout.Infinite, shutdown.Token);

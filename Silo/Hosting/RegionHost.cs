@@ -2,10 +2,14 @@ using System.Net;
 using Concord.Grains.Hosting;
 using Concord.Grains.Replication;
 using Concord.Silo.Storage.Postgres;
-using Orleans.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Concord.Silo.Hosting;
 
@@ -18,7 +22,25 @@ public static class RegionHost
     public static IHost Create(RegionHostOptions options, LogLevel logLevel = LogLevel.Warning)
     {
         options.Validate();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        if (options.DashboardPort is not { } dashboardPort)
+        {
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            Configure(builder, options, logLevel, silo => { });
+            return builder.Build();
+        }
+
+        // The Orleans Dashboard is an ASP.NET Core endpoint, so this silo's host is a web application.
+        var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        web.Logging.ClearProviders();
+        web.WebHost.UseUrls($"http://{options.AdvertisedAddress}:{dashboardPort}");
+        Configure(web, options, logLevel, silo => silo.AddDashboard());
+        var app = web.Build();
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        return app;
+    }
+
+    private static void Configure(IHostApplicationBuilder builder, RegionHostOptions options, LogLevel logLevel, Action<ISiloBuilder> extra)
+    {
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
 
         // Several silos in one process trip the watchdog's process-wide timing at start-up; it is noise here.
@@ -54,6 +76,7 @@ public static class RegionHost
             }
 
             silo.Configure<ClusterMembershipOptions>(membership => membership.ProbeTimeout = options.ProbeTimeout);
+            extra(silo);
             silo.AddConcord(concord =>
             {
                 concord.Region = options.Region;
@@ -84,7 +107,17 @@ public static class RegionHost
             builder.Services.AddSingleton<IRegionLinkFactory>(new PeerClusterLinkFactory(peers, options.ServiceId, TimeSpan.FromSeconds(3), options.ClientCredentials.FirstOrDefault()));
         }
 
-        return builder.Build();
+        if (options.MetricsPort is { } metricsPort)
+        {
+            // Prometheus scrapes http://ADDRESS:PORT/metrics: the Concord meter and Orleans' own, tagged by region.
+            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter(Grains.Diagnostics.ConcordMetrics.MeterName, "Microsoft.Orleans")
+                .AddPrometheusHttpListener(listener =>
+                {
+                    listener.Host = options.AdvertisedAddress.ToString();
+                    listener.Port = metricsPort;
+                }));
+        }
     }
 
     private sealed class ProcessOwnedLifetime : IHostLifetime

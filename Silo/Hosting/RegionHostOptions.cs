@@ -64,6 +64,12 @@ public sealed class RegionHostOptions
     /// <summary>Every region's checkpoint public key (PEM), by region.</summary>
     public Dictionary<string, string> RegionPublicKeysPem { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Serve the Orleans Dashboard at <c>http://ADDRESS:PORT/dashboard</c>. Default: off (the local default: 8080-8082).</summary>
+    public int? DashboardPort { get; set; }
+
+    /// <summary>Serve Prometheus metrics at <c>http://ADDRESS:PORT/metrics</c>. Default: off (the local default: 9464).</summary>
+    public int? MetricsPort { get; set; }
+
     /// <summary>Allow link faults to be injected on command (<c>admin cut</c>, tests). Default false.</summary>
     public bool FaultInjection { get; set; }
 
@@ -105,9 +111,14 @@ public sealed class RegionHostOptions
 
         RequirePort(GatewayPort, "--gateway-port");
         RequirePort(SiloPort, "--silo-port");
-        if (GatewayPort == SiloPort)
+        (string Name, int? Port)[] ports = [("--gateway-port", GatewayPort), ("--silo-port", SiloPort), ("--dashboard-port", DashboardPort), ("--metrics-port", MetricsPort)];
+        foreach (var (name, port) in ports.Where(p => p.Port is not null))
         {
-            throw new ArgumentException($"--gateway-port and --silo-port are both {GatewayPort}; they must differ.");
+            RequirePort(port!.Value, name);
+            if (ports.FirstOrDefault(other => other.Name != name && other.Port == port) is { Name: { } clash })
+            {
+                throw new ArgumentException($"{name} and {clash} are both {port}; they must differ.");
+            }
         }
 
         foreach (var (peer, gateways) in Peers)

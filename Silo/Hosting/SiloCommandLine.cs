@@ -9,6 +9,7 @@ public static class SiloCommandLine
     public const string Usage =
         "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--advertise IP] [--peer NAME=HOST:PORT]...\n" +
         "         [--storage memory|postgres] [--connection CONNSTRING] [--probe-timeout SECONDS] [--fault-injection]\n" +
+        "         [--dashboard-port PORT] [--metrics-port PORT]\n" +
         "         [--client-credential SECRET]... [--replication-secret SECRET] [--signing-key PEMFILE] [--region-key NAME=PEMFILE]... [--verbose]\n" +
         "       dotnet run --project Silo -- migrate --connection CONNSTRING\n" +
         "       with no region options, three linked regions eu, us, ap start in this process (gateways 30000-30002).";
@@ -37,6 +38,12 @@ public static class SiloCommandLine
                     break;
                 case "--connection":
                     options.ConnectionString = ValueOf(args, ref i);
+                    break;
+                case "--dashboard-port":
+                    options.DashboardPort = PortOf(args, ref i);
+                    break;
+                case "--metrics-port":
+                    options.MetricsPort = PortOf(args, ref i);
                     break;
                 case "--probe-timeout":
                     options.ProbeTimeout = SecondsOf(args, ref i);
@@ -88,6 +95,15 @@ public static class SiloCommandLine
         if (!single)
         {
             var local = RegionHostOptions.LocalThreeRegions();
+
+            // The local deployment shows itself: a dashboard per region, and one Prometheus endpoint for all three
+            // (every region's instruments carry a region tag).
+            for (var r = 0; r < local.Count; r++)
+            {
+                local[r].DashboardPort = LocalDashboardPort + r;
+            }
+
+            local[0].MetricsPort = LocalMetricsPort;
             foreach (var region in local)
             {
                 region.ClientCredentials.AddRange(fromEnvironment);
@@ -104,6 +120,12 @@ public static class SiloCommandLine
         options.Validate();
         return ([options], verbose);
     }
+
+    /// <summary>The local default's dashboards: eu on 8080, us on 8081, ap on 8082.</summary>
+    public const int LocalDashboardPort = 8080;
+
+    /// <summary>The local default's Prometheus endpoint (all three regions).</summary>
+    public const int LocalMetricsPort = 9464;
 
     /// <summary><c>CONCORD_CONNECTION</c>: keeps the database password out of process listings.</summary>
     public static string? ConnectionFromEnvironment =>

@@ -33,6 +33,31 @@ public sealed class SiloProcessTests
         }
     }
 
+    [Fact]
+    public async Task The_silo_serves_the_dashboard_and_prometheus_metrics_when_asked()
+    {
+        var ports = FreePorts.Take(4);
+        await using var silo = SiloProcess.Start("eu", [
+            "--region", "eu", "--gateway-port", ports[0].ToString(), "--silo-port", ports[1].ToString(),
+            "--dashboard-port", ports[2].ToString(), "--metrics-port", ports[3].ToString()]);
+        var ready = await silo.WaitForLineAsync(l => l.StartsWith("region eu ready:", StringComparison.Ordinal), StartDeadline);
+        Assert.Contains($"dashboard http://127.0.0.1:{ports[2]}/dashboard", ready);
+        Assert.Contains($"metrics http://127.0.0.1:{ports[3]}/metrics", ready);
+
+        await using (var client = new Concord.Client.Sdk.ConcordClient(new() { Gateways = [new(System.Net.IPAddress.Loopback, ports[0])] }))
+        {
+            await client.DepositAsync("acc-metrics", 1m, "metrics-1");
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var dashboard = await http.GetAsync($"http://127.0.0.1:{ports[2]}/dashboard/");
+        Assert.Equal(System.Net.HttpStatusCode.OK, dashboard.StatusCode);
+        Assert.Contains("Orleans Dashboard", await dashboard.Content.ReadAsStringAsync());
+        await Eventually.HoldsAsync(
+            async () => (await http.GetStringAsync($"http://127.0.0.1:{ports[3]}/metrics")).Contains("concord_events_appended_total{otel_scope_name=\"Concord\",region=\"eu\"} 1", StringComparison.Ordinal),
+            "Prometheus shows the deposit on the Concord meter");
+    }
+
     [Theory]
     [InlineData("--gateway-port", "70000")]
     [InlineData("--region", "no/slash")]
