@@ -40,6 +40,15 @@ try
 {
     foreach (var options in regions)
     {
+        // Orleans listens with address reuse, so a port another process holds would not fail its start: check first.
+        if (RegionHost.PortInUse(options) is { } busy)
+        {
+            Console.Error.WriteLine($"error: region {options.Region} failed to start: port {busy} is in use by another process");
+            exitCode = 1;
+            shutdown.Cancel();
+            break;
+        }
+
         var host = RegionHost.Create(options, verbose ? LogLevel.Information : LogLevel.Warning);
         try
         {

@@ -35,15 +35,16 @@ var machine = MachineInfo.Current();
 Console.WriteLine($"Concord bench: {(options.Quick ? "quick smoke pass (figures mean nothing)" : "full run")}, seed {options.Seed}");
 Console.WriteLine($"machine: {machine}");
 Console.WriteLine($"scenarios: {string.Join(", ", selected.Select(s => s.Name))}");
+Console.WriteLine($"storage: {(options.Postgres is null ? "memory (the embedded default)" : "postgres, a fresh database per region")}");
 
-var context = new BenchContext(options.Quick, options.Seed, Console.Out);
+var context = new BenchContext(options.Quick, options.Seed, Console.Out, options.Postgres);
 var reports = new List<ScenarioReport>();
 foreach (var scenario in selected)
 {
     var report = new ScenarioReport(scenario.Name);
     reports.Add(report);
     var clock = Stopwatch.StartNew();
-    using var deadline = new CancellationTokenSource(options.Quick ? TimeSpan.FromSeconds(40) : TimeSpan.FromMinutes(4));
+    using var deadline = new CancellationTokenSource(options.Quick ? TimeSpan.FromSeconds(40) : TimeSpan.FromMinutes(options.Postgres is null ? 4 : 10));
     context.Progress(scenario.Name, "starting");
     try
     {

@@ -238,7 +238,9 @@ public sealed class ConcordClient : IAsyncDisposable
             }
             catch (Exception ex) when (TransientFailures.IsUnreachable(ex))
             {
-                throw new RegionUnavailableException(region, $"Region '{region}' stopped answering: {ex.Message}", ex);
+                // Orleans puts the remote stack into some messages; people need the first line.
+                var reason = ex.Message.Split('\n', 2)[0].Trim();
+                throw new RegionUnavailableException(region, $"Region '{region}' stopped answering: {reason}", ex);
             }
         }
     }

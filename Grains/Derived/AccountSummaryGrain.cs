@@ -28,6 +28,10 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
     private readonly List<ApologyNotice> _unrecordedApologies = [];
     private LogFollower _follower = null!;
 
+    // The fold position the totals shard last acknowledged; -1 until this activation reported once. A report that
+    // failed is retried on the next catch-up even when the log has nothing new.
+    private long _reportedPosition = -1;
+
     public AccountSummaryGrain(
         [PersistentState("account-summary", ConcordStorage.Name)] IPersistentState<AccountSummaryState> persisted,
         IEventLogStore store,
@@ -78,9 +82,8 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
 
     public async Task<long> CatchUpAsync(long throughPosition, CancellationToken cancellationToken = default)
     {
-        var before = _follower.Position;
         await _follower.CatchUpAsync(throughPosition, ApplyAsync, cancellationToken);
-        await AfterBatchAsync(before, replace: false, cancellationToken);
+        await AfterBatchAsync(replace: false, cancellationToken);
         return _follower.Position;
     }
 
@@ -90,7 +93,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         _pending = [];
         _follower.Position = 0;
         await _follower.CatchUpAsync(long.MaxValue, ApplyAsync, cancellationToken);
-        await AfterBatchAsync(-1, replace: true, cancellationToken);
+        await AfterBatchAsync(replace: true, cancellationToken);
         await PersistAsync();
         await PruneSettledAsync(cancellationToken);
         return Summary();
@@ -100,9 +103,8 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
     {
         try
         {
-            var before = _follower.Position;
             await _follower.ApplyAsync(message.Events, ApplyAsync, CancellationToken.None);
-            await AfterBatchAsync(before, replace: false, CancellationToken.None);
+            await AfterBatchAsync(replace: false, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -128,7 +130,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         return Task.CompletedTask;
     }
 
-    private async Task AfterBatchAsync(long positionBefore, bool replace, CancellationToken cancellationToken)
+    private async Task AfterBatchAsync(bool replace, CancellationToken cancellationToken)
     {
         while (_unrecordedApologies.Count > 0)
         {
@@ -137,7 +139,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
             _unrecordedApologies.RemoveAt(0);
         }
 
-        if (_follower.Position == positionBefore)
+        if (!replace && _fold.Position == _reportedPosition)
         {
             return;
         }
@@ -148,6 +150,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
             new RegionTotals(1, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited),
             replace);
         await GrainFactory.GetGrain<IRegionTotalsShardGrain>(RegionTotalsShards.ShardOf(Account)).ReportAsync(Account, contribution, cancellationToken);
+        _reportedPosition = _fold.Position;
 
         if (_fold.Position - _persisted.State.Fold.Position >= _options.SnapshotInterval)
         {

@@ -19,6 +19,29 @@ public static class RegionHost
     /// <summary>With <c>--fault-injection</c>, <c>1</c> stops every batch transfer between its commit and its appends (crash tests).</summary>
     public const string PauseAfterCommitVariable = "CONCORD_TEST_PAUSE_AFTER_COMMIT";
 
+    /// <summary>The first of the silo's ports that another socket holds, or null when all are free.</summary>
+    public static int? PortInUse(RegionHostOptions options)
+    {
+        foreach (var port in new[] { options.GatewayPort, options.SiloPort, options.DashboardPort, options.MetricsPort }.OfType<int>())
+        {
+            var probe = new System.Net.Sockets.TcpListener(options.AdvertisedAddress, port);
+            try
+            {
+                probe.Start();
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return port;
+            }
+            finally
+            {
+                probe.Stop();
+            }
+        }
+
+        return null;
+    }
+
     public static IHost Create(RegionHostOptions options, LogLevel logLevel = LogLevel.Warning)
     {
         options.Validate();

@@ -115,7 +115,10 @@ public static class SiloCommandLine
 
         options.ClientCredentials.AddRange(fromEnvironment);
         options.ReplicationSecret ??= Environment.GetEnvironmentVariable("CONCORD_REPLICATION_SECRET");
-        options.ConnectionString ??= ConnectionFromEnvironment;
+        if (options.Storage == StorageKinds.Postgres)
+        {
+            options.ConnectionString ??= ConnectionFromEnvironment;
+        }
 
         options.Validate();
         return ([options], verbose);

@@ -3,8 +3,13 @@ using System.Diagnostics;
 namespace Concord.Bench.Harness;
 
 /// <summary>What every scenario shares: the mode (quick or full), the seed, durations, and progress output.</summary>
-public sealed class BenchContext(bool quick, int seed, TextWriter output)
+public sealed class BenchContext(bool quick, int seed, TextWriter output, string? postgres = null)
 {
+    /// <summary>The PostgreSQL server regions run on, or null for the embedded memory storage.</summary>
+    public string? Postgres => postgres;
+
+    public string StorageKind => postgres is null ? "memory" : "postgres";
+
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     public bool Quick => quick;

@@ -6,7 +6,8 @@ namespace Concord.Bench.Harness;
 public sealed class BenchOptions
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project bench -- [SCENARIO...] [--quick] [--json FILE] [--seed N] [--list]\n" +
+        "usage: dotnet run -c Release --project bench -- [SCENARIO...] [--quick] [--json FILE] [--seed N] [--postgres CONNSTRING] [--list]\n" +
+        "       --postgres runs the regions on PostgreSQL: a fresh database per region on that server, dropped afterwards.\n" +
         "       no SCENARIO runs them all; --quick is a smoke pass of seconds that checks the harness, not the system.";
 
     public List<string> Scenarios { get; } = [];
@@ -19,6 +20,9 @@ public sealed class BenchOptions
     public int Seed { get; private set; } = Random.Shared.Next(1, int.MaxValue);
 
     public bool ListOnly { get; private set; }
+
+    /// <summary>A PostgreSQL server (Npgsql connection string) to run the regions on. Default: none, memory storage.</summary>
+    public string? Postgres { get; private set; }
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
@@ -38,6 +42,9 @@ public sealed class BenchOptions
                     options.Seed = int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed)
                         ? seed
                         : throw new ArgumentException($"--seed '{text}' is not an integer.");
+                    break;
+                case "--postgres":
+                    options.Postgres = ValueOf(args, ref i);
                     break;
                 case "--list":
                     options.ListOnly = true;

@@ -4,9 +4,11 @@ using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Replication;
 using Concord.Grains.Storage;
 using Concord.Silo.Hosting;
+using Concord.Silo.Storage.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Orleans.Configuration;
 
 namespace Concord.Bench.Harness;
@@ -20,6 +22,7 @@ public sealed class Deployment : IAsyncDisposable
 {
     private readonly Dictionary<string, IHost> _silos = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IHost> _clients = new(StringComparer.Ordinal);
+    private readonly List<(string Server, string Name)> _databases = [];
 
     private Deployment(IReadOnlyList<string> regions) => Regions = regions;
 
@@ -38,7 +41,7 @@ public sealed class Deployment : IAsyncDisposable
     public IGrainFactory SiloGrains(string region) => _silos[region].Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>The local three-region deployment (eu, us, ap), or a single region eu.</summary>
-    public static async Task<Deployment> StartAsync(int regionCount, CancellationToken cancellationToken)
+    public static async Task<Deployment> StartAsync(BenchContext context, int regionCount, CancellationToken cancellationToken)
     {
         var local = RegionHostOptions.LocalThreeRegions().Take(regionCount).ToList();
         var ports = FreePorts.Take(local.Count * 2);
@@ -57,6 +60,12 @@ public sealed class Deployment : IAsyncDisposable
                     .Where(k => gateways.Any(g => g.Region == k.Key)).ToDictionary(k => k.Key, k => k.Value, StringComparer.Ordinal);
                 // Only critical region logs: a region stopping at the end of a scenario logs errors for its timers'
                 // last calls, which are noise here; failures during a measurement surface as failed calls.
+                if (context.Postgres is { } server)
+                {
+                    options.Storage = StorageKinds.Postgres;
+                    options.ConnectionString = await deployment.CreateDatabaseAsync(server, options.Region, cancellationToken);
+                }
+
                 var silo = RegionHost.Create(options, LogLevel.Critical);
                 deployment._silos[options.Region] = silo;
                 await silo.StartAsync(cancellationToken);
@@ -98,6 +107,23 @@ public sealed class Deployment : IAsyncDisposable
         return roots.All(r => r == roots[0]);
     }
 
+    /// <summary>A fresh, migrated database for one region on the given server; dropped when the deployment is disposed.</summary>
+    private async Task<string> CreateDatabaseAsync(string server, string region, CancellationToken cancellationToken)
+    {
+        var name = $"concord_bench_{region}_{Guid.NewGuid():N}"[..40];
+        await using (var admin = NpgsqlDataSource.Create(server))
+        await using (var create = admin.CreateCommand($"CREATE DATABASE \"{name}\""))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        _databases.Add((server, name));
+        var connection = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(connection);
+        await PostgresSchema.MigrateAsync(dataSource, cancellationToken: cancellationToken);
+        return connection;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var host in _clients.Values.Concat(_silos.Values.Reverse()))
@@ -113,6 +139,14 @@ public sealed class Deployment : IAsyncDisposable
             }
 
             host.Dispose();
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        foreach (var (server, name) in _databases)
+        {
+            await using var admin = NpgsqlDataSource.Create(server);
+            await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            await drop.ExecuteNonQueryAsync();
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class ApologyTradeoffScenario : IScenario
 
     public async Task RunAsync(BenchContext context, ScenarioReport report, CancellationToken cancellationToken)
     {
-        await using var deployment = await Deployment.StartAsync(3, cancellationToken);
+        await using var deployment = await Deployment.StartAsync(context, 3, cancellationToken);
         var regions = deployment.Regions;
         var perRegion = context.Pick(60, 400);
         var accountCount = 24;

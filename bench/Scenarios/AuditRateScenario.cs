@@ -28,7 +28,7 @@ public sealed class AuditRateScenario : IScenario
             ("short", context.Pick(100, 2000), 5),
         })
         {
-            await using var deployment = await Deployment.StartAsync(1, cancellationToken);
+            await using var deployment = await Deployment.StartAsync(context, 1, cancellationToken);
             var eu = deployment.Client("eu");
             var names = AccountNames.Any($"audit-{shape}", accounts);
             context.Progress(Name, $"{shape} logs: writing {accounts:N0} accounts x {events} events");

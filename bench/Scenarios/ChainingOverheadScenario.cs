@@ -26,7 +26,7 @@ public sealed class ChainingOverheadScenario : IScenario
         var table = report.AddTable($"Hash chaining as a share of the optimistic deposit write path (process CPU per acknowledged write, {context.Callers} callers)", "deployment", "deposits/s", "CPU µs/write", "seal µs", "verify µs", "hashes/event", "chaining µs/write", "CPU µs/write without", "overhead");
         foreach (var regions in new[] { 1, 3 })
         {
-            await using var deployment = await Deployment.StartAsync(regions, cancellationToken);
+            await using var deployment = await Deployment.StartAsync(context, regions, cancellationToken);
             var eu = deployment.Client("eu");
             var accounts = AccountNames.Any("chain", context.Pick(30, 1000));
             await Ledger.FundAsync(eu, accounts, 1m, "warm", cancellationToken);

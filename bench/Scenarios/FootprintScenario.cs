@@ -17,7 +17,7 @@ public sealed class FootprintScenario : IScenario
 
     public async Task RunAsync(BenchContext context, ScenarioReport report, CancellationToken cancellationToken)
     {
-        await using var deployment = await Deployment.StartAsync(1, cancellationToken);
+        await using var deployment = await Deployment.StartAsync(context, 1, cancellationToken);
         var eu = deployment.Client("eu");
         var management = eu.GetGrain<IManagementGrain>(0);
         var count = context.Pick(1_000, 100_000);

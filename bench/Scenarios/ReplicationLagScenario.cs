@@ -18,7 +18,7 @@ public sealed class ReplicationLagScenario : IScenario
 
     public async Task RunAsync(BenchContext context, ScenarioReport report, CancellationToken cancellationToken)
     {
-        await using var deployment = await Deployment.StartAsync(3, cancellationToken);
+        await using var deployment = await Deployment.StartAsync(context, 3, cancellationToken);
         var eu = deployment.Client("eu");
         var accounts = AccountNames.Any("rep", context.Pick(30, 1000));
         await Ledger.FundAsync(eu, accounts, 1m, "warm", cancellationToken);

@@ -17,7 +17,7 @@ public sealed class ViewLagScenario : IScenario
 
     public async Task RunAsync(BenchContext context, ScenarioReport report, CancellationToken cancellationToken)
     {
-        await using var deployment = await Deployment.StartAsync(3, cancellationToken);
+        await using var deployment = await Deployment.StartAsync(context, 3, cancellationToken);
         var eu = deployment.Client("eu");
         var inside = deployment.SiloGrains("eu");
         var accounts = AccountNames.Any("view", context.Pick(30, 1000));

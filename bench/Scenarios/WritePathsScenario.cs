@@ -17,7 +17,7 @@ public sealed class WritePathsScenario : IScenario
 
     public async Task RunAsync(BenchContext context, ScenarioReport report, CancellationToken cancellationToken)
     {
-        await using var deployment = await Deployment.StartAsync(3, cancellationToken);
+        await using var deployment = await Deployment.StartAsync(context, 3, cancellationToken);
         var regions = deployment.Regions;
         var eu = deployment.Client("eu");
         var us = deployment.Client("us");

@@ -58,6 +58,21 @@ public sealed class SiloProcessTests
             "Prometheus shows the deposit on the Concord meter");
     }
 
+    [Fact]
+    public async Task A_port_held_by_another_process_fails_the_start_with_1()
+    {
+        var ports = FreePorts.Take(2);
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, ports[0]);
+        holder.Start();
+        using var silo = Start("--region", "eu", "--gateway-port", ports[0].ToString(), "--silo-port", ports[1].ToString());
+        using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        await silo.WaitForExitAsync(exit.Token);
+
+        Assert.Equal(1, silo.ExitCode);
+        Assert.Equal($"error: region eu failed to start: port {ports[0]} is in use by another process", await silo.StandardError.ReadLineAsync(exit.Token));
+    }
+
     [Theory]
     [InlineData("--gateway-port", "70000")]
     [InlineData("--region", "no/slash")]

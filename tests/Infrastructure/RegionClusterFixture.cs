@@ -28,6 +28,7 @@ public class RegionClusterFixture : IAsyncLifetime
         {
             ConfigureStorage(silo);
             silo.Services.AddSingleton<IEventPublisher, DroppingEventPublisher>();
+            silo.Services.AddSingleton<IIncomingGrainCallFilter, FailingCalls>();
             silo.AddConcord(options =>
             {
                 options.Region = Region;
