@@ -15,10 +15,11 @@ namespace Concord.Client.Cli;
 /// </summary>
 public static class ConcordCli
 {
-    private static readonly Option<string?> GatewayOption = new("--gateway")
+    private static readonly Option<string[]> GatewayOption = new("--gateway")
     {
-        Description = "Gateway of the region to use, HOST:PORT. With --region, names that region's cluster.",
+        Description = "Gateway of the region to use, HOST:PORT; repeat for the gateways of several silos of the region. With --region, names that region's cluster.",
         Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
     };
 
     private static readonly Option<string?> RegionOption = new("--region")
@@ -252,7 +253,7 @@ public static class ConcordCli
             Region = parse.GetValue(RegionOption) ?? "eu",
             Credential = parse.GetValue(CredentialOption) ?? Environment.GetEnvironmentVariable("CONCORD_CREDENTIAL"),
         };
-        if (parse.GetValue(GatewayOption) is { } gateway)
+        foreach (var gateway in parse.GetValue(GatewayOption) ?? [])
         {
             options.Gateways.Add(ConcordClientOptions.ParseGateway(gateway));
         }
@@ -276,9 +277,12 @@ public static class ConcordCli
                 Region = from,
                 Credential = parse.GetValue(CredentialOption) ?? Environment.GetEnvironmentVariable("CONCORD_CREDENTIAL"),
             };
-            if (parse.GetValue(GatewayOption) is { } gateway && string.Equals(parse.GetValue(RegionOption), from, StringComparison.Ordinal))
+            if (string.Equals(parse.GetValue(RegionOption), from, StringComparison.Ordinal))
             {
-                options.Gateways.Add(ConcordClientOptions.ParseGateway(gateway));
+                foreach (var gateway in parse.GetValue(GatewayOption) ?? [])
+                {
+                    options.Gateways.Add(ConcordClientOptions.ParseGateway(gateway));
+                }
             }
 
             await using var client = new ConcordClient(options);
