@@ -89,22 +89,8 @@ public sealed class SiloProcessTests
         Assert.StartsWith("error: ", await silo.StandardError.ReadLineAsync(exit.Token));
     }
 
-    private static Process Start(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Concord.Silo.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start the silo");
-    }
+    private static Process Start(params string[] args) =>
+        Process.Start(SiloProcess.StartInfo(args)) ?? throw new InvalidOperationException("could not start the silo");
 
     private static async Task<string> ReadUntilAsync(Process process, List<string> seen, Func<string, bool> wanted)
     {

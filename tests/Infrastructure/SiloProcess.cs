@@ -30,6 +30,19 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public static SiloProcess Start(string name, IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
+        var info = StartInfo(args);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start silo {name}");
+        return new SiloProcess(process) { Name = name };
+    }
+
+    /// <summary>How the tests start the silo: the built <c>Concord.Silo.dll</c> with its output redirected.</summary>
+    public static ProcessStartInfo StartInfo(IReadOnlyList<string> args)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -42,13 +55,7 @@ public sealed class SiloProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[key] = value;
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start silo {name}");
-        return new SiloProcess(process) { Name = name };
+        return info;
     }
 
     /// <summary>Waits for an output line that satisfies <paramref name="wanted"/>, seen before or after this call.</summary>
