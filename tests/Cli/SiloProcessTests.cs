@@ -73,6 +73,29 @@ public sealed class SiloProcessTests
         Assert.Equal($"error: region eu failed to start: port {ports[0]} is in use by another process", await silo.StandardError.ReadLineAsync(exit.Token));
     }
 
+    [PostgresFact]
+    public async Task A_silo_refuses_to_start_on_a_database_without_the_schema()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync("empty", migrate: false);
+        try
+        {
+            var ports = FreePorts.Take(2);
+            using var silo = Start("--region", "eu", "--gateway-port", ports[0].ToString(), "--silo-port", ports[1].ToString(), "--storage", "postgres", "--connection", database);
+            using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+            await silo.WaitForExitAsync(exit.Token);
+
+            Assert.Equal(1, silo.ExitCode);
+            Assert.Equal(
+                "error: region eu failed to start: The database has no Concord schema. Create it with: dotnet run --project Silo -- migrate --connection \"...\"",
+                await silo.StandardError.ReadLineAsync(exit.Token));
+        }
+        finally
+        {
+            await PostgresServer.DropDatabaseAsync(database);
+        }
+    }
+
     [Theory]
     [InlineData("--gateway-port", "70000")]
     [InlineData("--region", "no/slash")]

@@ -15,8 +15,10 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         await using var deployment = new DurableDeployment();
         await deployment.AddRegionAsync("eu");
         await deployment.AddRegionAsync("us");
+        await deployment.AddRegionAsync("ap");
         var eu = await deployment.StartSiloAsync("eu");
         await deployment.StartSiloAsync("us");
+        await deployment.StartSiloAsync("ap");
         var accounts = Enumerable.Range(0, 12).Select(i => $"acc-crash-{i}").ToArray();
 
         // Writers in both regions; eu is killed under them. Each request id is used once, so the log says exactly
@@ -45,7 +47,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
             }
         }
 
-        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() => WriteAsync("eu", w))).Append(Task.Run(() => WriteAsync("us", 9))).ToArray();
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() => WriteAsync("eu", w))).Append(Task.Run(() => WriteAsync("us", 9))).Append(Task.Run(() => WriteAsync("ap", 8))).ToArray();
         await Eventually.HoldsAsync(() => Task.FromResult(acknowledged.Count(a => a.Value.Region == "eu") >= 150), "eu acknowledges writes", TimeSpan.FromSeconds(60));
 
         await eu.KillAsync();
@@ -59,14 +61,21 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
 
         // Every acknowledged write is in its region's log (once: RequestIdsAsync refuses duplicates).
         var euLog = await deployment.RequestIdsAsync("eu", "eu");
-        var usLog = await deployment.RequestIdsAsync("us", "us");
         Assert.All(acknowledged.Where(a => a.Value.Region == "eu"), a => Assert.Contains(a.Key, euLog));
-        Assert.All(acknowledged.Where(a => a.Value.Region == "us"), a => Assert.Contains(a.Key, usLog));
+        foreach (var region in new[] { "us", "ap" })
+        {
+            var log = await deployment.RequestIdsAsync(region, region);
+            Assert.All(acknowledged.Where(a => a.Value.Region == region), a => Assert.Contains(a.Key, log));
+        }
 
-        // Replication resumes from its durable cursors: both regions converge on the same events.
+        // Replication resumes from its durable cursors: the three regions converge on the same events.
         await Eventually.HoldsAsync(
-            async () => (await deployment.Store("eu").GetDigestAsync()).Root == (await deployment.Store("us").GetDigestAsync()).Root,
-            "eu and us hold the same events (equal digests)",
+            async () =>
+            {
+                var eu = (await deployment.Store("eu").GetDigestAsync()).Root;
+                return eu == (await deployment.Store("us").GetDigestAsync()).Root && eu == (await deployment.Store("ap").GetDigestAsync()).Root;
+            },
+            "eu, us and ap hold the same events (equal digests)",
             TimeSpan.FromSeconds(90));
 
         // Replicas rebuilt from snapshot + log equal a fold of the log, in both regions: nothing half-applied.
@@ -85,13 +94,14 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
             async () =>
             {
                 await using var signers = deployment.Database("eu").CreateCommand("SELECT count(*) FROM concord_checkpoint_heads");
-                return Convert.ToInt32(await signers.ExecuteScalarAsync()) == 2;
+                return Convert.ToInt32(await signers.ExecuteScalarAsync()) == 3;
             },
-            "eu archived the newest checkpoint of eu and of us",
+            "eu archived the newest checkpoint of every region",
             TimeSpan.FromSeconds(60));
 
         // Each region's full audit, which also re-verifies every signed checkpoint archived before and after the kill.
-        foreach (var client in new[] { euClient, usClient })
+        await using var apClient = deployment.Client("ap");
+        foreach (var client in new[] { euClient, usClient, apClient })
         {
             var report = await client.AuditAsync();
             Assert.True(report.IsClean, string.Join("; ", report.Findings));
