@@ -30,9 +30,9 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
                 return _cluster;
             }
 
-            var host = BuildHost();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.ConnectTimeout);
+            var host = BuildHost(await ListeningGatewaysAsync(timeout.Token).ConfigureAwait(false));
             try
             {
                 await host.StartAsync(timeout.Token).ConfigureAwait(false);
@@ -75,12 +75,42 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
         _connectLock.Dispose();
     }
 
-    private IHost BuildHost()
+    /// <summary>
+    /// The gateways that accept a TCP connection now, or all of them when none does (the connect then fails in its
+    /// own time). The Orleans client would otherwise keep retrying a dead silo's gateway for the whole connect timeout.
+    /// </summary>
+    private async Task<IReadOnlyList<IPEndPoint>> ListeningGatewaysAsync(CancellationToken cancellationToken)
+    {
+        if (gateways.Count < 2)
+        {
+            return gateways;
+        }
+
+        var probes = gateways.Select(async gateway =>
+        {
+            using var socket = new System.Net.Sockets.Socket(gateway.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bound.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                await socket.ConnectAsync(gateway, bound.Token).ConfigureAwait(false);
+                return gateway;
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                return null;
+            }
+        });
+        var listening = (await Task.WhenAll(probes).ConfigureAwait(false)).OfType<IPEndPoint>().ToList();
+        return listening.Count > 0 ? listening : gateways;
+    }
+
+    private IHost BuildHost(IReadOnlyList<IPEndPoint> reachable)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
-            client.UseStaticClustering([.. gateways]);
+            client.UseStaticClustering([.. reachable]);
             client.Configure<ClusterOptions>(cluster =>
             {
                 cluster.ClusterId = $"concord-{region}";
