@@ -19,6 +19,7 @@ public sealed class DurableDeployment : IAsyncDisposable
     private readonly Dictionary<string, string> _databases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NpgsqlDataSource> _dataSources = new(StringComparer.Ordinal);
     private readonly List<SiloProcess> _silos = [];
+    private readonly Dictionary<string, PostgresEventLogStore> _stores = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(int Gateway, int Silo)>> _ports = new(StringComparer.Ordinal);
     private readonly string _keys = Directory.CreateTempSubdirectory("concord-keys-").FullName;
 
@@ -39,7 +40,15 @@ public sealed class DurableDeployment : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> Gateways(string region) => [.. _ports[region].Select(p => new IPEndPoint(IPAddress.Loopback, p.Gateway))];
 
     /// <summary>The region's event log, read straight from its database.</summary>
-    public IEventLogStore Store(string region) => new PostgresEventLogStore(_dataSources[region]);
+    public IEventLogStore Store(string region)
+    {
+        if (!_stores.TryGetValue(region, out var store))
+        {
+            _stores[region] = store = new PostgresEventLogStore(_dataSources[region]);
+        }
+
+        return store;
+    }
 
     public NpgsqlDataSource Database(string region) => _dataSources[region];
 
@@ -101,6 +110,11 @@ public sealed class DurableDeployment : IAsyncDisposable
         foreach (var silo in _silos)
         {
             await silo.DisposeAsync();
+        }
+
+        foreach (var store in _stores.Values)
+        {
+            await store.DisposeAsync();
         }
 
         foreach (var dataSource in _dataSources.Values)

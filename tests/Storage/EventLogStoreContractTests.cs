@@ -14,12 +14,18 @@ public sealed class EventLogStoreContractTests : IAsyncLifetime
 {
     private readonly List<string> _databases = [];
     private readonly List<NpgsqlDataSource> _dataSources = [];
+    private readonly List<PostgresEventLogStore> _stores = [];
     private IEventLogStore _store = new InMemoryEventLogStore();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
         foreach (var dataSource in _dataSources)
         {
             await dataSource.DisposeAsync();
@@ -39,7 +45,9 @@ public sealed class EventLogStoreContractTests : IAsyncLifetime
             _databases.Add(database);
             var dataSource = NpgsqlDataSource.Create(database);
             _dataSources.Add(dataSource);
-            _store = new PostgresEventLogStore(dataSource);
+            var store = new PostgresEventLogStore(dataSource);
+            _stores.Add(store);
+            _store = store;
         }
     }
 

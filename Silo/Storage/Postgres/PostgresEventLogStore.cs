@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
@@ -12,13 +13,28 @@ namespace Concord.Silo.Storage.Postgres;
 /// stored in their canonical encoding, so the bytes the auditor hashes are the bytes on disk.
 /// </summary>
 /// <remarks>
-/// An append is one transaction: it locks the entity's row (one writer per log), checks the head and every chain,
-/// then takes each origin's feed counter in origin order. The counter's row lock is held until commit, so feed
+/// Appends are group-committed across entities: one writer per silo takes every append waiting, and writes them in
+/// one transaction. It locks the entities' rows, checks each append's head and chains (a failed check fails only
+/// that append), then takes each origin's feed counter. The counter's row lock is held until commit, so feed
 /// positions of one origin become visible strictly in order — a replicator tailing a feed by position never skips
-/// a row that commits late (DESIGN.md, "tailing a log by a sequence column").
+/// a row that commits late (DESIGN.md, "tailing a log by a sequence column") — and because one transaction carries
+/// many appends, that lock is taken once per group, not once per append.
 /// </remarks>
-public sealed class PostgresEventLogStore(NpgsqlDataSource dataSource) : IEventLogStore
+public sealed class PostgresEventLogStore : IEventLogStore, IAsyncDisposable
 {
+    /// <summary>Most appends in one transaction.</summary>
+    private const int MaxGroup = 256;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    public PostgresEventLogStore(NpgsqlDataSource dataSource)
+    {
+        _dataSource = dataSource;
+        _writer = Task.Run(WriteGroupsAsync);
+    }
+
     public async ValueTask AppendAsync(string entityId, long expectedPosition, IReadOnlyList<EventEnvelope> events, CancellationToken cancellationToken = default)
     {
         if (events.Count == 0)
@@ -26,18 +42,92 @@ public sealed class PostgresEventLogStore(NpgsqlDataSource dataSource) : IEventL
             return;
         }
 
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var (head, origins) = await LockEntityAsync(connection, entityId, cancellationToken);
-        if (head != expectedPosition)
+        var pending = new PendingAppend(entityId, expectedPosition, events);
+        if (!_pending.Writer.TryWrite(pending))
         {
-            throw new EventLogConflictException(entityId, $"expected head {expectedPosition}, but the head is {head}.");
+            throw new ObjectDisposedException(nameof(PostgresEventLogStore));
         }
 
-        ValidateChains(entityId, events, origins);
-        var feedPositions = await TakeFeedPositionsAsync(connection, events, cancellationToken);
-        await InsertAsync(connection, entityId, head, events, feedPositions, origins, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _pending.Writer.TryComplete();
+        await _writer;
+    }
+
+    private async Task WriteGroupsAsync()
+    {
+        var group = new List<PendingAppend>(MaxGroup);
+        while (await _pending.Reader.WaitToReadAsync())
+        {
+            while (group.Count < MaxGroup && _pending.Reader.TryRead(out var next))
+            {
+                group.Add(next);
+            }
+
+            try
+            {
+                await WriteGroupAsync(group);
+            }
+            catch (Exception ex)
+            {
+                // Nothing of the group was committed (or the commit's outcome is unknown): each caller learns it.
+                foreach (var append in group)
+                {
+                    append.Completion.TrySetException(ex);
+                }
+            }
+
+            group.Clear();
+        }
+    }
+
+    private async Task WriteGroupAsync(List<PendingAppend> group)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var entities = await LockEntitiesAsync(connection, group.Select(a => a.EntityId).Distinct(StringComparer.Ordinal).ToArray());
+        var accepted = new List<(PendingAppend Append, long Head)>(group.Count);
+        foreach (var append in group)
+        {
+            var entity = entities[append.EntityId];
+            try
+            {
+                if (entity.Head != append.ExpectedPosition)
+                {
+                    throw new EventLogConflictException(append.EntityId, $"expected head {append.ExpectedPosition}, but the head is {entity.Head}.");
+                }
+
+                ValidateChains(append.EntityId, append.Events, entity.Origins);
+            }
+            catch (EventLogConflictException ex)
+            {
+                append.Completion.TrySetException(ex);
+                continue;
+            }
+
+            accepted.Add((append, entity.Head));
+            entity.Head += append.Events.Count;
+            foreach (var e in append.Events)
+            {
+                entity.Origins[e.Origin] = (e.Seq, e.Hash);
+            }
+        }
+
+        if (accepted.Count > 0)
+        {
+            var events = accepted.SelectMany(a => a.Append.Events).ToList();
+            var feedPositions = await TakeFeedPositionsAsync(connection, events);
+            await InsertAsync(connection, accepted, feedPositions, entities);
+            await transaction.CommitAsync();
+        }
+
+        foreach (var (append, _) in accepted)
+        {
+            append.Completion.TrySetResult();
+        }
     }
 
     public ValueTask<IReadOnlyList<LoggedEvent>> ReadAsync(string entityId, long fromPosition, int maxCount, CancellationToken cancellationToken = default) =>
@@ -141,29 +231,51 @@ public sealed class PostgresEventLogStore(NpgsqlDataSource dataSource) : IEventL
     /// <summary>The encoded form ends with the stored hash (see <see cref="EventCodec.Encode"/>).</summary>
     private static ChainHash StoredHashOf(byte[] body) => ChainHash.FromBytes(body.AsSpan(body.Length - ChainHash.Length));
 
-    private static async Task<(long Head, Dictionary<string, (long Seq, ChainHash Hash)> Origins)> LockEntityAsync(
-        NpgsqlConnection connection, string entityId, CancellationToken cancellationToken)
+    /// <summary>Locks the entities' rows (creating missing ones) in id order, and reads their heads and chain heads.</summary>
+    private static async Task<Dictionary<string, EntityHead>> LockEntitiesAsync(NpgsqlConnection connection, string[] entityIds)
     {
+        System.Array.Sort(entityIds, StringComparer.Ordinal);
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
-                Command("INSERT INTO concord_entities (entity_id, head, bucket, digest0, digest1, digest2, digest3) VALUES ($1, 0, $2, 0, 0, 0, 0) ON CONFLICT (entity_id) DO NOTHING", entityId, RegionDigest.BucketOf(entityId)),
-                Command("SELECT head FROM concord_entities WHERE entity_id = $1 FOR UPDATE", entityId),
-                Command("SELECT origin, seq, hash FROM concord_entity_origins WHERE entity_id = $1", entityId),
+                new NpgsqlBatchCommand(
+                    """
+                    INSERT INTO concord_entities (entity_id, head, bucket, digest0, digest1, digest2, digest3)
+                    SELECT e, 0, b, 0, 0, 0, 0 FROM unnest($1::text[], $2::integer[]) AS t(e, b) ORDER BY e
+                    ON CONFLICT (entity_id) DO NOTHING
+                    """)
+                {
+                    Parameters =
+                    {
+                        new() { Value = entityIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                        new() { Value = entityIds.Select(RegionDigest.BucketOf).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer },
+                    },
+                },
+                new NpgsqlBatchCommand("SELECT entity_id, head FROM concord_entities WHERE entity_id = ANY($1) ORDER BY entity_id FOR UPDATE")
+                {
+                    Parameters = { new() { Value = entityIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text } },
+                },
+                new NpgsqlBatchCommand("SELECT entity_id, origin, seq, hash FROM concord_entity_origins WHERE entity_id = ANY($1)")
+                {
+                    Parameters = { new() { Value = entityIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text } },
+                },
             },
         };
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var head = reader.GetInt64(0);
-        await reader.NextResultAsync(cancellationToken);
-        var origins = new Dictionary<string, (long Seq, ChainHash Hash)>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(cancellationToken))
+        await using var reader = await batch.ExecuteReaderAsync();
+        var entities = new Dictionary<string, EntityHead>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
         {
-            origins[reader.GetString(0)] = (reader.GetInt64(1), ChainHash.FromBytes(reader.GetFieldValue<byte[]>(2)));
+            entities[reader.GetString(0)] = new EntityHead(reader.GetInt64(1));
         }
 
-        return (head, origins);
+        await reader.NextResultAsync();
+        while (await reader.ReadAsync())
+        {
+            entities[reader.GetString(0)].Origins[reader.GetString(1)] = (reader.GetInt64(2), ChainHash.FromBytes(reader.GetFieldValue<byte[]>(3)));
+        }
+
+        return entities;
     }
 
     /// <summary>Checks the whole batch before anything is written, with the same rules as the in-memory store.</summary>
@@ -188,7 +300,7 @@ public sealed class PostgresEventLogStore(NpgsqlDataSource dataSource) : IEventL
     }
 
     /// <summary>Reserves feed positions for each origin in the batch; origins are locked in ordinal order, so appends never deadlock.</summary>
-    private static async Task<long[]> TakeFeedPositionsAsync(NpgsqlConnection connection, IReadOnlyList<EventEnvelope> events, CancellationToken cancellationToken)
+    private static async Task<long[]> TakeFeedPositionsAsync(NpgsqlConnection connection, IReadOnlyList<EventEnvelope> events)
     {
         var counts = events.GroupBy(e => e.Origin, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (Origin: g.Key, Count: (long)g.Count())).ToArray();
         await using var batch = new NpgsqlBatch(connection);
@@ -201,13 +313,13 @@ public sealed class PostgresEventLogStore(NpgsqlDataSource dataSource) : IEventL
         }
 
         var next = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        await using (var reader = await batch.ExecuteReaderAsync())
         {
             foreach (var (origin, count) in counts)
             {
-                await reader.ReadAsync(cancellationToken);
+                await reader.ReadAsync();
                 next[origin] = reader.GetInt64(0) - count + 1;
-                await reader.NextResultAsync(cancellationToken);
+                await reader.NextResultAsync();
             }
         }
 
@@ -222,22 +334,14 @@ public sealed class PostgresEventLogStore(NpgsqlDataSource dataSource) : IEventL
 
     private static async Task InsertAsync(
         NpgsqlConnection connection,
-        string entityId,
-        long head,
-        IReadOnlyList<EventEnvelope> events,
+        List<(PendingAppend Append, long Head)> accepted,
         long[] feedPositions,
-        Dictionary<string, (long Seq, ChainHash Hash)> origins,
-        CancellationToken cancellationToken)
+        Dictionary<string, EntityHead> entities)
     {
-        var version = VersionVector.From(origins.Select(o => new KeyValuePair<string, long>(o.Key, o.Value.Seq)));
-        foreach (var e in events)
-        {
-            origins[e.Origin] = (e.Seq, e.Hash);
-            version = version.With(e.Origin, e.Seq);
-        }
-
-        var digest = RegionDigest.EntityDigest(entityId, version);
-        var touched = events.Select(e => e.Origin).Distinct(StringComparer.Ordinal).ToArray();
+        var rows = accepted.SelectMany(a => a.Append.Events.Select((e, i) => (Event: e, Position: a.Head + i + 1))).ToList();
+        var touched = accepted.Select(a => a.Append.EntityId).Distinct(StringComparer.Ordinal).ToArray();
+        var origins = touched.SelectMany(id => entities[id].Origins.Select(o => (Entity: id, Origin: o.Key, o.Value.Seq, o.Value.Hash))).ToList();
+        var digests = touched.Select(id => RegionDigest.EntityDigest(id, VersionVector.From(entities[id].Origins.Select(o => new KeyValuePair<string, long>(o.Key, o.Value.Seq))))).ToArray();
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
@@ -245,47 +349,59 @@ public sealed class PostgresEventLogStore(NpgsqlDataSource dataSource) : IEventL
                 new NpgsqlBatchCommand(
                     """
                     INSERT INTO concord_events (entity_id, position, origin, seq, request_id, feed_position, body)
-                    SELECT $1, p, o, s, r, f, b FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::bytea[]) AS t(p, o, s, r, f, b)
+                    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::bytea[])
                     """)
                 {
                     Parameters =
                     {
-                        new() { Value = entityId },
-                        new() { Value = events.Select((_, i) => head + i + 1).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
-                        new() { Value = events.Select(e => e.Origin).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                        new() { Value = events.Select(e => e.Seq).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
-                        new() { Value = events.Select(e => e.RequestId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                        new() { Value = feedPositions, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
-                        new() { Value = events.Select(EventCodec.Encode).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+                        ArrayOf(rows.Select(r => r.Event.EntityId), NpgsqlDbType.Text),
+                        ArrayOf(rows.Select(r => r.Position), NpgsqlDbType.Bigint),
+                        ArrayOf(rows.Select(r => r.Event.Origin), NpgsqlDbType.Text),
+                        ArrayOf(rows.Select(r => r.Event.Seq), NpgsqlDbType.Bigint),
+                        ArrayOf(rows.Select(r => r.Event.RequestId), NpgsqlDbType.Text),
+                        ArrayOf(feedPositions, NpgsqlDbType.Bigint),
+                        ArrayOf(rows.Select(r => EventCodec.Encode(r.Event)), NpgsqlDbType.Bytea),
                     },
                 },
                 new NpgsqlBatchCommand(
                     """
                     INSERT INTO concord_entity_origins (entity_id, origin, seq, hash)
-                    SELECT $1, o, s, h FROM unnest($2::text[], $3::bigint[], $4::bytea[]) AS t(o, s, h)
+                    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])
                     ON CONFLICT (entity_id, origin) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash
                     """)
                 {
                     Parameters =
                     {
-                        new() { Value = entityId },
-                        new() { Value = touched, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                        new() { Value = touched.Select(o => origins[o].Seq).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
-                        new() { Value = touched.Select(o => origins[o].Hash.ToBytes()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+                        ArrayOf(origins.Select(o => o.Entity), NpgsqlDbType.Text),
+                        ArrayOf(origins.Select(o => o.Origin), NpgsqlDbType.Text),
+                        ArrayOf(origins.Select(o => o.Seq), NpgsqlDbType.Bigint),
+                        ArrayOf(origins.Select(o => o.Hash.ToBytes()), NpgsqlDbType.Bytea),
                     },
                 },
-                Command(
-                    "UPDATE concord_entities SET head = $2, digest0 = $3, digest1 = $4, digest2 = $5, digest3 = $6 WHERE entity_id = $1",
-                    entityId,
-                    head + events.Count,
-                    unchecked((long)digest.W0),
-                    unchecked((long)digest.W1),
-                    unchecked((long)digest.W2),
-                    unchecked((long)digest.W3)),
+                new NpgsqlBatchCommand(
+                    """
+                    UPDATE concord_entities AS e SET head = t.h, digest0 = t.d0, digest1 = t.d1, digest2 = t.d2, digest3 = t.d3
+                    FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS t(id, h, d0, d1, d2, d3)
+                    WHERE e.entity_id = t.id
+                    """)
+                {
+                    Parameters =
+                    {
+                        ArrayOf(touched, NpgsqlDbType.Text),
+                        ArrayOf(touched.Select(id => entities[id].Head), NpgsqlDbType.Bigint),
+                        ArrayOf(digests.Select(d => unchecked((long)d.W0)), NpgsqlDbType.Bigint),
+                        ArrayOf(digests.Select(d => unchecked((long)d.W1)), NpgsqlDbType.Bigint),
+                        ArrayOf(digests.Select(d => unchecked((long)d.W2)), NpgsqlDbType.Bigint),
+                        ArrayOf(digests.Select(d => unchecked((long)d.W3)), NpgsqlDbType.Bigint),
+                    },
+                },
             },
         };
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await batch.ExecuteNonQueryAsync();
     }
+
+    private static NpgsqlParameter ArrayOf<T>(IEnumerable<T> values, NpgsqlDbType elementType) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | elementType };
 
     private ValueTask<IReadOnlyList<LoggedEvent>> QueryEventsAsync(string sql, object[] parameters, CancellationToken cancellationToken) =>
         QueryAsync(sql, parameters, r => new LoggedEvent(r.GetInt64(0), EventCodec.Decode(r.GetFieldValue<byte[]>(1))), cancellationToken);
@@ -310,7 +426,26 @@ public sealed class PostgresEventLogStore(NpgsqlDataSource dataSource) : IEventL
     }
 
     // A failed append or read surfaces to the entity grain, which answers StorageUnavailable and deactivates.
-    private ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => dataSource.OpenConnectionAsync(cancellationToken);
+    private ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => _dataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>One entity's head and chain heads as the group being written sees them.</summary>
+    private sealed class EntityHead(long head)
+    {
+        public long Head { get; set; } = head;
+
+        public Dictionary<string, (long Seq, ChainHash Hash)> Origins { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class PendingAppend(string entityId, long expectedPosition, IReadOnlyList<EventEnvelope> events)
+    {
+        public string EntityId { get; } = entityId;
+
+        public long ExpectedPosition { get; } = expectedPosition;
+
+        public IReadOnlyList<EventEnvelope> Events { get; } = events;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] parameters)
     {
