@@ -88,7 +88,7 @@ public sealed class BatchTransferCoordinator(
             }
 
             throw ex.InnerException as ConcordException
-                ?? new StorageUnavailableException(batchId, $"The batch transfer's transaction aborted and changed nothing: {ex.Message}", ex);
+                ?? new StorageUnavailableException(batchId, $"The batch transfer's transaction aborted and changed nothing: {ex.Message}");
         }
 
         if (hooks.AfterCommit is { } afterCommit)

@@ -82,10 +82,10 @@ internal sealed class GroupCommitLog(
             catch (Exception ex)
             {
                 IsFaulted = true;
+                // The store's own exception stays in this silo (onFault logs it): its type may not cross to a client.
                 var error = new StorageUnavailableException(
                     entityId,
-                    $"Appending to the log of '{entityId}' failed; the write may not have taken effect. Retry with the same request id.",
-                    ex);
+                    $"Appending to the log of '{entityId}' failed ({ex.GetType().Name}: {ex.Message}); the write may not have taken effect. Retry with the same request id.");
                 foreach (var pending in batch.Concat(_staged))
                 {
                     pending.Completion.TrySetException(error);

@@ -96,6 +96,7 @@ public static class ConcordSiloBuilderExtensions
         if (!services.Any(d => d.ImplementationType == typeof(ClientCredentialFilter)))
         {
             services.AddSingleton<IIncomingGrainCallFilter, ClientCredentialFilter>();
+            services.AddSingleton<IIncomingGrainCallFilter, StorageFailureFilter>();
         }
         services.TryAddSingleton(sp => new RegionLinks(
             sp.GetService<IRegionLinkFactory>() ?? throw new InvalidOperationException("Concord has peer regions but no IRegionLinkFactory is registered."),

@@ -119,7 +119,9 @@ public sealed class Deployment : IAsyncDisposable
         }
 
         _databases.Add((server, name));
-        var connection = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        // Three regions share one server: each region's two pools (Concord's and the Orleans providers') stay
+        // within max_connections together.
+        var connection = new NpgsqlConnectionStringBuilder(server) { Database = name, MaxPoolSize = 40 }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(connection);
         await PostgresSchema.MigrateAsync(dataSource, cancellationToken: cancellationToken);
         return connection;
