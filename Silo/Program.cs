@@ -54,7 +54,23 @@ try
         {
             await host.StartAsync(shutdown.Token);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            // Shutdown asked for during start: stop what started (a durable silo leaves the membership), then go.
+            using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await host.StopAsync(stopTimeout.Token);
+            }
+            catch (Exception)
+            {
+                // It never got far enough to stop; disposing releases what it holds.
+            }
+
+            host.Dispose();
+            throw;
+        }
+        catch (Exception ex)
         {
             // A host that never started is not stopped, only disposed.
             host.Dispose();

@@ -209,8 +209,15 @@ public sealed class ConcordClient : IAsyncDisposable
                 var cluster = await connection.ConnectAsync(cancellationToken).ConfigureAwait(false);
                 return await WithRetriesAsync(connection.Region, ct => call(grainOf(cluster), ct), cancellationToken).ConfigureAwait(false);
             }
-            catch (RegionUnavailableException ex) when (_connections.Length > 1)
+            catch (RegionUnavailableException ex)
             {
+                // A connection made while some of the region's gateways were down is rebuilt on the next call.
+                await connection.ForgetIfPartialAsync().ConfigureAwait(false);
+                if (_connections.Length == 1)
+                {
+                    throw;
+                }
+
                 unreachable = ex;
                 Interlocked.CompareExchange(ref _current, (index + 1) % _connections.Length, index);
             }

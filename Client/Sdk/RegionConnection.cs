@@ -12,6 +12,7 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private IHost? _host;
     private IClusterClient? _cluster;
+    private bool _partial;
 
     public string Region => region;
 
@@ -32,7 +33,8 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.ConnectTimeout);
-            var host = BuildHost(await ListeningGatewaysAsync(timeout.Token).ConfigureAwait(false));
+            var listening = await ListeningGatewaysAsync(timeout.Token).ConfigureAwait(false);
+            var host = BuildHost(listening);
             try
             {
                 await host.StartAsync(timeout.Token).ConfigureAwait(false);
@@ -44,8 +46,44 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
             }
 
             _host = host;
+            _partial = listening.Count < gateways.Count;
             _cluster = host.Services.GetRequiredService<IClusterClient>();
             return _cluster;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Drops a connection that was made to only some of the region's gateways (the others were down then), so that
+    /// the next call probes all of them again instead of staying pinned to gateways that may now be gone.
+    /// </summary>
+    public async Task ForgetIfPartialAsync()
+    {
+        await _connectLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!_partial || _host is null)
+            {
+                return;
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _host.StopAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Best effort: the gateways it used are gone.
+            }
+
+            _host.Dispose();
+            _host = null;
+            _cluster = null;
+            _partial = false;
         }
         finally
         {
@@ -90,7 +128,7 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
         {
             using var socket = new System.Net.Sockets.Socket(gateway.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
             using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bound.CancelAfter(TimeSpan.FromSeconds(1));
+            bound.CancelAfter(TimeSpan.FromSeconds(2));
             try
             {
                 await socket.ConnectAsync(gateway, bound.Token).ConfigureAwait(false);

@@ -29,11 +29,18 @@ internal sealed partial class AccountGrain : IRemindable
             return;
         }
 
-        // Activation (before this tick) already started settling anything outstanding; with nothing left, stop waking.
+        // Committed holds still outstanding are settled (appends are idempotent, so racing a live coordinator is
+        // harmless); reservations are not recomputed here, because legs being appended right now are already counted.
         var outstanding = await GrainFactory.GetGrain<IAccountHoldsGrain>(Account).GetOutstandingAsync();
         if (outstanding.Count > 0)
         {
-            await RestoreHoldsAsync();
+            StartSettling(outstanding.Keys);
+            return;
+        }
+
+        // A reservation whose transaction has not decided yet may still commit a hold: keep waking until none is left.
+        if (_reservations.Count > 0)
+        {
             return;
         }
 
@@ -105,11 +112,18 @@ internal sealed partial class AccountGrain : IRemindable
             }
         }
 
-        if (outstanding.Count > 0 && !_settling)
+        StartSettling(outstanding.Keys);
+    }
+
+    /// <summary>Settles the given committed holds on a timer, retried every few seconds until all are settled.</summary>
+    private void StartSettling(IEnumerable<string> batchIds)
+    {
+        var unsettled = new HashSet<string>(batchIds, StringComparer.Ordinal);
+        if (unsettled.Count > 0 && !_settling)
         {
             _settling = true;
-            LogSettlingHolds(Account, outstanding.Count);
-            var unsettled = new HashSet<string>(outstanding.Keys, StringComparer.Ordinal);
+            LogSettlingHolds(Account, unsettled.Count);
+            var holds = GrainFactory.GetGrain<IAccountHoldsGrain>(Account);
             IGrainTimer? timer = null;
             timer = this.RegisterGrainTimer(
                 async ct =>

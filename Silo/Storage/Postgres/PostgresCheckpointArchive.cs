@@ -8,6 +8,9 @@ namespace Concord.Silo.Storage.Postgres;
 /// <summary>The region's verified checkpoints in PostgreSQL (schema <c>0003-checkpoints.sql</c>), shared by its silos.</summary>
 public sealed class PostgresCheckpointArchive(NpgsqlDataSource dataSource, Serializer<SignedCheckpoint> serializer) : ICheckpointArchive
 {
+    /// <summary>Most checkpoints per signer loaded as evidence (the newest), so loading stays bounded as the table grows.</summary>
+    public const int EvidencePerSigner = 2000;
+
     public async ValueTask SaveAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
         await using var batch = dataSource.CreateBatch();
@@ -59,7 +62,12 @@ public sealed class PostgresCheckpointArchive(NpgsqlDataSource dataSource, Seria
 
         if (includeEvidence)
         {
-            await ReadBodiesAsync("SELECT body FROM concord_checkpoints", [], loaded, cancellationToken);
+            // The newest evidence per signer is what an audit compares across regions; older rows stay in the table.
+            await ReadBodiesAsync(
+                "SELECT body FROM (SELECT body, row_number() OVER (PARTITION BY signer ORDER BY feed_position DESC) AS n FROM concord_checkpoints) AS recent WHERE n <= $1",
+                [EvidencePerSigner],
+                loaded,
+                cancellationToken);
         }
 
         return loaded;
