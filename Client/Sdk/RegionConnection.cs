@@ -65,25 +65,10 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
         await _connectLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (!_partial || _host is null)
+            if (_partial)
             {
-                return;
+                await CloseAsync().ConfigureAwait(false);
             }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await _host.StopAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Best effort: the gateways it used are gone.
-            }
-
-            _host.Dispose();
-            _host = null;
-            _cluster = null;
-            _partial = false;
         }
         finally
         {
@@ -93,24 +78,32 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
 
     public async ValueTask DisposeAsync()
     {
-        if (_host is not null)
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await _host.StopAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Closing is best effort; the region may already be gone.
-            }
+        await CloseAsync().ConfigureAwait(false);
+        _connectLock.Dispose();
+    }
 
-            _host.Dispose();
-            _host = null;
-            _cluster = null;
+    /// <summary>Stops and drops the client host, if any; best effort, because the region may already be gone.</summary>
+    private async Task CloseAsync()
+    {
+        if (_host is null)
+        {
+            return;
         }
 
-        _connectLock.Dispose();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _host.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing is best effort.
+        }
+
+        _host.Dispose();
+        _host = null;
+        _cluster = null;
+        _partial = false;
     }
 
     /// <summary>

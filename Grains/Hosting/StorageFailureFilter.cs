@@ -10,13 +10,19 @@ namespace Concord.Grains.Hosting;
 /// </summary>
 internal sealed class StorageFailureFilter : IIncomingGrainCallFilter
 {
-    public async Task Invoke(IIncomingGrainCallContext context)
+    // Orleans' own calls go straight through, without an extra await on every system call.
+    public Task Invoke(IIncomingGrainCallContext context) =>
+        context.InterfaceMethod?.DeclaringType?.Namespace?.StartsWith("Concord.", StringComparison.Ordinal) == true
+            ? InvokeConcordAsync(context)
+            : context.Invoke();
+
+    private static async Task InvokeConcordAsync(IIncomingGrainCallContext context)
     {
         try
         {
             await context.Invoke();
         }
-        catch (DbException ex) when (context.InterfaceMethod?.DeclaringType?.Namespace?.StartsWith("Concord.", StringComparison.Ordinal) == true)
+        catch (DbException ex)
         {
             throw new StorageUnavailableException(
                 context.TargetId.Key.ToString() ?? string.Empty,

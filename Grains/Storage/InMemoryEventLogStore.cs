@@ -189,28 +189,8 @@ public sealed class InMemoryEventLogStore : IEventLogStore
             }
 
             // Validate the whole batch first so that a bad event leaves the log untouched.
-            var heads = new Dictionary<string, (long Seq, ChainHash Hash)>(StringComparer.Ordinal);
-            foreach (var e in events)
-            {
-                if (!string.Equals(e.EntityId, entityId, StringComparison.Ordinal))
-                {
-                    throw new EventLogConflictException(entityId, $"event {e.Id} belongs to another entity.");
-                }
-
-                if (!heads.TryGetValue(e.Origin, out var head))
-                {
-                    head = _byOrigin.TryGetValue(e.Origin, out var chain) && chain.Count > 0
-                        ? (chain[^1].Event.Seq, chain[^1].Event.Hash)
-                        : (0, ChainHash.Genesis);
-                }
-
-                if (e.Seq != head.Seq + 1 || e.PrevHash != head.Hash)
-                {
-                    throw new EventLogConflictException(entityId, $"event {e.Id} does not continue origin '{e.Origin}' at seq {head.Seq}.");
-                }
-
-                heads[e.Origin] = (e.Seq, e.Hash);
-            }
+            ChainContinuity.Check(entityId, events, origin =>
+                _byOrigin.TryGetValue(origin, out var chain) && chain.Count > 0 ? (chain[^1].Event.Seq, chain[^1].Event.Hash) : (0, ChainHash.Genesis));
 
             foreach (var e in events)
             {

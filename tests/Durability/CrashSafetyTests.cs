@@ -38,7 +38,8 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                 }
                 catch (Exception) when (!stop.IsCancellationRequested)
                 {
-                    // Not acknowledged: it may or may not have taken effect, but never partly.
+                    // Not acknowledged: it may or may not have taken effect, but never partly. A short pause paces the
+                    // next write while eu is down; nothing waits on it, the test waits on conditions below.
                     await Task.Delay(50);
                 }
                 catch (OperationCanceledException)

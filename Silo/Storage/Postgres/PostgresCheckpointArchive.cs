@@ -14,7 +14,7 @@ public sealed class PostgresCheckpointArchive(NpgsqlDataSource dataSource, Seria
     public async ValueTask SaveAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command(
+        batch.BatchCommands.Add(NpgsqlCommands.Batch(
             "INSERT INTO concord_checkpoints (signer, feed_position, root, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             checkpoint.Signer,
             checkpoint.FeedPosition,
@@ -22,7 +22,7 @@ public sealed class PostgresCheckpointArchive(NpgsqlDataSource dataSource, Seria
             serializer.SerializeToArray(checkpoint with { Heads = default })));
         if (!checkpoint.Heads.IsDefault)
         {
-            batch.BatchCommands.Add(Command(
+            batch.BatchCommands.Add(NpgsqlCommands.Batch(
                 """
                 INSERT INTO concord_checkpoint_heads (signer, feed_position, body) VALUES ($1, $2, $3)
                 ON CONFLICT (signer) DO UPDATE SET feed_position = EXCLUDED.feed_position, body = EXCLUDED.body
@@ -86,16 +86,5 @@ public sealed class PostgresCheckpointArchive(NpgsqlDataSource dataSource, Seria
         {
             into.Add(serializer.Deserialize(reader.GetFieldValue<byte[]>(0)) ?? throw new InvalidDataException("An archived checkpoint is empty."));
         }
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
-        return command;
     }
 }

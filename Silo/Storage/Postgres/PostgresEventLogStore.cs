@@ -100,7 +100,7 @@ public sealed class PostgresEventLogStore : IEventLogStore, IAsyncDisposable
                     throw new EventLogConflictException(append.EntityId, $"expected head {append.ExpectedPosition}, but the head is {entity.Head}.");
                 }
 
-                ValidateChains(append.EntityId, append.Events, entity.Origins);
+                ChainContinuity.Check(append.EntityId, append.Events, origin => entity.Origins.TryGetValue(origin, out var head) ? head : (0, ChainHash.Genesis));
             }
             catch (EventLogConflictException ex)
             {
@@ -278,27 +278,6 @@ public sealed class PostgresEventLogStore : IEventLogStore, IAsyncDisposable
         return entities;
     }
 
-    /// <summary>Checks the whole batch before anything is written, with the same rules as the in-memory store.</summary>
-    private static void ValidateChains(string entityId, IReadOnlyList<EventEnvelope> events, Dictionary<string, (long Seq, ChainHash Hash)> origins)
-    {
-        var heads = new Dictionary<string, (long Seq, ChainHash Hash)>(origins, StringComparer.Ordinal);
-        foreach (var e in events)
-        {
-            if (!string.Equals(e.EntityId, entityId, StringComparison.Ordinal))
-            {
-                throw new EventLogConflictException(entityId, $"event {e.Id} belongs to another entity.");
-            }
-
-            var head = heads.TryGetValue(e.Origin, out var h) ? h : (0, ChainHash.Genesis);
-            if (e.Seq != head.Seq + 1 || e.PrevHash != head.Hash)
-            {
-                throw new EventLogConflictException(entityId, $"event {e.Id} does not continue origin '{e.Origin}' at seq {head.Seq}.");
-            }
-
-            heads[e.Origin] = (e.Seq, e.Hash);
-        }
-    }
-
     /// <summary>Reserves feed positions for each origin in the batch; origins are locked in ordinal order, so appends never deadlock.</summary>
     private static async Task<long[]> TakeFeedPositionsAsync(NpgsqlConnection connection, IReadOnlyList<EventEnvelope> events)
     {
@@ -306,7 +285,7 @@ public sealed class PostgresEventLogStore : IEventLogStore, IAsyncDisposable
         await using var batch = new NpgsqlBatch(connection);
         foreach (var (origin, count) in counts)
         {
-            batch.BatchCommands.Add(Command(
+            batch.BatchCommands.Add(NpgsqlCommands.Batch(
                 "INSERT INTO concord_feeds (origin, head) VALUES ($1, $2) ON CONFLICT (origin) DO UPDATE SET head = concord_feeds.head + EXCLUDED.head RETURNING head",
                 origin,
                 count));
@@ -445,16 +424,5 @@ public sealed class PostgresEventLogStore : IEventLogStore, IAsyncDisposable
         public IReadOnlyList<EventEnvelope> Events { get; } = events;
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
-        return command;
     }
 }
