@@ -75,4 +75,7 @@ public static class AuditFindingKinds
     public const string InvariantViolated = "invariant-violated";
     public const string Divergent = "divergent";
     public const string Equivocation = "equivocation";
+
+    /// <summary>An entity's type or one of its payload kinds is not registered in the audited region.</summary>
+    public const string UnknownType = "unknown-type";
 }

@@ -1,11 +1,16 @@
 using System.Collections.Frozen;
+using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 
 namespace Concord.Grains.Interfaces.Canonical;
 
-/// <summary>Every payload kind the canonical encoding knows, and how to read each back.</summary>
+/// <summary>
+/// The built-in payload kinds, each with its own explicit encoding, and how to read every kind back. Kinds
+/// outside the reserved <c>ledger.</c> and <c>handle.</c> prefixes are registered kinds: they read back as
+/// <see cref="JsonEventPayload"/>, and whether this region knows them is the entity type registry's question.
+/// </summary>
 public static class PayloadKinds
 {
     private static readonly FrozenDictionary<string, Func<CanonicalReader, EventPayload>> Readers =
@@ -22,16 +27,36 @@ public static class PayloadKinds
             [HandleClaimRejected.KindName] = HandleClaimRejected.ReadCanonical,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    private static readonly string[] ReservedPrefixes = ["ledger.", "handle.", "concord."];
+
     public static IEnumerable<string> Known => Readers.Keys;
+
+    /// <summary>True for a built-in kind's name.</summary>
+    public static bool IsBuiltIn(string kind) => Readers.ContainsKey(kind);
+
+    /// <summary>True when a registered kind may use this name: 3 to 64 characters of a-z 0-9 . - with a dot, outside the reserved prefixes.</summary>
+    public static bool IsValidRegisteredKind(string? kind) =>
+        !string.IsNullOrEmpty(kind) && kind.Length is >= 3 and <= 64 && kind.Contains('.', StringComparison.Ordinal)
+        && char.IsAsciiLetterLower(kind[0]) && kind[^1] != '.'
+        && kind.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-')
+        && !ReservedPrefixes.Any(p => kind.StartsWith(p, StringComparison.Ordinal));
 
     public static EventPayload Read(string kind, CanonicalReader reader)
     {
-        if (!Readers.TryGetValue(kind, out var read))
+        EventPayload payload;
+        if (Readers.TryGetValue(kind, out var read))
+        {
+            payload = read(reader);
+        }
+        else if (IsValidRegisteredKind(kind))
+        {
+            payload = JsonEventPayload.ReadCanonical(kind, reader);
+        }
+        else
         {
             throw new CanonicalFormatException($"Unknown payload kind '{kind}'.");
         }
 
-        var payload = read(reader);
         reader.ExpectEnd();
         return payload;
     }

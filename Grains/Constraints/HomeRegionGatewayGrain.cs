@@ -1,4 +1,6 @@
+using Concord.Grains.Entities;
 using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Handles;
 using Concord.Grains.Interfaces.Events;
@@ -11,8 +13,21 @@ using Orleans.Concurrency;
 namespace Concord.Grains.Constraints;
 
 [StatelessWorker]
-internal sealed class HomeRegionGatewayGrain(IEventLogStore store, IOptions<ConcordOptions> options, BatchTransferCoordinator batches) : Grain, IHomeRegionGatewayGrain
+internal sealed class HomeRegionGatewayGrain(IEventLogStore store, IOptions<ConcordOptions> options, BatchTransferCoordinator batches, EntityTypeRegistry entityTypes) : Grain, IHomeRegionGatewayGrain
 {
+    public Task<ForwardedCommandResult> CommandAsync(ForwardedCommand command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (!entityTypes.TryResolve(command.EntityId, out var type, out var key))
+        {
+            throw EntityIds.TrySplit(command.EntityId, out var name, out _)
+                ? new UnknownEntityTypeException(name, command.EntityId)
+                : new InvalidRequestException("entityId", $"'{command.EntityId}' names no entity type (type/key).");
+        }
+
+        return entityTypes.GrainOf(GrainFactory, type, key).ExecuteForwardedAsync(command, cancellationToken);
+    }
+
     public async Task<HandleReceipt> HandleAsync(HandleOperation operation, CancellationToken cancellationToken = default)
     {
         var primary = options.Value.HandlePrimary;

@@ -22,6 +22,10 @@ public interface IHomeRegionGatewayGrain : IGrainWithIntegerKey
     /// <summary>Decides a handle operation forwarded by another region; refused if this is not the handles' primary.</summary>
     [Alias("handle")]
     Task<HandleReceipt> HandleAsync(HandleOperation operation, CancellationToken cancellationToken = default);
+
+    /// <summary>Decides a strict command of a registered entity type forwarded by another region.</summary>
+    [Alias("command")]
+    Task<Entities.ForwardedCommandResult> CommandAsync(Entities.ForwardedCommand command, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A strict transfer or payout forwarded to the account's home region. Exactly one of the commands is set.</summary>

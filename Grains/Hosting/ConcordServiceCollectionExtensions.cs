@@ -64,7 +64,10 @@ public static class ConcordSiloBuilderExtensions
         if (!services.Any(d => d.ImplementationType == typeof(ConcordOptionsValidator)))
         {
             services.AddSingleton<IConfigurationValidator, ConcordOptionsValidator>();
+            services.AddSingleton<IConfigurationValidator, Concord.Grains.Entities.EntityTypesValidator>();
         }
+
+        services.TryAddSingleton<Concord.Grains.Entities.EntityTypeRegistry>();
 
         // Concord's state types are version-tolerant by [Id]; the silo's default JSON storage serializer
         // cannot read their private fields, so grain storage uses the Orleans serializer.

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
+using Concord.Grains.Entities;
 using Concord.Grains.Handles;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Handles;
@@ -43,6 +44,9 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
 
     public Task<HandleReceipt> ForwardHandleAsync(HandleOperation operation, CancellationToken cancellationToken) =>
         CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).HandleAsync(operation, cancellationToken), cancellationToken);
+
+    public Task<ForwardedCommandResult> ForwardCommandAsync(ForwardedCommand command, CancellationToken cancellationToken) =>
+        CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).CommandAsync(command, cancellationToken), cancellationToken);
 
     private static IReplicationInboxGrain Inbox(IClusterClient peer) => peer.GetGrain<IReplicationInboxGrain>(0);
 

@@ -19,7 +19,7 @@ internal interface IReplicaFold
 /// other regions' events in causal order through a bounded buffer. Heads and version include events staged
 /// for the group commit but not yet durable, so staging never forks a chain. Used from a grain's scheduler.
 /// </summary>
-internal sealed class EntityReplica(string entityId, string region, HybridLogicalClock clock, Func<GroupCommitLog> log, Func<IReplicaFold> fold)
+internal sealed class EntityReplica(string entityId, string region, HybridLogicalClock clock, Func<GroupCommitLog> log, Func<IReplicaFold> fold, Action<EventEnvelope>? onStaged = null)
 {
     public const int MaxBuffered = 10_000;
 
@@ -55,6 +55,7 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
         var (seq, prevHash) = EffectiveHead(region);
         var envelope = EventCodec.Seal(new EventId(entityId, region, seq + 1), requestId, clock.Now(), EffectiveVersion(), payload, prevHash);
         _stagedHeads[region] = (envelope.Seq, envelope.Hash);
+        onStaged?.Invoke(envelope);
         return log().AppendAsync(envelope);
     }
 
@@ -113,6 +114,7 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
         {
             clock.Observe(e.Hlc);
             _stagedHeads[e.Origin] = (e.Seq, e.Hash);
+            onStaged?.Invoke(e);
             appends.Add(log().AppendAsync(e));
         }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
+using Concord.Grains.Entities;
 using Concord.Grains.Handles;
 using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
@@ -76,6 +77,12 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRe
     {
         await BeforeRequestAsync(cancellationToken);
         return await inner.ForwardHandleAsync(operation, cancellationToken);
+    }
+
+    public async Task<ForwardedCommandResult> ForwardCommandAsync(ForwardedCommand command, CancellationToken cancellationToken)
+    {
+        await BeforeRequestAsync(cancellationToken);
+        return await inner.ForwardCommandAsync(command, cancellationToken);
     }
 
     /// <summary>Cut and delay as for every call, and lose the request at the drop rate.</summary>

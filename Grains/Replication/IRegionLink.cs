@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
+using Concord.Grains.Entities;
 using Concord.Grains.Handles;
 using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
@@ -35,6 +36,9 @@ public interface IRegionLink
 
     /// <summary>Has the peer, as the handles' primary region, decide a handle operation.</summary>
     Task<HandleReceipt> ForwardHandleAsync(HandleOperation operation, CancellationToken cancellationToken);
+
+    /// <summary>Has the peer, as the entity's home region, decide a strict command of a registered entity type.</summary>
+    Task<ForwardedCommandResult> ForwardCommandAsync(ForwardedCommand command, CancellationToken cancellationToken);
 }
 
 /// <summary>Creates the link to a peer; registered by the host, which knows where peers are.</summary>

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using Concord.Grains.Entities;
 using Concord.Grains.Handles;
+using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Storage;
 using Concord.Grains.Hosting;
@@ -18,6 +20,7 @@ internal sealed partial class ReplicationInboxGrain(
     InboundReplicationMonitor monitor,
     CheckpointSigner signer,
     CheckpointBook checkpoints,
+    EntityTypeRegistry entityTypes,
     Diagnostics.ConcordMetrics metrics,
     IOptions<ConcordOptions> options,
     ILogger<ReplicationInboxGrain> logger) : Grain, IReplicationInboxGrain
@@ -27,6 +30,7 @@ internal sealed partial class ReplicationInboxGrain(
     public async Task<ReplicationAck> ReceiveAsync(ReplicationBatch batch, CancellationToken cancellationToken = default)
     {
         Authenticate(batch);
+        RequireKnownTypes(batch);
         monitor.Received(batch.From, batch.Feed.Length + batch.Repairs.Length);
         foreach (var checkpoint in batch.Checkpoints.IsDefault ? [] : batch.Checkpoints)
         {
@@ -39,9 +43,7 @@ internal sealed partial class ReplicationInboxGrain(
         var repairs = signer.CanVerify ? await AcceptedRelaysAsync(batch, cancellationToken) : batch.Repairs;
         var byEntity = batch.Feed.Select(f => f.Event).Concat(repairs).GroupBy(e => e.EntityId, StringComparer.Ordinal);
         var results = await Task.WhenAll(byEntity.Select(async group =>
-            (Entity: group.Key, Result: HandleEntities.IsHandle(group.Key, out var handle)
-                ? await GrainFactory.GetGrain<IHandleReplicaGrain>(handle).ApplyRemoteAsync([.. group], cancellationToken)
-                : await GrainFactory.GetGrain<IReplicaGrain>(group.Key).ApplyRemoteAsync([.. group], cancellationToken))));
+            (Entity: group.Key, Result: await ApplyAsync(group.Key, [.. group], cancellationToken))));
         var versions = results.ToDictionary(r => r.Entity, r => r.Result.Version, StringComparer.Ordinal);
 
         var durableThrough = batch.Feed.IsDefaultOrEmpty ? 0 : batch.Feed[0].FeedPosition - 1;
@@ -59,6 +61,34 @@ internal sealed partial class ReplicationInboxGrain(
             durableThrough,
             [.. results.Where(r => r.Result.Buffered > 0).Select(r => new EntityVersion(r.Entity, r.Result.Version))],
             results.Sum(r => r.Result.Rejected));
+    }
+
+    /// <summary>Hands one entity's events to its replica, found by the entity's registered type.</summary>
+    private Task<RemoteApplyResult> ApplyAsync(string entityId, ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken) =>
+        HandleEntities.IsHandle(entityId, out var handle) ? GrainFactory.GetGrain<IHandleReplicaGrain>(handle).ApplyRemoteAsync(events, cancellationToken)
+        : entityTypes.TryResolve(entityId, out var type, out var key) ? entityTypes.GrainOf(GrainFactory, type, key).ApplyRemoteAsync(events, cancellationToken)
+        : GrainFactory.GetGrain<IReplicaGrain>(entityId).ApplyRemoteAsync(events, cancellationToken);
+
+    /// <summary>
+    /// Refuses the whole batch, before anything is applied, when an event names an entity type or a payload kind
+    /// this region has no registration for. The sender keeps it in its feed and ships it again.
+    /// </summary>
+    private void RequireKnownTypes(ReplicationBatch batch)
+    {
+        try
+        {
+            foreach (var e in batch.Feed.Select(f => f.Event).Concat(batch.Repairs))
+            {
+                entityTypes.RequireKnown(e);
+            }
+        }
+        catch (ConcordException ex)
+        {
+            monitor.CountRejected();
+            metrics.ReplicationRejected(options.Value.Region);
+            LogRejected(options.Value.Region, batch.From, ex.Message);
+            throw;
+        }
     }
 
     /// <summary>

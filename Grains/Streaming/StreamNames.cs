@@ -7,4 +7,7 @@ public static class StreamNames
 
     /// <summary>Every account's log, keyed by account id.</summary>
     public const string AccountLog = "concord.account-log";
+
+    /// <summary>The logs of every entity of one registered type, keyed by entity id (<c>type/key</c>).</summary>
+    public static string EntityLog(string typeName) => $"concord.entity.{typeName}";
 }

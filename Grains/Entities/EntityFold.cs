@@ -1,0 +1,113 @@
+using Concord.Grains.Interfaces.Entities;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Replication;
+
+namespace Concord.Grains.Entities;
+
+/// <summary>
+/// An entity's state as a fold of its log in this region's order, with the chain heads, the version and the
+/// request ids it has seen. A request id takes effect once: of two events carrying it (a client that retried in
+/// another region), the earlier by (HLC, origin) wins and the other is void. When a winner arrives after its
+/// loser was folded, <see cref="Apply"/> says so and the owner refolds from the log (rare: a cross-region retry).
+/// </summary>
+internal sealed class EntityFold<TState>(ReplicatedEntityType<TState> type, PayloadTypes payloads, string entityId) : IReplicaFold
+    where TState : class
+{
+    private readonly Dictionary<string, (long Seq, ChainHash Hash)> _heads = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (EventId Id, HlcTimestamp Hlc, long Position)> _requests = new(StringComparer.Ordinal);
+
+    public TState State { get; private set; } = type.Initial;
+
+    public long Position { get; private set; }
+
+    public VersionVector Version { get; private set; } = VersionVector.Empty;
+
+    public IEnumerable<KeyValuePair<string, (long Seq, ChainHash Hash)>> Heads => _heads;
+
+    public (long Seq, ChainHash Hash) HeadOf(string origin) => _heads.TryGetValue(origin, out var head) ? head : (0, ChainHash.Genesis);
+
+    public bool TryGetRequest(string requestId, out (EventId Id, HlcTimestamp Hlc, long Position) winner) => _requests.TryGetValue(requestId, out winner);
+
+    /// <summary>Folds a whole log: winners of every request id first, then the fold over winners only.</summary>
+    public static EntityFold<TState> Of(ReplicatedEntityType<TState> type, PayloadTypes payloads, string entityId, IReadOnlyList<LoggedEvent> log)
+    {
+        var winners = new Dictionary<string, HlcTimestamp>(StringComparer.Ordinal);
+        foreach (var logged in log)
+        {
+            if (!winners.TryGetValue(logged.Event.RequestId, out var best) || logged.Event.Hlc < best)
+            {
+                winners[logged.Event.RequestId] = logged.Event.Hlc;
+            }
+        }
+
+        var fold = new EntityFold<TState>(type, payloads, entityId);
+        foreach (var logged in log)
+        {
+            fold.Track(logged);
+            if (winners[logged.Event.RequestId] == logged.Event.Hlc)
+            {
+                fold.FoldPayload(logged.Event);
+            }
+        }
+
+        return fold;
+    }
+
+    /// <summary>Folds the next event; false when it outranks an event already folded, so the state must be refolded.</summary>
+    public bool Apply(LoggedEvent logged)
+    {
+        var e = logged.Event;
+        var supersedes = _requests.TryGetValue(e.RequestId, out var existing) && e.Hlc < existing.Hlc;
+        var isVoid = _requests.ContainsKey(e.RequestId) && !supersedes;
+        Track(logged);
+        if (supersedes)
+        {
+            return false;
+        }
+
+        if (!isVoid)
+        {
+            FoldPayload(e);
+        }
+
+        return true;
+    }
+
+    /// <summary>The state after <paramref name="e"/>, without recording it: used to decide against staged events.</summary>
+    public TState Speculate(TState state, EventEnvelope e) =>
+        _requests.ContainsKey(e.RequestId) ? state : type.Apply(state, Decode(e), ContextOf(e));
+
+    /// <summary>Decodes an event's payload to its current-version C# value; refuses kinds this type does not declare.</summary>
+    public object Decode(EventEnvelope e) => e.Payload switch
+    {
+        JsonEventPayload json => payloads.Decode(json, entityId),
+        var other => throw new UnknownPayloadKindException(other.Kind, entityId, "built-in kinds belong to the ledger and the handles, not to registered entity types."),
+    };
+
+    private void Track(LoggedEvent logged)
+    {
+        var e = logged.Event;
+        if (logged.Position != Position + 1 || !string.Equals(e.EntityId, entityId, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Event {e.Id} is at position {logged.Position} of '{e.EntityId}', but the fold of '{entityId}' is at {Position}.");
+        }
+
+        var (seq, hash) = HeadOf(e.Origin);
+        if (e.Seq != seq + 1 || e.PrevHash != hash)
+        {
+            throw new InvalidOperationException($"Event {e.Id} does not continue origin '{e.Origin}' after seq {seq}.");
+        }
+
+        _heads[e.Origin] = (e.Seq, e.Hash);
+        Version = Version.With(e.Origin, e.Seq);
+        Position = logged.Position;
+        if (!_requests.TryGetValue(e.RequestId, out var existing) || e.Hlc < existing.Hlc)
+        {
+            _requests[e.RequestId] = (e.Id, e.Hlc, logged.Position);
+        }
+    }
+
+    private void FoldPayload(EventEnvelope e) => State = type.Apply(State, Decode(e), ContextOf(e));
+
+    private static EventContext ContextOf(EventEnvelope e) => new(e.Id, e.RequestId, e.Hlc, e.Deps);
+}

@@ -1,0 +1,68 @@
+using Concord.Grains.Interfaces.Entities;
+using Concord.Grains.Interfaces.Events;
+using Orleans.Metadata;
+
+namespace Concord.Grains.Entities;
+
+/// <summary>
+/// The entity types this region hosts, found by name from an entity id (<c>type/key</c>). Routing of inbound
+/// replication, forwarded commands and the audit goes through here, never through a key prefix of a domain.
+/// </summary>
+internal sealed class EntityTypeRegistry(IEnumerable<IEntityTypeRuntime> types, IServiceProvider services)
+{
+    private readonly Dictionary<string, IEntityTypeRuntime> _byName = types
+        .GroupBy(t => t.Name, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+    private readonly Dictionary<Type, GrainType> _grainTypes = [];
+
+    public IEnumerable<IEntityTypeRuntime> Types => _byName.Values;
+
+    /// <summary>The registered type of <paramref name="entityId"/>, if its type part names one.</summary>
+    public bool TryResolve(string entityId, out IEntityTypeRuntime type, out string key)
+    {
+        if (EntityIds.TrySplit(entityId, out var name, out key) && _byName.TryGetValue(name, out var found))
+        {
+            type = found;
+            return true;
+        }
+
+        type = null!;
+        return false;
+    }
+
+    /// <summary>True when the id has a type part that is neither registered nor one of Concord's own.</summary>
+    public bool IsUnknownType(string entityId, out string typeName) =>
+        EntityIds.TrySplit(entityId, out typeName, out _) && typeName != "handle" && !_byName.ContainsKey(typeName);
+
+    public IEntityTypeRuntime? OfGrainClass(Type grainClass) => _byName.Values.FirstOrDefault(t => t.GrainClass == grainClass);
+
+    public IReplicatedEntityGrain GrainOf(IGrainFactory grains, IEntityTypeRuntime type, string key)
+    {
+        GrainType grainType;
+        lock (_grainTypes)
+        {
+            if (!_grainTypes.TryGetValue(type.GrainClass, out grainType))
+            {
+                grainType = ((GrainTypeResolver)services.GetService(typeof(GrainTypeResolver))!).GetGrainType(type.GrainClass);
+                _grainTypes[type.GrainClass] = grainType;
+            }
+        }
+
+        return grains.GetGrain<IReplicatedEntityGrain>(GrainId.Create(grainType, key));
+    }
+
+    /// <summary>Refuses an event this region cannot apply: an unregistered type, or a kind its type does not declare.</summary>
+    public void RequireKnown(EventEnvelope e)
+    {
+        if (IsUnknownType(e.EntityId, out var typeName))
+        {
+            throw new UnknownEntityTypeException(typeName, e.EntityId);
+        }
+
+        if (TryResolve(e.EntityId, out var type, out _) && !type.Payloads.IsKnown(e.Payload.Kind))
+        {
+            throw new UnknownPayloadKindException(e.Payload.Kind, e.EntityId, $"entity type '{type.Name}' does not declare it.");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using Concord.Grains.Interfaces.Events;
+
+namespace Concord.Grains.Entities;
+
+/// <summary>One registered entity type as the type-independent machinery sees it: routing, home, audit.</summary>
+internal interface IEntityTypeRuntime
+{
+    string Name { get; }
+
+    Type GrainClass { get; }
+
+    PayloadTypes Payloads { get; }
+
+    bool IsValidKey(string key);
+
+    string HomeRegionOf(string key, IReadOnlyList<string> regions);
+
+    /// <summary>Folds a whole log as the auditor does and reports what it finds.</summary>
+    EntityAuditFold FoldForAudit(string entityId, IReadOnlyList<LoggedEvent> log, bool atHome);
+
+    /// <summary>Configuration problems: each names the type and what is wrong.</summary>
+    IEnumerable<string> Problems();
+}
+
+/// <summary>What a fold of the log says, for comparing with the replica and checking the type's rules.</summary>
+internal sealed record EntityAuditFold(long Position, string CanonicalState, IReadOnlyList<string> Violations, IReadOnlyList<string> OwedApologies);
+
+internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
+    where TState : class
+{
+    public EntityTypeRuntime(ReplicatedEntityType<TState> type, Type grainClass)
+    {
+        Type = type;
+        GrainClass = grainClass;
+        Payloads = new PayloadTypes();
+        type.RegisterPayloads(Payloads);
+    }
+
+    public ReplicatedEntityType<TState> Type { get; }
+
+    public string Name => Type.Name;
+
+    public Type GrainClass { get; }
+
+    public PayloadTypes Payloads { get; }
+
+    public bool IsValidKey(string key) => Type.IsValidKey(key);
+
+    public string HomeRegionOf(string key, IReadOnlyList<string> regions) => Type.HomeRegionOf(key, regions);
+
+    public EntityAuditFold FoldForAudit(string entityId, IReadOnlyList<LoggedEvent> log, bool atHome)
+    {
+        var fold = EntityFold<TState>.Of(Type, Payloads, entityId, log);
+        return new EntityAuditFold(
+            fold.Position,
+            PayloadTypes.CanonicalOf(fold.State),
+            [.. Type.CheckInvariants(fold.State, atHome)],
+            atHome ? [.. Type.OwedApologies(fold.State).Select(a => a.Key).Where(k => !fold.TryGetRequest(ApologyRequests.IdOf(k), out _))] : []);
+    }
+
+    public IEnumerable<string> Problems()
+    {
+        if (!Interfaces.Entities.EntityIds.IsValidTypeName(Type.Name))
+        {
+            yield return $"entity type name '{Type.Name}' ({Type.GetType().Name}) is not 1-32 characters of a-z 0-9 '-' starting with a letter";
+        }
+
+        if (Type.Name is "handle" or "account" or "concord")
+        {
+            yield return $"entity type name '{Type.Name}' is reserved for Concord's own entities";
+        }
+
+        if (!GrainClass.IsAssignableTo(typeof(ReplicatedEntityGrain<TState>)))
+        {
+            yield return $"entity type '{Type.Name}': {GrainClass.Name} does not derive from ReplicatedEntityGrain<{typeof(TState).Name}>";
+        }
+
+        foreach (var problem in Payloads.Problems())
+        {
+            yield return $"entity type '{Type.Name}': {problem}";
+        }
+    }
+}
+
+/// <summary>How apologies get their request ids: one per apology key, the same in every region, so each is appended once.</summary>
+internal static class ApologyRequests
+{
+    public static string IdOf(string key)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), hash);
+        return "apology:" + Convert.ToHexStringLower(hash[..16]);
+    }
+}

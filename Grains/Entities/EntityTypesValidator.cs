@@ -1,0 +1,27 @@
+using Concord.Grains.Interfaces.Errors;
+
+namespace Concord.Grains.Entities;
+
+/// <summary>Refuses to start a silo whose entity types are misdeclared, naming every problem at once.</summary>
+internal sealed class EntityTypesValidator(IEnumerable<IEntityTypeRuntime> types) : IConfigurationValidator
+{
+    public void ValidateConfiguration()
+    {
+        var all = types.ToList();
+        var problems = all.SelectMany(t => t.Problems()).ToList();
+        problems.AddRange(all.GroupBy(t => t.Name, StringComparer.Ordinal)
+            .Where(g => g.Select(t => t.GrainClass).Distinct().Count() > 1)
+            .Select(g => $"entity type name '{g.Key}' is registered for {string.Join(" and ", g.Select(t => t.GrainClass.Name).Distinct())}"));
+        problems.AddRange(all.GroupBy(t => t.GrainClass)
+            .Where(g => g.Select(t => t.Name).Distinct(StringComparer.Ordinal).Count() > 1)
+            .Select(g => $"{g.Key.Name} hosts more than one entity type ({string.Join(", ", g.Select(t => t.Name).Distinct())})"));
+        problems.AddRange(all.SelectMany(t => t.Payloads.Kinds.Select(k => (Kind: k, Type: t.Name)))
+            .GroupBy(p => p.Kind, StringComparer.Ordinal)
+            .Where(g => g.Select(p => p.Type).Distinct(StringComparer.Ordinal).Count() > 1)
+            .Select(g => $"payload kind '{g.Key}' is declared by entity types {string.Join(" and ", g.Select(p => p.Type).Distinct())}"));
+        if (problems.Count > 0)
+        {
+            throw new ConcordConfigurationException($"Concord entity types: {string.Join("; ", problems)}.");
+        }
+    }
+}

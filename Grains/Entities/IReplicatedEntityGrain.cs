@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Entities;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Replication;
+
+namespace Concord.Grains.Entities;
+
+/// <summary>
+/// What Concord itself asks of every replicated entity's grain, whatever its type: events from other regions,
+/// strict commands forwarded by other regions, and the state the auditor compares with a fold of the log.
+/// Implemented by <see cref="ReplicatedEntityGrain{TState}"/>; user code never calls it.
+/// </summary>
+[Alias("concord.IReplicatedEntityGrain")]
+public interface IReplicatedEntityGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Appends the events that can be applied now (causal order, duplicates ignored) and buffers the rest; refuses
+    /// the whole call, with nothing applied, when an event's payload kind is not registered here.
+    /// </summary>
+    [Alias("apply-remote")]
+    Task<RemoteApplyResult> ApplyRemoteAsync(ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Decides a command another region forwarded here, the entity's home.</summary>
+    [Alias("execute-forwarded")]
+    Task<ForwardedCommandResult> ExecuteForwardedAsync(ForwardedCommand command, CancellationToken cancellationToken = default);
+
+    /// <summary>The replica's position and the canonical JSON of its state.</summary>
+    [Alias("audit-state")]
+    Task<EntityAuditState> GetAuditStateAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>A strict command on a registered entity, forwarded to its home region. <see cref="Command"/> is the user's serialisable command.</summary>
+[GenerateSerializer, Immutable, Alias("concord.entities.forwarded-command")]
+public sealed record ForwardedCommand(
+    [property: Id(0)] string EntityId,
+    [property: Id(1)] string RequestId,
+    [property: Id(2)] object Command,
+    [property: Id(3)] string FromRegion);
+
+/// <summary>The home region's receipt, with the events it appended so the forwarding region applies them at once.</summary>
+[GenerateSerializer, Immutable, Alias("concord.entities.forwarded-command-result")]
+public sealed record ForwardedCommandResult(
+    [property: Id(0)] EntityReceipt Receipt,
+    [property: Id(1)] ImmutableArray<EventEnvelope> Events);
+
+/// <summary>A replica's state as the auditor compares it.</summary>
+[GenerateSerializer, Immutable, Alias("concord.entities.audit-state")]
+public sealed record EntityAuditState(
+    [property: Id(0)] long Position,
+    [property: Id(1)] string CanonicalState);

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Concord.Grains.Interfaces.Canonical;
+using Concord.Grains.Interfaces.Entities;
+using Concord.Grains.Interfaces.Errors;
+
+namespace Concord.Grains.Entities;
+
+/// <summary>
+/// The payload kinds of one entity type: each C# type under a stable kind name and its current schema version,
+/// with the upcast steps that turn a payload written by an older version into the current one. Payloads are
+/// logged as canonical JSON of their System.Text.Json contract, so no type writes bytes by hand.
+/// </summary>
+public sealed class PayloadTypes
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General) { WriteIndented = false };
+
+    private readonly Dictionary<string, Registration> _byKind = new(StringComparer.Ordinal);
+    private readonly Dictionary<Type, Registration> _byType = [];
+
+    /// <summary>Every registered kind name.</summary>
+    public IEnumerable<string> Kinds => _byKind.Keys;
+
+    /// <summary>Registers <typeparamref name="T"/> as <paramref name="kind"/>, written at <paramref name="version"/> from now on.</summary>
+    /// <exception cref="ConcordConfigurationException">The kind name is not valid or reserved, or the kind or the type is registered twice.</exception>
+    public PayloadTypes Add<T>(string kind, int version = 1)
+        where T : class
+    {
+        if (!PayloadKinds.IsValidRegisteredKind(kind))
+        {
+            throw new ConcordConfigurationException($"Payload kind '{kind}' of {typeof(T).Name}: a kind is 3-64 characters of a-z 0-9 . - with at least one dot, and does not start with ledger., handle. or concord.");
+        }
+
+        if (version < 1)
+        {
+            throw new ConcordConfigurationException($"Payload kind '{kind}': schema versions start at 1, not {version}.");
+        }
+
+        if (_byKind.ContainsKey(kind) || _byType.ContainsKey(typeof(T)))
+        {
+            throw new ConcordConfigurationException($"Payload kind '{kind}' ({typeof(T).Name}) is registered twice.");
+        }
+
+        var registration = new Registration(kind, typeof(T), version);
+        _byKind[kind] = registration;
+        _byType[typeof(T)] = registration;
+        return this;
+    }
+
+    /// <summary>
+    /// Registers the step that rewrites a payload of <paramref name="kind"/> written at <paramref name="fromVersion"/>
+    /// into version <c>fromVersion + 1</c>. Logged bytes never change; the step runs each time an old event is read.
+    /// </summary>
+    public PayloadTypes Upcast(string kind, int fromVersion, Func<JsonObject, JsonObject> step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        if (!_byKind.TryGetValue(kind, out var registration))
+        {
+            throw new ConcordConfigurationException($"Upcast of payload kind '{kind}': register the kind first.");
+        }
+
+        if (fromVersion < 1 || fromVersion >= registration.Version || !registration.Steps.TryAdd(fromVersion, step))
+        {
+            throw new ConcordConfigurationException($"Upcast of payload kind '{kind}' from version {fromVersion}: it must be below the current version {registration.Version} and given once.");
+        }
+
+        return this;
+    }
+
+    public bool IsKnown(string kind) => _byKind.ContainsKey(kind);
+
+    /// <summary>Checks that every registered kind can be read from each of its older versions.</summary>
+    internal IEnumerable<string> Problems() =>
+        _byKind.Values.SelectMany(r => Enumerable.Range(1, r.Version - 1)
+            .Where(v => !r.Steps.ContainsKey(v))
+            .Select(v => $"payload kind '{r.Kind}' is at version {r.Version} but has no upcast from version {v}"));
+
+    /// <summary>The logged form of a payload the entity type decided.</summary>
+    internal JsonEventPayload Encode(object payload, string entityId)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        if (!_byType.TryGetValue(payload.GetType(), out var registration))
+        {
+            throw new UnknownPayloadKindException(payload.GetType().Name, entityId, $"the type {payload.GetType().FullName} was decided but never registered with PayloadTypes.Add.");
+        }
+
+        var element = JsonSerializer.SerializeToElement(payload, registration.Type, Json);
+        return new JsonEventPayload(registration.Kind, registration.Version, CanonicalJson.Write(element));
+    }
+
+    /// <summary>The current-version value of a logged payload, upcast as needed.</summary>
+    internal object Decode(JsonEventPayload payload, string entityId)
+    {
+        if (!_byKind.TryGetValue(payload.KindName, out var registration))
+        {
+            throw new UnknownPayloadKindException(payload.KindName, entityId, "no entity type registered here declares it.");
+        }
+
+        if (payload.SchemaVersion > registration.Version)
+        {
+            throw new UnknownPayloadKindException(payload.KindName, entityId, $"it was written at schema version {payload.SchemaVersion}, newer than this region's {registration.Version}.");
+        }
+
+        if (payload.SchemaVersion == registration.Version)
+        {
+            return JsonSerializer.Deserialize(payload.CanonicalJson, registration.Type, Json)
+                ?? throw new CanonicalFormatException($"Payload kind '{payload.KindName}' of '{entityId}' is JSON null.");
+        }
+
+        var node = JsonNode.Parse(payload.CanonicalJson) as JsonObject
+            ?? throw new CanonicalFormatException($"Payload kind '{payload.KindName}' of '{entityId}' is not a JSON object.");
+        for (var version = payload.SchemaVersion; version < registration.Version; version++)
+        {
+            node = registration.Steps[version](node);
+        }
+
+        return node.Deserialize(registration.Type, Json)
+            ?? throw new CanonicalFormatException($"Payload kind '{payload.KindName}' of '{entityId}' upcasts to JSON null.");
+    }
+
+    /// <summary>The canonical JSON of any value (an entity's state, for comparing replicas).</summary>
+    internal static string CanonicalOf(object value) =>
+        CanonicalJson.Write(JsonSerializer.SerializeToElement(value, value.GetType(), Json));
+
+    private sealed record Registration(string Kind, Type Type, int Version)
+    {
+        public Dictionary<int, Func<JsonObject, JsonObject>> Steps { get; } = [];
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Concord.Grains.Entities;
+
+public abstract partial class ReplicatedEntityGrain<TState>
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: refused {Rejected} remote event(s) and dropped {Dropped} buffered; anti-entropy resends what is missing.")]
+    private partial void LogRemoteRefused(string entityId, int rejected, int dropped);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: the home region's event could not be applied here at once; replication brings it.")]
+    private partial void LogForwardedApplyFailed(Exception exception, string entityId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: publishing to derived views failed; they pull the gap from the log.")]
+    private partial void LogPublishFailed(Exception exception, string entityId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{EntityId}: appending the apology for {ApologyKey}.")]
+    private partial void LogApologising(string entityId, string apologyKey);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: appending the apology for {ApologyKey} failed; it is retried on the next change or activation.")]
+    private partial void LogApologyFailed(Exception exception, string entityId, string apologyKey);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Appending to the log of {EntityId} failed; deactivating to rebuild from storage.")]
+    private partial void LogAppendFailed(Exception exception, string entityId);
+}

@@ -1,0 +1,327 @@
+using System.Collections.Immutable;
+using Concord.Grains.Constraints;
+using Concord.Grains.Diagnostics;
+using Concord.Grains.Events;
+using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Entities;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Replication;
+using Concord.Grains.Storage;
+using Concord.Grains.Streaming;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Concord.Grains.Entities;
+
+/// <summary>
+/// The base of a replicated entity's grain: one entity's replica in this region, hosting the entity type's fold
+/// and command handler. A user's grain derives from it, adds its own interface, and turns each command into
+/// <see cref="ExecuteAsync"/>; reads use <see cref="State"/>. Everything else, from chains and group commit to
+/// forwarding strict commands home and apologising there, happens here. Mark the derived grain
+/// <c>[Reentrant]</c> to let concurrent commands share one append: every decision is made in a synchronous
+/// section against the state including staged events, so interleaving is safe.
+/// </summary>
+public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicatedEntityGrain
+    where TState : class
+{
+    private readonly Dictionary<string, Task<LoggedEvent>> _inFlight = new(StringComparer.Ordinal);
+    private EntityTypeRuntime<TState> _runtime = null!;
+    private EntityTypeRegistry _registry = null!;
+    private EntityFold<TState> _fold = null!;
+    private GroupCommitLog _log = null!;
+    private EntityReplica _replica = null!;
+    private IEventLogStore _store = null!;
+    private IEventPublisher _publisher = null!;
+    private ConcordOptions _options = null!;
+    private ILogger _logger = null!;
+    private HybridLogicalClock _clock = null!;
+    private TState _speculative = null!;
+    private int _staged;
+    private bool _refold;
+    private string? _invalidKeyMessage;
+
+    /// <summary>The state folded from every durable event this region holds.</summary>
+    protected TState State => _fold.State;
+
+    /// <summary>The entity's key (the grain's primary key).</summary>
+    protected string Key => this.GetPrimaryKeyString();
+
+    /// <summary>The entity's id in logs and replication: <c>type/key</c>.</summary>
+    protected string EntityId => EntityIds.Of(_runtime.Name, Key);
+
+    /// <summary>This region.</summary>
+    protected string Region => _options.Region;
+
+    /// <summary>Where strict commands of this entity are decided and its apologies made.</summary>
+    protected string HomeRegion { get; private set; } = string.Empty;
+
+    /// <summary>Per origin, the highest event folded into <see cref="State"/>.</summary>
+    protected VersionVector Version => _fold.Version;
+
+    /// <summary>The position of the last event folded into <see cref="State"/> in this region's log.</summary>
+    protected long Position => _fold.Position;
+
+    private bool IsHome => string.Equals(HomeRegion, Region, StringComparison.Ordinal);
+
+    private TState Decidable => _staged == 0 ? _fold.State : _speculative;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var services = ServiceProvider;
+        _registry = services.GetRequiredService<EntityTypeRegistry>();
+        _runtime = _registry.OfGrainClass(GetType()) as EntityTypeRuntime<TState>
+            ?? throw new ConcordConfigurationException($"{GetType().Name} is not a registered entity grain: call siloBuilder.AddReplicatedEntity<{GetType().Name}, {typeof(TState).Name}>(...).");
+        _store = services.GetRequiredService<IEventLogStore>();
+        _publisher = services.GetRequiredService<IEventPublisher>();
+        _options = services.GetRequiredService<IOptions<ConcordOptions>>().Value;
+        _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
+        _fold = new EntityFold<TState>(_runtime.Type, _runtime.Payloads, EntityId);
+        if (!_runtime.IsValidKey(Key))
+        {
+            _invalidKeyMessage = $"'{Key}' is not a valid key of entity type '{_runtime.Name}'.";
+            return;
+        }
+
+        _clock = services.GetRequiredService<HybridLogicalClock>();
+        _log = new GroupCommitLog(EntityId, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault, services.GetRequiredService<ConcordMetrics>(), Region);
+        _replica = new EntityReplica(EntityId, Region, _clock, () => _log, () => _fold, OnStaged);
+        HomeRegion = _runtime.HomeRegionOf(Key, _options.EffectiveRegions);
+        await RefoldAsync(cancellationToken);
+
+        _log.Initialize(_fold.Position);
+        _speculative = _fold.State;
+
+        // A crash between a violation and its apology is completed here.
+        Apologise();
+    }
+
+    /// <summary>
+    /// Decides <paramref name="command"/> once per <paramref name="requestId"/>: optimistic commands here, strict ones
+    /// at the entity's home (forwarded with a bound; <see cref="CoordinationUnavailableException"/> and nothing
+    /// appended when home does not answer). Completes when the event is durable. A retry returns the original receipt.
+    /// </summary>
+    protected async Task<EntityReceipt> ExecuteAsync(string requestId, object command, CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        EntityKeys.RequireRequestId(requestId);
+        ArgumentNullException.ThrowIfNull(command);
+        if (_fold.TryGetRequest(requestId, out var done))
+        {
+            return new EntityReceipt(EntityId, [done.Id], done.Position, Replayed: true, Region);
+        }
+
+        if (_inFlight.TryGetValue(requestId, out var pending))
+        {
+            var logged = await pending;
+            return new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: true, Region);
+        }
+
+        var mode = _runtime.Type.ModeOf(command);
+        if (!Enum.IsDefined(mode))
+        {
+            throw new InvalidRequestException("mode", $"Entity type '{_runtime.Name}' gave consistency mode {(int)mode} for {command.GetType().Name}.");
+        }
+
+        if (mode == ConsistencyMode.Strict && !IsHome)
+        {
+            return await ForwardHomeAsync(requestId, command, cancellationToken);
+        }
+
+        var payload = _runtime.Type.Decide(Decidable, command, new CommandContext(EntityId, Key, requestId, mode, Region, HomeRegion, _replica.EffectiveVersion()));
+        if (payload is null)
+        {
+            return new EntityReceipt(EntityId, [], _fold.Position, Replayed: false, Region);
+        }
+
+        var staged = _replica.StageLocalAsync(requestId, _runtime.Payloads.Encode(payload, EntityId));
+        _inFlight[requestId] = staged;
+        try
+        {
+            var logged = await staged;
+            return new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: false, Region);
+        }
+        finally
+        {
+            _inFlight.Remove(requestId);
+        }
+    }
+
+    public async Task<RemoteApplyResult> ApplyRemoteAsync(ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+
+        // Refuse the whole call before anything is staged if any new event cannot be folded here.
+        foreach (var e in events)
+        {
+            if (string.Equals(e.EntityId, EntityId, StringComparison.Ordinal) && e.Seq > _replica.EffectiveHead(e.Origin).Seq)
+            {
+                _fold.Decode(e);
+            }
+        }
+
+        var (rejected, dropped) = await _replica.ApplyRemoteAsync(events);
+        if (rejected + dropped > 0)
+        {
+            LogRemoteRefused(EntityId, rejected, dropped);
+        }
+
+        return new RemoteApplyResult(_fold.Version, _replica.Buffered, rejected);
+    }
+
+    public async Task<ForwardedCommandResult> ExecuteForwardedAsync(ForwardedCommand command, CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        ArgumentNullException.ThrowIfNull(command);
+        if (!IsHome)
+        {
+            // Never forward again: regions that disagree on the region list must not bounce a command around.
+            throw new CoordinationUnavailableException(EntityId, HomeRegion, $"region '{command.FromRegion}' sent it to '{Region}', which computes '{HomeRegion}' as home; the regions' lists differ.");
+        }
+
+        var receipt = await ExecuteAsync(command.RequestId, command.Command, cancellationToken);
+        var events = ImmutableArray.CreateBuilder<EventEnvelope>(receipt.Events.Length);
+        foreach (var id in receipt.Events)
+        {
+            if (await _store.FindAsync(id, cancellationToken) is { } logged)
+            {
+                events.Add(logged.Event);
+            }
+        }
+
+        return new ForwardedCommandResult(receipt, events.ToImmutable());
+    }
+
+    public Task<EntityAuditState> GetAuditStateAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        return Task.FromResult(new EntityAuditState(_fold.Position, PayloadTypes.CanonicalOf(_fold.State)));
+    }
+
+    private async Task<EntityReceipt> ForwardHomeAsync(string requestId, object command, CancellationToken cancellationToken)
+    {
+        var result = await HomeRegionCall.InvokeAsync(
+            ServiceProvider,
+            HomeRegion,
+            EntityId,
+            _options.StrictForwardTimeout,
+            (link, ct) => link.ForwardCommandAsync(new ForwardedCommand(EntityId, requestId, command, Region), ct),
+            cancellationToken);
+        if (!result.Events.IsDefaultOrEmpty)
+        {
+            try
+            {
+                // Read-your-writes in the region that asked; replication would bring the event anyway.
+                await _replica.ApplyRemoteAsync(result.Events);
+            }
+            catch (Exception ex)
+            {
+                LogForwardedApplyFailed(ex, EntityId);
+            }
+        }
+
+        return result.Receipt;
+    }
+
+    private void OnStaged(EventEnvelope e)
+    {
+        _speculative = _fold.Speculate(Decidable, e);
+        _staged++;
+    }
+
+    private void ApplyCommitted(LoggedEvent logged)
+    {
+        _refold |= !_fold.Apply(logged);
+        _replica.OnCommitted(logged.Event);
+        if (--_staged <= 0)
+        {
+            _staged = 0;
+            _speculative = _fold.State;
+        }
+    }
+
+    private async Task AfterCommitAsync(IReadOnlyList<LoggedEvent> committed)
+    {
+        if (_refold)
+        {
+            // A winner arrived after its loser was folded: fold the log again with the loser void.
+            await RefoldAsync(CancellationToken.None);
+        }
+
+        Apologise();
+        try
+        {
+            await _publisher.PublishAsync(StreamNames.EntityLog(_runtime.Name), EntityId, committed);
+        }
+        catch (Exception ex)
+        {
+            LogPublishFailed(ex, EntityId);
+        }
+    }
+
+    private async Task RefoldAsync(CancellationToken cancellationToken)
+    {
+        var log = new List<LoggedEvent>();
+        await new LogFollower(_store, EntityId).CatchUpAsync(long.MaxValue, logged =>
+        {
+            log.Add(logged);
+            _clock.Observe(logged.Event.Hlc);
+            return Task.CompletedTask;
+        }, cancellationToken);
+        _fold = EntityFold<TState>.Of(_runtime.Type, _runtime.Payloads, EntityId, log);
+        _refold = false;
+        if (_staged == 0)
+        {
+            _speculative = _fold.State;
+        }
+    }
+
+    /// <summary>At home only: appends every apology the state owes and has not yet been appended, once each.</summary>
+    private void Apologise()
+    {
+        if (!IsHome || _log.IsFaulted)
+        {
+            return;
+        }
+
+        foreach (var apology in _runtime.Type.OwedApologies(_fold.State))
+        {
+            var requestId = ApologyRequests.IdOf(apology.Key);
+            if (_fold.TryGetRequest(requestId, out _) || _inFlight.ContainsKey(requestId))
+            {
+                continue;
+            }
+
+            LogApologising(EntityId, apology.Key);
+            var staged = _replica.StageLocalAsync(requestId, _runtime.Payloads.Encode(apology.Payload, EntityId));
+            _inFlight[requestId] = staged;
+            _ = staged.ContinueWith(
+                t =>
+                {
+                    _inFlight.Remove(requestId);
+                    if (t.Exception is { } ex)
+                    {
+                        LogApologyFailed(ex.GetBaseException(), EntityId, apology.Key);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Current);
+        }
+    }
+
+    private void OnLogFault(Exception ex)
+    {
+        LogAppendFailed(ex, EntityId);
+        DeactivateOnIdle();
+    }
+
+    private void EnsureValidKey()
+    {
+        if (_invalidKeyMessage is not null)
+        {
+            throw new InvalidRequestException("key", _invalidKeyMessage);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using Concord.Grains.Entities;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Orleans.Hosting;
+
+/// <summary>Registers replicated entity types on a silo. See <c>docs/entities.md</c>.</summary>
+public static class ConcordEntitySiloBuilderExtensions
+{
+    /// <summary>
+    /// Hosts entity type <paramref name="type"/> in grain <typeparamref name="TGrain"/>: its events replicate,
+    /// its strict commands are decided at home, its apologies made there, and the auditor checks it. Validated at
+    /// start-up; registering the same type and grain again changes nothing.
+    /// </summary>
+    public static ISiloBuilder AddReplicatedEntity<TGrain, TState>(this ISiloBuilder builder, ReplicatedEntityType<TState> type)
+        where TGrain : ReplicatedEntityGrain<TState>
+        where TState : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(type);
+        builder.Services.AddReplicatedEntity<TGrain, TState>(type);
+        return builder;
+    }
+
+    /// <inheritdoc cref="AddReplicatedEntity{TGrain, TState}(ISiloBuilder, ReplicatedEntityType{TState})"/>
+    public static IServiceCollection AddReplicatedEntity<TGrain, TState>(this IServiceCollection services, ReplicatedEntityType<TState> type)
+        where TGrain : ReplicatedEntityGrain<TState>
+        where TState : class
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        var already = services.Any(d => d.ServiceType == typeof(IEntityTypeRuntime)
+            && d.ImplementationInstance is IEntityTypeRuntime existing
+            && existing.GrainClass == typeof(TGrain)
+            && string.Equals(existing.Name, type.Name, StringComparison.Ordinal));
+        if (!already)
+        {
+            services.AddSingleton<IEntityTypeRuntime>(new EntityTypeRuntime<TState>(type, typeof(TGrain)));
+        }
+
+        return services;
+    }
+}

@@ -1,0 +1,138 @@
+using Concord.Grains.Interfaces.Entities;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
+
+namespace Concord.Samples.Venues.Tests;
+
+/// <summary>Three regions hosting venues: strict bookings at home, optimistic holds anywhere, apologies for overbooking.</summary>
+public sealed class VenueTests : IAsyncLifetime
+{
+    private static readonly string[] Names = ["ap", "eu", "us"];
+    private readonly Regions _regions = new(Names);
+
+    public async Task InitializeAsync() => await Task.WhenAll(Names.Select(r => _regions.StartAsync(r, silo => silo.AddVenues())));
+
+    public async Task DisposeAsync() => await _regions.DisposeAsync();
+
+    private IVenueGrain Venue(string region, string name) => _regions.Grains(region).GetGrain<IVenueGrain>(name);
+
+    private static string HomeOf(string venue) => HomeRegions.OfAccount(venue, Names);
+
+    private static string NotHome(string venue) => Names.First(r => r != HomeOf(venue));
+
+    [Fact]
+    public async Task A_strict_booking_made_away_from_home_is_decided_at_home_and_never_overbooks()
+    {
+        const string venue = "recital";
+        var away = NotHome(venue);
+        var opened = await Venue(away, venue).OpenAsync("open-recital", 2);
+        Assert.Equal(HomeOf(venue), opened.Events[0].Origin);
+
+        var first = await Venue(away, venue).BookAsync("book-1", "ada");
+        var second = await Venue(away, venue).BookAsync("book-2", "grace");
+        var full = await Assert.ThrowsAsync<CommandRejectedException>(() => Venue(away, venue).BookAsync("book-3", "linus"));
+        Assert.Contains("sold out", full.Message, StringComparison.Ordinal);
+        Assert.All(new[] { first, second }, r => Assert.Equal(HomeOf(venue), r.Events[0].Origin));
+
+        // The region that asked applied home's events at once: it reads its own bookings.
+        var view = await Venue(away, venue).GetAsync();
+        Assert.Equal(["ada", "grace"], view.Booked.Order(StringComparer.Ordinal));
+
+        // A retry with the same request id returns the original receipt and books nothing new.
+        var retry = await Venue(away, venue).BookAsync("book-1", "ada");
+        Assert.True(retry.Replayed);
+        Assert.Equal(first.Events.ToArray(), retry.Events.ToArray());
+        await _regions.ConvergeAsync();
+        foreach (var region in Names)
+        {
+            Assert.Equal(2, (await Venue(region, venue).GetAsync()).Booked.Length);
+        }
+    }
+
+    [Fact]
+    public async Task A_strict_booking_fails_fast_when_home_is_cut_off_and_appends_nothing()
+    {
+        const string venue = "opera";
+        await Venue(HomeOf(venue), venue).OpenAsync("open-opera", 5);
+        await _regions.ConvergeAsync();
+        var away = NotHome(venue);
+        var before = await _regions.Store(away).GetHeadAsync("venue/opera");
+
+        _regions.IsolateAll();
+        var error = await Assert.ThrowsAsync<CoordinationUnavailableException>(() => Venue(away, venue).BookAsync("book-cut", "ada"));
+        Assert.Equal(HomeOf(venue), error.HomeRegion);
+        Assert.Equal(before, await _regions.Store(away).GetHeadAsync("venue/opera"));
+        _regions.HealAll();
+        Assert.Empty((await Venue(HomeOf(venue), venue).GetAsync()).Booked);
+    }
+
+    [Fact]
+    public async Task Holds_taken_apart_overbook_and_each_overbooked_seat_gets_exactly_one_apology_naming_the_hold_that_lost()
+    {
+        const string venue = "gala";
+        await Venue(HomeOf(venue), venue).OpenAsync("open-gala", 2);
+        await _regions.ConvergeAsync();
+
+        // Cut off, each region sees two free seats and holds one: three holds for two seats.
+        _regions.IsolateAll();
+        var holds = new Dictionary<string, EntityReceipt>(StringComparer.Ordinal);
+        foreach (var region in Names)
+        {
+            holds[region] = await Venue(region, venue).HoldAsync($"hold-{region}", $"guest-{region}");
+            Assert.Equal(region, holds[region].Events[0].Origin);
+        }
+
+        _regions.HealAll();
+        await _regions.ConvergeAsync();
+        await Regions.WaitAsync(
+            async () => (await Venue(HomeOf(venue), venue).GetAsync()).BumpedHolds.Length > 0,
+            "home apologised for the overbooking",
+            TimeSpan.FromSeconds(30));
+        await _regions.ConvergeAsync();
+
+        // The youngest hold by (HLC, origin) lost its seat.
+        var hlcs = new Dictionary<string, HlcTimestamp>(StringComparer.Ordinal);
+        foreach (var (region, receipt) in holds)
+        {
+            hlcs[$"hold-{region}"] = (await _regions.Store(region).FindAsync(receipt.Events[0]))!.Event.Hlc;
+        }
+
+        var loser = hlcs.MaxBy(h => h.Value).Key;
+        foreach (var region in Names)
+        {
+            var log = await _regions.Store(region).ReadAsync("venue/gala", 1, 100);
+            var apologies = log.Where(e => e.Event.Payload.Kind == "venue.hold-bumped").ToList();
+            var apology = Assert.Single(apologies);
+            Assert.Equal(HomeOf(venue), apology.Event.Origin);
+            Assert.Contains($"\"HoldId\":\"{loser}\"", ((JsonEventPayload)apology.Event.Payload).CanonicalJson, StringComparison.Ordinal);
+
+            var view = await Venue(region, venue).GetAsync();
+            Assert.Equal([loser], view.BumpedHolds.ToArray());
+            Assert.Equal(hlcs.Keys.Where(k => k != loser).Order(StringComparer.Ordinal), view.ActiveHolds.Order(StringComparer.Ordinal));
+            Assert.Equal(Names.Select(n => $"guest-{n}").Where(g => $"hold-{g[6..]}" != loser).Order(StringComparer.Ordinal), view.Attendees.ToArray());
+        }
+
+        foreach (var region in Names)
+        {
+            var report = await _regions.AuditAsync(region);
+            Assert.True(report.IsClean, string.Join("; ", report.Findings.Select(f => $"{f.Kind} {f.EntityId}: {f.Detail}")));
+            Assert.True(report.Entities >= 1);
+        }
+    }
+
+    [Fact]
+    public async Task Bad_input_is_refused_with_a_typed_error_and_nothing_changes()
+    {
+        const string venue = "club";
+        var home = HomeOf(venue);
+        var none = await Assert.ThrowsAsync<InvalidRequestException>(() => Venue(home, venue).OpenAsync("open-club", 0));
+        Assert.Equal("capacity", none.Field);
+        await Assert.ThrowsAsync<CommandRejectedException>(() => Venue(home, venue).HoldAsync("hold-early", "ada"));
+        await Venue(home, venue).OpenAsync("open-club", 1);
+        var badGuest = await Assert.ThrowsAsync<InvalidRequestException>(() => Venue(home, venue).HoldAsync("hold-bad", "ada lovelace"));
+        Assert.Equal("guest", badGuest.Field);
+        await Assert.ThrowsAsync<InvalidRequestException>(() => Venue(home, venue).HoldAsync("bad request id", "ada"));
+        await Assert.ThrowsAsync<CommandRejectedException>(() => Venue(home, venue).ReleaseAsync("release-x", "no-such-hold"));
+        Assert.Equal(1, await _regions.Store(home).GetHeadAsync("venue/club"));
+    }
+}
