@@ -100,6 +100,11 @@ public static class CanonicalJson
             throw new CanonicalFormatException($"The number {element.GetRawText()} has no canonical JSON form.");
         }
 
+        if (value == 0)
+        {
+            return "0";
+        }
+
         if (value == Math.Floor(value) && Math.Abs(value) < 1e21)
         {
             return value.ToString("F0", CultureInfo.InvariantCulture);

@@ -11,13 +11,25 @@ namespace Concord.Grains.Interfaces.Entities.Crdts;
 [GenerateSerializer, Immutable, Alias("concord.crdt.mv-register")]
 public sealed class MvRegister<T>
 {
-    public static MvRegister<T> Empty { get; } = new(ImmutableSortedDictionary<Dot, T>.Empty);
+    public static MvRegister<T> Empty { get; } = new(ImmutableSortedDictionary<Dot, T>.Empty, VersionVector.Empty);
 
-    public MvRegister(ImmutableSortedDictionary<Dot, T> writes) => Writes = writes;
+    public MvRegister(ImmutableSortedDictionary<Dot, T> writes, VersionVector seen)
+    {
+        Writes = writes;
+        Seen = seen;
+    }
+
+    /// <summary>Per origin, the highest write applied: a duplicate of an older write is ignored.</summary>
+    [Id(1)]
+    public VersionVector Seen { get; }
 
     /// <summary>The concurrent writes that stand, by the dot of the event that wrote each.</summary>
     [Id(0)]
+    [System.Text.Json.Serialization.JsonIgnore]
     public ImmutableSortedDictionary<Dot, T> Writes { get; }
+
+    /// <summary>The same writes as a list ordered by dot: the form the canonical JSON of a state takes.</summary>
+    public IEnumerable<KeyValuePair<Dot, T>> Entries => Writes;
 
     public IEnumerable<T> Values => Writes.Values;
 
@@ -27,6 +39,11 @@ public sealed class MvRegister<T>
     public MvRegister<T> Set(T value, Dot dot, VersionVector seen)
     {
         ArgumentNullException.ThrowIfNull(seen);
+        if (dot.Seq <= Seen[dot.Origin])
+        {
+            return this;
+        }
+
         var writes = Writes;
         foreach (var (existing, _) in Writes)
         {
@@ -36,6 +53,6 @@ public sealed class MvRegister<T>
             }
         }
 
-        return new(writes.SetItem(dot, value));
+        return new(writes.SetItem(dot, value), Seen.With(dot.Origin, dot.Seq));
     }
 }
