@@ -121,6 +121,42 @@ public sealed class VenueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_hold_retried_with_the_same_request_id_in_two_cut_off_regions_takes_effect_once_everywhere()
+    {
+        const string venue = "matinee";
+        await Venue(HomeOf(venue), venue).OpenAsync("open-matinee", 10);
+        await _regions.ConvergeAsync();
+        _regions.IsolateAll();
+
+        // A client whose first region did not answer retries the same request in another one.
+        var first = await Venue("eu", venue).HoldAsync("hold-retried", "ada");
+        var second = await Venue("us", venue).HoldAsync("hold-retried", "ada");
+        Assert.NotEqual(first.Events[0], second.Events[0]);
+        _regions.HealAll();
+        await _regions.ConvergeAsync();
+
+        var winner = new[] { first, second }
+            .Select(r => (r.Events[0], Hlc: _regions.Store(r.Events[0].Origin).FindAsync(r.Events[0]).AsTask().Result!.Event.Hlc))
+            .MinBy(e => e.Hlc).Item1;
+        foreach (var region in Names)
+        {
+            var view = await Venue(region, venue).GetAsync();
+            Assert.Equal(["hold-retried"], view.ActiveHolds.ToArray());
+            Assert.Equal(["ada"], view.Attendees.ToArray());
+            Assert.Equal(winner.Origin, view.HeldIn["hold-retried"]);
+            var held = (await _regions.Store(region).ReadAsync("venue/matinee", 1, 100)).Where(e => e.Event.RequestId == "hold-retried").ToList();
+            Assert.Equal(2, held.Count);
+            Assert.Contains(held, e => e.Event.Id == winner);
+        }
+
+        foreach (var region in Names)
+        {
+            var report = await _regions.AuditAsync(region);
+            Assert.True(report.IsClean, string.Join("; ", report.Findings.Select(f => $"{f.Kind} {f.EntityId}: {f.Detail}")));
+        }
+    }
+
+    [Fact]
     public async Task Bad_input_is_refused_with_a_typed_error_and_nothing_changes()
     {
         const string venue = "club";

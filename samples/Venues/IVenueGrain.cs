@@ -24,7 +24,7 @@ public interface IVenueGrain : IGrainWithStringKey
     Task<VenueView> GetAsync(CancellationToken cancellationToken = default);
 }
 
-/// <summary>A venue as this region's replica sees it.</summary>
+/// <summary>A venue as this region's replica sees it. <see cref="HeldIn"/> names the region that took each hold.</summary>
 [GenerateSerializer, Immutable, Alias("venues.view")]
 public sealed record VenueView(
     [property: Id(0)] string Venue,
@@ -35,4 +35,5 @@ public sealed record VenueView(
     [property: Id(5)] ImmutableArray<string> Attendees,
     [property: Id(6)] string Region,
     [property: Id(7)] string Home,
-    [property: Id(8)] VersionVector Version);
+    [property: Id(8)] VersionVector Version,
+    [property: Id(9)] ImmutableSortedDictionary<string, string> HeldIn);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Concord.Grains.Entities;
 using Concord.Grains.Interfaces.Entities;
 using Orleans.Concurrency;
@@ -29,5 +30,6 @@ public sealed class VenueGrain : ReplicatedEntityGrain<VenueState>, IVenueGrain
         [.. State.Attendees.Elements],
         Region,
         HomeRegion,
-        Version));
+        Version,
+        State.Holds.ToImmutableSortedDictionary(h => h.Key, h => h.Value.Dot.Origin, StringComparer.Ordinal)));
 }

@@ -1,0 +1,163 @@
+using Concord.Grains.Entities;
+using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Audit;
+using Concord.Grains.Interfaces.Entities;
+using Concord.Grains.Interfaces.Entities.Crdts;
+using Concord.Grains.Interfaces.Events;
+using Orleans.Concurrency;
+using Orleans.TestingHost;
+
+namespace Concord.Tests.Entities;
+
+/// <summary>The auditor checks a registered entity type with no code of its own: replica against a re-fold, the type's invariants, owed apologies.</summary>
+public sealed class EntityAuditTests : IAsyncLifetime
+{
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(ConcordStorage.Name);
+            silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
+            silo.UseInMemoryReminderService();
+            silo.AddConcord(options => options.Region = "eu");
+            silo.AddReplicatedEntity<TallyGrain, TallyState>(new TallyType());
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private Task<AuditReport> AuditAsync() => _cluster.Client.GetGrain<IAuditorGrain>(0).RunAsync(new AuditRequest());
+
+    [Fact]
+    public async Task A_fold_that_reads_outside_its_events_is_found_as_a_replica_mismatch()
+    {
+        var tally = _cluster.Client.GetGrain<ITallyGrain>($"impure-{Guid.NewGuid():N}");
+        await tally.CountAsync("c-1", 3);
+        Assert.True((await AuditAsync()).IsClean);
+
+        // The fold stamps whatever the side channel says: the replica folded 0, a fold now gives 7.
+        TallyType.SideChannel = 7;
+        try
+        {
+            var finding = Assert.Single((await AuditAsync()).Findings);
+            Assert.Equal(AuditFindingKinds.ReplicaMismatch, finding.Kind);
+            Assert.Equal(1, finding.Position);
+            Assert.Contains("\"Stamp\":0", finding.Detail, StringComparison.Ordinal);
+            Assert.Contains("\"Stamp\":7", finding.Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TallyType.SideChannel = 0;
+        }
+    }
+
+    [Fact]
+    public async Task A_broken_invariant_of_the_type_is_reported_by_the_auditor()
+    {
+        var key = $"big-{Guid.NewGuid():N}";
+        var tally = _cluster.Client.GetGrain<ITallyGrain>(key);
+        await tally.CountAsync("c-1", 60);
+        await tally.CountAsync("c-2", 50);
+        var finding = Assert.Single((await AuditAsync()).Findings, f => f.EntityId == $"tally/{key}");
+        Assert.Equal(AuditFindingKinds.InvariantViolated, finding.Kind);
+        Assert.Equal("tally: count 110 is over the limit of 100", finding.Detail);
+    }
+
+    [Fact]
+    public async Task An_apology_owed_at_home_is_appended_once_and_a_missing_one_is_reported()
+    {
+        var key = $"owed-{Guid.NewGuid():N}";
+        var tally = _cluster.Client.GetGrain<ITallyGrain>(key);
+        await tally.CountAsync("c-1", -5);
+        await Infrastructure.Eventually.HoldsAsync(async () => (await tally.GetAsync()).Apologies == 1, "the home region apologised for going negative");
+        await tally.CountAsync("c-2", -1);
+        Assert.Equal(1, (await tally.GetAsync()).Apologies);
+        Assert.DoesNotContain((await AuditAsync()).Findings, f => f.EntityId == $"tally/{key}");
+
+        // A rule that now owes an apology the log never got: the auditor names it.
+        TallyType.OweForAnyNegative = true;
+        try
+        {
+            var finding = Assert.Single((await AuditAsync()).Findings, f => f.EntityId == $"tally/{key}");
+            Assert.Equal(AuditFindingKinds.InvariantViolated, finding.Kind);
+            Assert.Equal("I6: the apology for negative-again is owed at home but not in the log", finding.Detail);
+        }
+        finally
+        {
+            TallyType.OweForAnyNegative = false;
+        }
+    }
+}
+
+[GenerateSerializer, Immutable]
+public sealed record TallyState([property: Id(0)] PNCounter Count, [property: Id(1)] int Stamp, [property: Id(2)] int Apologies);
+
+public sealed record Counted(int By);
+
+public sealed record WentNegative(long Count);
+
+[GenerateSerializer, Immutable]
+public sealed record Count([property: Id(0)] int By);
+
+public sealed class TallyType : ReplicatedEntityType<TallyState>
+{
+    public static volatile int SideChannel;
+    public static volatile bool OweForAnyNegative;
+
+    public override string Name => "tally";
+
+    public override TallyState Initial => new(PNCounter.Empty, 0, 0);
+
+    public override void RegisterPayloads(PayloadTypes payloads) => payloads.Add<Counted>("tally.counted").Add<WentNegative>("tally.went-negative");
+
+    public override ConsistencyMode ModeOf(object command) => ConsistencyMode.Optimistic;
+
+    public override object? Decide(TallyState state, object command, CommandContext context) => new Counted(((Count)command).By);
+
+    public override TallyState Apply(TallyState state, object payload, EventContext context) => payload switch
+    {
+        Counted counted => state with { Count = state.Count.Add(context.Dot, counted.By), Stamp = SideChannel },
+        WentNegative => state with { Apologies = state.Apologies + 1 },
+        _ => state,
+    };
+
+    public override IEnumerable<Apology> OwedApologies(TallyState state)
+    {
+        if (state.Count.Value < 0)
+        {
+            yield return new Apology("negative", new WentNegative(state.Count.Value));
+            if (OweForAnyNegative)
+            {
+                yield return new Apology("negative-again", new WentNegative(state.Count.Value));
+            }
+        }
+    }
+
+    public override IEnumerable<string> CheckInvariants(TallyState state, bool atHome)
+    {
+        if (state.Count.Value > 100)
+        {
+            yield return $"count {state.Count.Value} is over the limit of 100";
+        }
+    }
+}
+
+public interface ITallyGrain : IGrainWithStringKey
+{
+    Task<EntityReceipt> CountAsync(string requestId, int by);
+
+    Task<TallyState> GetAsync();
+}
+
+[Reentrant]
+public sealed class TallyGrain : ReplicatedEntityGrain<TallyState>, ITallyGrain
+{
+    public Task<EntityReceipt> CountAsync(string requestId, int by) => ExecuteAsync(requestId, new Count(by));
+
+    public Task<TallyState> GetAsync() => Task.FromResult(State);
+}
