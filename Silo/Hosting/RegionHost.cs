@@ -110,6 +110,7 @@ public static class RegionHost
                 concord.SigningKeyPem = options.SigningKeyPem;
                 concord.RegionPublicKeysPem = new(options.RegionPublicKeysPem, StringComparer.Ordinal);
             });
+            EntityModules.Add(silo, options.Entities);
         });
         if (options.FaultInjection && Environment.GetEnvironmentVariable(PauseAfterCommitVariable) == "1")
         {

@@ -73,6 +73,9 @@ public sealed class RegionHostOptions
     /// <summary>Allow link faults to be injected on command (<c>admin cut</c>, tests). Default false.</summary>
     public bool FaultInjection { get; set; }
 
+    /// <summary>Entity types to host beside the ledger and the handles (<c>--entities venues</c>). Default: none.</summary>
+    public List<string> Entities { get; set; } = [];
+
     /// <summary>Every region of the deployment, sorted so that all regions compute the same home regions.</summary>
     public List<string> AllRegions => [.. Peers.Keys.Append(Region).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
@@ -132,6 +135,11 @@ public sealed class RegionHostOptions
             {
                 throw new ArgumentException($"--peer '{peer}' has no gateway.");
             }
+        }
+
+        if (Entities.FirstOrDefault(e => !EntityModules.IsKnown(e)) is { } unknown)
+        {
+            throw new ArgumentException($"--entities '{unknown}' is not an entity type this silo can host (known: {string.Join(", ", EntityModules.Names)}).");
         }
 
         if (ClientCredentials.Any(c => c.Length < Grains.Interfaces.Events.ClientCredentials.MinLength))

@@ -9,7 +9,7 @@ public static class SiloCommandLine
     public const string Usage =
         "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--advertise IP] [--peer NAME=HOST:PORT]...\n" +
         "         [--storage memory|postgres] [--connection CONNSTRING] [--probe-timeout SECONDS] [--fault-injection]\n" +
-        "         [--dashboard-port PORT] [--metrics-port PORT]\n" +
+        "         [--dashboard-port PORT] [--metrics-port PORT] [--entities NAME[,NAME]...]\n" +
         "         [--client-credential SECRET]... [--replication-secret SECRET] [--signing-key PEMFILE] [--region-key NAME=PEMFILE]... [--verbose]\n" +
         "       dotnet run --project Silo -- migrate --connection CONNSTRING\n" +
         "       with no region options, three linked regions eu, us, ap start in this process (gateways 30000-30002).";
@@ -20,6 +20,7 @@ public static class SiloCommandLine
         var options = new RegionHostOptions();
         var verbose = false;
         var single = false;
+        var entities = new List<string>();
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -82,6 +83,10 @@ public static class SiloCommandLine
                 case "--verbose":
                     verbose = true;
                     continue;
+                case "--entities":
+                    // Like --verbose, it does not turn the local default into a single region.
+                    entities.AddRange(ValueOf(args, ref i).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    continue;
                 default:
                     throw new ArgumentException($"unknown argument '{args[i]}'.");
             }
@@ -106,6 +111,7 @@ public static class SiloCommandLine
             local[0].MetricsPort = LocalMetricsPort;
             foreach (var region in local)
             {
+                region.Entities.AddRange(entities);
                 region.ClientCredentials.AddRange(fromEnvironment);
                 region.Validate();
             }
@@ -113,6 +119,7 @@ public static class SiloCommandLine
             return (local, verbose);
         }
 
+        options.Entities.AddRange(entities);
         options.ClientCredentials.AddRange(fromEnvironment);
         options.ReplicationSecret ??= Environment.GetEnvironmentVariable("CONCORD_REPLICATION_SECRET");
         if (options.Storage == StorageKinds.Postgres)

@@ -1,0 +1,78 @@
+using System.Net;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Samples.Venues;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+// Usage: dotnet run --project samples/Venues.Client -- [--region eu|us|ap] COMMAND VENUE [ARG]
+//   open VENUE SEATS | hold VENUE GUEST | book VENUE GUEST | release VENUE HOLD-ID | show VENUE
+// Talks to the local three regions of `dotnet run --project Silo -- --entities venues` (gateways 30000-30002).
+var gateways = new Dictionary<string, int>(StringComparer.Ordinal) { ["eu"] = 30000, ["us"] = 30001, ["ap"] = 30002 };
+var region = "eu";
+var rest = new List<string>();
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--region" && i + 1 < args.Length)
+    {
+        region = args[++i];
+    }
+    else
+    {
+        rest.Add(args[i]);
+    }
+}
+
+if (!gateways.ContainsKey(region) || rest.Count < 2 || (rest[0] != "show" && rest.Count < 3))
+{
+    Console.Error.WriteLine("usage: [--region eu|us|ap] open VENUE SEATS | hold VENUE GUEST | book VENUE GUEST | release VENUE HOLD-ID | show VENUE");
+    return 2;
+}
+
+using var connect = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+using var host = Host.CreateDefaultBuilder()
+    .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+    .UseOrleansClient(client =>
+    {
+        client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gateways[region]));
+        client.Configure<ClusterOptions>(cluster =>
+        {
+            cluster.ClusterId = $"concord-{region}";
+            cluster.ServiceId = "concord";
+        });
+    })
+    .Build();
+await host.StartAsync(connect.Token);
+var venue = host.Services.GetRequiredService<IClusterClient>().GetGrain<IVenueGrain>(rest[1]);
+var requestId = Guid.NewGuid().ToString("N");
+try
+{
+    var receipt = rest[0] switch
+    {
+        "open" => await venue.OpenAsync(requestId, int.Parse(rest[2], System.Globalization.CultureInfo.InvariantCulture)),
+        "hold" => await venue.HoldAsync(requestId, rest[2]),
+        "book" => await venue.BookAsync(requestId, rest[2]),
+        "release" => await venue.ReleaseAsync(requestId, rest[2]),
+        _ => null,
+    };
+    if (receipt is not null)
+    {
+        Console.WriteLine($"{rest[0]} {rest[1]}: request {requestId}, event {string.Join(", ", receipt.Events)} decided in {receipt.Events.FirstOrDefault()?.Origin ?? receipt.DecidedIn}");
+    }
+
+    var view = await venue.GetAsync();
+    Console.WriteLine($"{view.Venue} in {view.Region} (home {view.Home}): {view.Capacity} seats, booked [{string.Join(", ", view.Booked)}], " +
+        $"held [{string.Join(", ", view.ActiveHolds.Select(h => $"{h}@{view.HeldIn[h]}"))}], bumped [{string.Join(", ", view.BumpedHolds)}], " +
+        $"attendees [{string.Join(", ", view.Attendees)}], version {view.Version}");
+    return 0;
+}
+catch (ConcordException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
+finally
+{
+    await host.StopAsync(CancellationToken.None);
+}
