@@ -341,6 +341,24 @@ public sealed partial class RegionAuditor(
                 $"replica holds {Abbreviate(replica.CanonicalState)}, the log folds to {Abbreviate(fold.CanonicalState)}"));
         }
 
+        foreach (var view in services.GetRequiredService<EntityTypeRegistry>().ViewsOf(type.Name))
+        {
+            var expected = view.FoldForAudit(entity, log, type.Payloads);
+            var grain = services.GetRequiredService<EntityTypeRegistry>().ViewGrainOf(grains, view, entity);
+            await grain.CatchUpAsync(expected.Position, cancellationToken);
+            var held = await grain.GetAuditStateAsync(cancellationToken);
+            if (held.Position != expected.Position)
+            {
+                findings.Add(new AuditFinding(region, entity, AuditFindingKinds.ViewMismatch, held.Position,
+                    $"view '{view.Name}' is at position {held.Position} and cannot catch up to the log's {expected.Position}"));
+            }
+            else if (!string.Equals(held.CanonicalState, expected.CanonicalState, StringComparison.Ordinal))
+            {
+                findings.Add(new AuditFinding(region, entity, AuditFindingKinds.ViewMismatch, held.Position,
+                    $"view '{view.Name}' holds {Abbreviate(held.CanonicalState)}, the log folds to {Abbreviate(expected.CanonicalState)}"));
+            }
+        }
+
         foreach (var violation in fold.Violations)
         {
             findings.Add(new AuditFinding(region, entity, AuditFindingKinds.InvariantViolated, fold.Position, $"{type.Name}: {violation}"));

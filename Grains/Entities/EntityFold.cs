@@ -4,13 +4,21 @@ using Concord.Grains.Replication;
 
 namespace Concord.Grains.Entities;
 
+/// <summary>A state folded from an entity's events: the entity type's own state, or one of its views.</summary>
+internal interface IStateFold<TState>
+{
+    TState Initial { get; }
+
+    TState Apply(TState state, object payload, EventContext context);
+}
+
 /// <summary>
 /// An entity's state as a fold of its log in this region's order, with the chain heads, the version and the
 /// request ids it has seen. A request id takes effect once: of two events carrying it (a client that retried in
 /// another region), the earlier by (HLC, origin) wins and the other is void. When a winner arrives after its
 /// loser was folded, <see cref="Apply"/> says so and the owner refolds from the log (rare: a cross-region retry).
 /// </summary>
-internal sealed class EntityFold<TState>(ReplicatedEntityType<TState> type, PayloadTypes payloads, string entityId) : IReplicaFold
+internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes payloads, string entityId) : IReplicaFold
     where TState : class
 {
     private readonly Dictionary<string, (long Seq, ChainHash Hash)> _heads = new(StringComparer.Ordinal);
@@ -29,7 +37,7 @@ internal sealed class EntityFold<TState>(ReplicatedEntityType<TState> type, Payl
     public bool TryGetRequest(string requestId, out (EventId Id, HlcTimestamp Hlc, long Position) winner) => _requests.TryGetValue(requestId, out winner);
 
     /// <summary>Folds a whole log: winners of every request id first, then the fold over winners only.</summary>
-    public static EntityFold<TState> Of(ReplicatedEntityType<TState> type, PayloadTypes payloads, string entityId, IReadOnlyList<LoggedEvent> log)
+    public static EntityFold<TState> Of(IStateFold<TState> type, PayloadTypes payloads, string entityId, IReadOnlyList<LoggedEvent> log)
     {
         var winners = new Dictionary<string, HlcTimestamp>(StringComparer.Ordinal);
         foreach (var logged in log)

@@ -8,8 +8,10 @@ namespace Concord.Grains.Entities;
 /// The entity types this region hosts, found by name from an entity id (<c>type/key</c>). Routing of inbound
 /// replication, forwarded commands and the audit goes through here, never through a key prefix of a domain.
 /// </summary>
-internal sealed class EntityTypeRegistry(IEnumerable<IEntityTypeRuntime> types, IServiceProvider services)
+internal sealed class EntityTypeRegistry(IEnumerable<IEntityTypeRuntime> types, IEnumerable<IEntityViewRuntime> views, IServiceProvider services)
 {
+    private readonly IEntityViewRuntime[] _views = [.. views];
+
     private readonly Dictionary<string, IEntityTypeRuntime> _byName = types
         .GroupBy(t => t.Name, StringComparer.Ordinal)
         .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
@@ -19,7 +21,7 @@ internal sealed class EntityTypeRegistry(IEnumerable<IEntityTypeRuntime> types, 
     public IEnumerable<IEntityTypeRuntime> Types => _byName.Values;
 
     /// <summary>The registered type of <paramref name="entityId"/>, if its type part names one.</summary>
-    public bool TryResolve(string entityId, out IEntityTypeRuntime type, out string key)
+    public bool TryResolve(string entityId, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out IEntityTypeRuntime type, out string key)
     {
         if (EntityIds.TrySplit(entityId, out var name, out key) && _byName.TryGetValue(name, out var found))
         {
@@ -37,19 +39,30 @@ internal sealed class EntityTypeRegistry(IEnumerable<IEntityTypeRuntime> types, 
 
     public IEntityTypeRuntime? OfGrainClass(Type grainClass) => _byName.Values.FirstOrDefault(t => t.GrainClass == grainClass);
 
-    public IReplicatedEntityGrain GrainOf(IGrainFactory grains, IEntityTypeRuntime type, string key)
+    public IEntityViewRuntime? ViewOfGrainClass(Type grainClass) => _views.FirstOrDefault(v => v.GrainClass == grainClass);
+
+    /// <summary>The views derived from entity type <paramref name="typeName"/>.</summary>
+    public IReadOnlyList<IEntityViewRuntime> ViewsOf(string typeName) => [.. _views.Where(v => v.EntityType == typeName)];
+
+    public IReplicatedEntityGrain GrainOf(IGrainFactory grains, IEntityTypeRuntime type, string key) =>
+        grains.GetGrain<IReplicatedEntityGrain>(GrainId.Create(GrainTypeOf(type.GrainClass), key));
+
+    /// <summary>The view grain of one entity: keyed by the entity id, as the stream that feeds it is.</summary>
+    public IEntityViewGrain ViewGrainOf(IGrainFactory grains, IEntityViewRuntime view, string entityId) =>
+        grains.GetGrain<IEntityViewGrain>(GrainId.Create(GrainTypeOf(view.GrainClass), entityId));
+
+    private GrainType GrainTypeOf(Type grainClass)
     {
-        GrainType grainType;
         lock (_grainTypes)
         {
-            if (!_grainTypes.TryGetValue(type.GrainClass, out grainType))
+            if (!_grainTypes.TryGetValue(grainClass, out var grainType))
             {
-                grainType = ((GrainTypeResolver)services.GetService(typeof(GrainTypeResolver))!).GetGrainType(type.GrainClass);
-                _grainTypes[type.GrainClass] = grainType;
+                grainType = ((GrainTypeResolver)services.GetService(typeof(GrainTypeResolver))!).GetGrainType(grainClass);
+                _grainTypes[grainClass] = grainType;
             }
-        }
 
-        return grains.GetGrain<IReplicatedEntityGrain>(GrainId.Create(grainType, key));
+            return grainType;
+        }
     }
 
     /// <summary>Refuses an event this region cannot apply: an unregistered type, or a kind its type does not declare.</summary>

@@ -3,12 +3,16 @@ using Concord.Grains.Interfaces.Errors;
 namespace Concord.Grains.Entities;
 
 /// <summary>Refuses to start a silo whose entity types are misdeclared, naming every problem at once.</summary>
-internal sealed class EntityTypesValidator(IEnumerable<IEntityTypeRuntime> types) : IConfigurationValidator
+internal sealed class EntityTypesValidator(IEnumerable<IEntityTypeRuntime> types, IEnumerable<IEntityViewRuntime> views) : IConfigurationValidator
 {
     public void ValidateConfiguration()
     {
         var all = types.ToList();
         var problems = all.SelectMany(t => t.Problems()).ToList();
+        var names = all.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        problems.AddRange(views.SelectMany(v => v.Problems(names)));
+        problems.AddRange(views.GroupBy(v => (v.EntityType, v.Name)).Where(g => g.Count() > 1)
+            .Select(g => $"entity type '{g.Key.EntityType}' has two views named '{g.Key.Name}'"));
         problems.AddRange(all.GroupBy(t => t.Name, StringComparer.Ordinal)
             .Where(g => g.Select(t => t.GrainClass).Distinct().Count() > 1)
             .Select(g => $"entity type name '{g.Key}' is registered for {string.Join(" and ", g.Select(t => t.GrainClass.Name).Distinct())}"));

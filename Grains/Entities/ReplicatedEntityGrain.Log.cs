@@ -13,6 +13,9 @@ public abstract partial class ReplicatedEntityGrain<TState>
     [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: publishing to derived views failed; they pull the gap from the log.")]
     private partial void LogPublishFailed(Exception exception, string entityId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: bringing its views to position {Position} failed; retried on the next tick.")]
+    private partial void LogRepairFailed(Exception exception, string entityId, long position);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "{EntityId}: appending the apology for {ApologyKey}.")]
     private partial void LogApologising(string entityId, string apologyKey);
 

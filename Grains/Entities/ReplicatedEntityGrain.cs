@@ -38,6 +38,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     private ILogger _logger = null!;
     private HybridLogicalClock _clock = null!;
     private TState _speculative = null!;
+    private IReadOnlyList<IEntityViewRuntime> _views = [];
+    private IGrainTimer? _repairTimer;
     private int _staged;
     private bool _refold;
     private string? _invalidKeyMessage;
@@ -78,6 +80,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         _options = services.GetRequiredService<IOptions<ConcordOptions>>().Value;
         _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
         _fold = new EntityFold<TState>(_runtime.Type, _runtime.Payloads, EntityId);
+        _views = _registry.ViewsOf(_runtime.Name);
         if (!_runtime.IsValidKey(Key))
         {
             _invalidKeyMessage = $"'{Key}' is not a valid key of entity type '{_runtime.Name}'.";
@@ -257,6 +260,32 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         catch (Exception ex)
         {
             LogPublishFailed(ex, EntityId);
+        }
+
+        if (_views.Count > 0)
+        {
+            _repairTimer ??= this.RegisterGrainTimer(
+                RepairViewsAsync,
+                new GrainTimerCreationOptions { DueTime = _options.DerivedRepairDelay, Period = _options.DerivedRepairDelay, Interleave = true });
+        }
+    }
+
+    /// <summary>Makes sure every view of this entity caught up with its log, whatever the stream lost; stops once they have.</summary>
+    private async Task RepairViewsAsync(CancellationToken cancellationToken)
+    {
+        var target = _log.Position;
+        try
+        {
+            var reached = await Task.WhenAll(_views.Select(v => _registry.ViewGrainOf(GrainFactory, v, EntityId).CatchUpAsync(target, cancellationToken)));
+            if (reached.All(p => p >= target) && _log.Position == target)
+            {
+                _repairTimer?.Dispose();
+                _repairTimer = null;
+            }
+        }
+        catch (Exception ex)
+        {
+            LogRepairFailed(ex, EntityId, target);
         }
     }
 

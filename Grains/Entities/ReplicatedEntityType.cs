@@ -9,7 +9,7 @@ namespace Concord.Grains.Entities;
 /// replication, anti-entropy and audit. Register it with <c>AddReplicatedEntity</c>. See <c>docs/entities.md</c>.
 /// </summary>
 /// <typeparam name="TState">The entity's state: immutable, and serialisable by System.Text.Json (the audit compares replicas by its canonical JSON).</typeparam>
-public abstract class ReplicatedEntityType<TState>
+public abstract class ReplicatedEntityType<TState> : IStateFold<TState>
     where TState : class
 {
     /// <summary>The type name: the <c>type</c> of every entity id <c>type/key</c>. Never changes once events exist.</summary>

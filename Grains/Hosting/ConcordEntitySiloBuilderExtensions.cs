@@ -38,4 +38,25 @@ public static class ConcordEntitySiloBuilderExtensions
 
         return services;
     }
+
+    /// <summary>
+    /// Keeps <paramref name="view"/> of its entity type in grain <typeparamref name="TGrain"/> (marked
+    /// <see cref="EntityViewOfAttribute"/>): fed by the type's stream, repaired from the log, audited against a re-fold.
+    /// </summary>
+    public static ISiloBuilder AddEntityView<TGrain, TView>(this ISiloBuilder builder, EntityView<TView> view)
+        where TGrain : EntityViewGrain<TView>
+        where TView : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(view);
+        var already = builder.Services.Any(d => d.ServiceType == typeof(IEntityViewRuntime)
+            && d.ImplementationInstance is IEntityViewRuntime existing
+            && existing.GrainClass == typeof(TGrain));
+        if (!already)
+        {
+            builder.Services.AddSingleton<IEntityViewRuntime>(new EntityViewRuntime<TView>(view, typeof(TGrain)));
+        }
+
+        return builder;
+    }
 }

@@ -5,6 +5,9 @@ using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Entities.Crdts;
 using Concord.Grains.Interfaces.Events;
 using Orleans.Concurrency;
+using Concord.Grains.Streaming;
+using Concord.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
 namespace Concord.Tests.Entities;
@@ -22,14 +25,22 @@ public sealed class EntityAuditTests : IAsyncLifetime
             silo.AddMemoryGrainStorage(ConcordStorage.Name);
             silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
             silo.UseInMemoryReminderService();
-            silo.AddConcord(options => options.Region = "eu");
+            silo.Services.AddSingleton<IEventPublisher, DroppingEventPublisher>();
+            silo.AddConcord(options =>
+            {
+                options.Region = "eu";
+                options.DerivedRepairDelay = TimeSpan.FromMilliseconds(200);
+            });
             silo.AddReplicatedEntity<TallyGrain, TallyState>(new TallyType());
+            silo.AddEntityView<TallyViewGrain, TallyView>(new TallyViewDefinition());
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private DroppingEventPublisher Publisher => (DroppingEventPublisher)_cluster.GetSiloServiceProvider().GetRequiredService<IEventPublisher>();
 
     private Task<AuditReport> AuditAsync() => _cluster.Client.GetGrain<IAuditorGrain>(0).RunAsync(new AuditRequest());
 
@@ -57,6 +68,43 @@ public sealed class EntityAuditTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_view_catches_up_from_the_log_when_the_stream_loses_every_message()
+    {
+        var key = $"lossy-{Guid.NewGuid():N}";
+        Publisher.ShouldDrop = id => id == $"tally/{key}";
+        var tally = _cluster.Client.GetGrain<ITallyGrain>(key);
+        await tally.CountAsync("c-1", 4);
+        await tally.CountAsync("c-2", 5);
+        await tally.CountAsync("c-3", -2);
+        var view = _cluster.Client.GetGrain<ITallyViewGrain>($"tally/{key}");
+        await Eventually.HoldsAsync(async () => await view.GetAsync() == new TallyView(7, 3, 0), "the view reached the log's head through the repair pass");
+        Assert.True(Publisher.Dropped >= 3);
+        Assert.DoesNotContain((await AuditAsync()).Findings, f => f.EntityId == $"tally/{key}");
+    }
+
+    [Fact]
+    public async Task A_view_that_disagrees_with_a_fold_of_the_log_is_found()
+    {
+        var key = $"view-{Guid.NewGuid():N}";
+        var tally = _cluster.Client.GetGrain<ITallyGrain>(key);
+        await tally.CountAsync("c-1", 2);
+        var view = _cluster.Client.GetGrain<ITallyViewGrain>($"tally/{key}");
+        await Eventually.HoldsAsync(async () => (await view.GetAsync()).Events == 1, "the view saw the event");
+
+        TallyViewDefinition.SideChannel = 9;
+        try
+        {
+            var finding = Assert.Single((await AuditAsync()).Findings, f => f.EntityId == $"tally/{key}");
+            Assert.Equal(AuditFindingKinds.ViewMismatch, finding.Kind);
+            Assert.StartsWith("view 'totals' holds {\"Events\":1,\"Stamp\":0,\"Sum\":2}, the log folds to {\"Events\":1,\"Stamp\":9,\"Sum\":2}", finding.Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TallyViewDefinition.SideChannel = 0;
+        }
+    }
+
+    [Fact]
     public async Task A_broken_invariant_of_the_type_is_reported_by_the_auditor()
     {
         var key = $"big-{Guid.NewGuid():N}";
@@ -74,7 +122,7 @@ public sealed class EntityAuditTests : IAsyncLifetime
         var key = $"owed-{Guid.NewGuid():N}";
         var tally = _cluster.Client.GetGrain<ITallyGrain>(key);
         await tally.CountAsync("c-1", -5);
-        await Infrastructure.Eventually.HoldsAsync(async () => (await tally.GetAsync()).Apologies == 1, "the home region apologised for going negative");
+        await Eventually.HoldsAsync(async () => (await tally.GetAsync()).Apologies == 1, "the home region apologised for going negative");
         await tally.CountAsync("c-2", -1);
         Assert.Equal(1, (await tally.GetAsync()).Apologies);
         Assert.DoesNotContain((await AuditAsync()).Findings, f => f.EntityId == $"tally/{key}");
@@ -152,6 +200,34 @@ public interface ITallyGrain : IGrainWithStringKey
     Task<EntityReceipt> CountAsync(string requestId, int by);
 
     Task<TallyState> GetAsync();
+}
+
+[GenerateSerializer, Immutable]
+public sealed record TallyView([property: Id(0)] long Sum, [property: Id(1)] int Events, [property: Id(2)] int Stamp);
+
+public sealed class TallyViewDefinition : EntityView<TallyView>
+{
+    public static volatile int SideChannel;
+
+    public override string EntityType => "tally";
+
+    public override string Name => "totals";
+
+    public override TallyView Initial => new(0, 0, 0);
+
+    public override TallyView Apply(TallyView view, object payload, EventContext context) =>
+        payload is Counted counted ? new(view.Sum + counted.By, view.Events + 1, SideChannel) : view;
+}
+
+public interface ITallyViewGrain : IGrainWithStringKey
+{
+    Task<TallyView> GetAsync();
+}
+
+[EntityViewOf("tally")]
+public sealed class TallyViewGrain : EntityViewGrain<TallyView>, ITallyViewGrain
+{
+    public Task<TallyView> GetAsync() => Task.FromResult(View);
 }
 
 [Reentrant]
