@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using Concord.Grains.Interfaces.Entities.Crdts;
 using Concord.Grains.Interfaces.Events;
 
@@ -31,10 +32,14 @@ public sealed record VenueState(
         ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal),
         OrSet<string>.Empty);
 
+    // Derived properties stay out of the canonical JSON the audit compares: it holds what the events say, once.
+    [JsonIgnore]
     public bool IsOpen => Capacity.HasValue;
 
+    [JsonIgnore]
     public IEnumerable<KeyValuePair<string, Hold>> ActiveHolds => Holds.Where(h => h.Value.Status == HoldStatus.Active);
 
     /// <summary>Seats neither booked nor held, as this replica sees them (negative while overbooked).</summary>
+    [JsonIgnore]
     public int Free => Capacity.Value - Bookings.Count - ActiveHolds.Count();
 }

@@ -11,6 +11,7 @@ public sealed record LwwRegister<T>([property: Id(0)] T? Value, [property: Id(1)
 {
     public static LwwRegister<T> Empty { get; } = new(default, null);
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool HasValue => Stamp is not null;
 
     public LwwRegister<T> Set(T value, HlcTimestamp stamp)

@@ -31,8 +31,10 @@ public sealed class MvRegister<T>
     /// <summary>The same writes as a list ordered by dot: the form the canonical JSON of a state takes.</summary>
     public IEnumerable<KeyValuePair<Dot, T>> Entries => Writes;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<T> Values => Writes.Values;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsConflicted => Writes.Count > 1;
 
     /// <summary>Writes <paramref name="value"/> as event <paramref name="dot"/> whose causal past was <paramref name="seen"/>.</summary>

@@ -33,8 +33,10 @@ public sealed class OrSet<T>
     [Id(0)]
     public ImmutableSortedDictionary<T, ImmutableSortedSet<Dot>> Tags { get; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<T> Elements => Tags.Keys;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public int Count => Tags.Count;
 
     public bool Contains(T element) => Tags.ContainsKey(element);

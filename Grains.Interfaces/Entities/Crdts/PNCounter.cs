@@ -35,6 +35,7 @@ public sealed class PNCounter
     [Id(2)]
     public VersionVector Seen { get; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public long Value => Increments.Values.Sum() - Decrements.Values.Sum();
 
     /// <summary>Applies the change event <paramref name="dot"/> made; a dot already applied changes nothing.</summary>
