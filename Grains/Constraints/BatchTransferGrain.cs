@@ -18,7 +18,13 @@ internal sealed class BatchTransferGrain(BatchTransferCoordinator coordinator, I
             return await coordinator.DecideAsync(command, cancellationToken);
         }
 
-        return await HomeRegionCall.InvokeAsync(
-            ServiceProvider, home, command.RequestId, options.Value.StrictForwardTimeout, (link, ct) => link.ForwardBatchAsync(command, ct), cancellationToken);
+        var result = await HomeRegionCall.InvokeAsync(
+            ServiceProvider,
+            home,
+            command.RequestId,
+            options.Value.StrictForwardTimeout,
+            (link, ct) => link.ForwardCommandAsync(new Entities.ForwardedCommand(command.RequestId, command.RequestId, command, options.Value.Region), ct),
+            cancellationToken);
+        return result.ReceiptAs<BatchReceipt>();
     }
 }

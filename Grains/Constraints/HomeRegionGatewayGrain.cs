@@ -15,20 +15,29 @@ namespace Concord.Grains.Constraints;
 [StatelessWorker]
 internal sealed class HomeRegionGatewayGrain(IEventLogStore store, IOptions<ConcordOptions> options, BatchTransferCoordinator batches, EntityTypeRegistry entityTypes) : Grain, IHomeRegionGatewayGrain
 {
-    public Task<ForwardedCommandResult> CommandAsync(ForwardedCommand command, CancellationToken cancellationToken = default)
+    public async Task<ForwardedCommandResult> CommandAsync(ForwardedCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (!entityTypes.TryResolve(command.EntityId, out var type, out var key))
+        if (entityTypes.TryResolve(command.EntityId, out var type, out var key))
         {
-            throw EntityIds.TrySplit(command.EntityId, out var name, out _)
-                ? new UnknownEntityTypeException(name, command.EntityId)
-                : new InvalidRequestException("entityId", $"'{command.EntityId}' names no entity type (type/key).");
+            return await entityTypes.GrainOf(GrainFactory, type, key).ExecuteForwardedAsync(command, cancellationToken);
         }
 
-        return entityTypes.GrainOf(GrainFactory, type, key).ExecuteForwardedAsync(command, cancellationToken);
+        if (entityTypes.IsUnknownType(command.EntityId, out var unknown))
+        {
+            throw new UnknownEntityTypeException(unknown, command.EntityId);
+        }
+
+        return command.Command switch
+        {
+            ForwardedDebit debit => await DebitAsync(debit, cancellationToken),
+            BatchTransferCommand batch => new ForwardedCommandResult(await BatchAsync(batch, cancellationToken), []),
+            HandleOperation handle => new ForwardedCommandResult(await HandleAsync(handle, cancellationToken), []),
+            var other => throw new InvalidRequestException("command", $"No replica here decides a forwarded {other?.GetType().Name ?? "null"} for '{command.EntityId}'."),
+        };
     }
 
-    public async Task<HandleReceipt> HandleAsync(HandleOperation operation, CancellationToken cancellationToken = default)
+    private async Task<HandleReceipt> HandleAsync(HandleOperation operation, CancellationToken cancellationToken)
     {
         var primary = options.Value.HandlePrimary;
         if (!string.Equals(primary, options.Value.Region, StringComparison.Ordinal))
@@ -46,7 +55,7 @@ internal sealed class HomeRegionGatewayGrain(IEventLogStore store, IOptions<Conc
         };
     }
 
-    public async Task<BatchReceipt> BatchAsync(BatchTransferCommand command, CancellationToken cancellationToken = default)
+    private async Task<BatchReceipt> BatchAsync(BatchTransferCommand command, CancellationToken cancellationToken)
     {
         var home = batches.HomeOf(command);
         if (!string.Equals(home, options.Value.Region, StringComparison.Ordinal))
@@ -57,7 +66,7 @@ internal sealed class HomeRegionGatewayGrain(IEventLogStore store, IOptions<Conc
         return await batches.DecideAsync(command, cancellationToken);
     }
 
-    public async Task<ForwardedDebitResult> DebitAsync(ForwardedDebit debit, CancellationToken cancellationToken = default)
+    private async Task<ForwardedCommandResult> DebitAsync(ForwardedDebit debit, CancellationToken cancellationToken)
     {
         var region = options.Value.Region;
         var home = HomeRegions.OfAccount(EntityKeys.RequireKey(debit.Account, "account"), options.Value.EffectiveRegions);
@@ -75,6 +84,6 @@ internal sealed class HomeRegionGatewayGrain(IEventLogStore store, IOptions<Conc
             _ => throw new InvalidRequestException("debit", "A forwarded debit carries exactly one command."),
         };
         var logged = await store.FindAsync(receipt.EventId, cancellationToken);
-        return new ForwardedDebitResult(receipt, logged?.Event);
+        return new ForwardedCommandResult(receipt, logged is null ? [] : [logged.Event]);
     }
 }

@@ -1,29 +1,16 @@
-using Concord.Grains.Handles;
-using Concord.Grains.Interfaces.Events;
-using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 
 namespace Concord.Grains.Constraints;
 
 /// <summary>
-/// A region's entry point for strict debits forwarded by other regions: it hands them to the account's
-/// replica here, at the account's home, where they are decided one at a time (I1).
+/// A region's entry point for strict commands forwarded by other regions: it hands each to the replica here,
+/// at the entity's home, where it is decided (one at a time for an entity: I1, I3). One message serves every
+/// entity type; the gateway finds the replica from the registered type, or from the ledger's and handles' own commands.
 /// </summary>
 [Alias("concord.IHomeRegionGatewayGrain")]
 public interface IHomeRegionGatewayGrain : IGrainWithIntegerKey
 {
-    [Alias("debit")]
-    Task<ForwardedDebitResult> DebitAsync(ForwardedDebit debit, CancellationToken cancellationToken = default);
-
-    /// <summary>Decides a batch transfer forwarded by another region; refused if this is not its home.</summary>
-    [Alias("batch")]
-    Task<BatchReceipt> BatchAsync(BatchTransferCommand command, CancellationToken cancellationToken = default);
-
-    /// <summary>Decides a handle operation forwarded by another region; refused if this is not the handles' primary.</summary>
-    [Alias("handle")]
-    Task<HandleReceipt> HandleAsync(HandleOperation operation, CancellationToken cancellationToken = default);
-
-    /// <summary>Decides a strict command of a registered entity type forwarded by another region.</summary>
+    /// <summary>Decides a forwarded command; refused if this region is not the home of its entity.</summary>
     [Alias("command")]
     Task<Entities.ForwardedCommandResult> CommandAsync(Entities.ForwardedCommand command, CancellationToken cancellationToken = default);
 }
@@ -36,8 +23,3 @@ public sealed record ForwardedDebit(
     [property: Id(2)] TransferCommand? Transfer,
     [property: Id(3)] PayoutCommand? Payout);
 
-/// <summary>The home region's receipt, with the event it appended so the forwarding region can apply it at once.</summary>
-[GenerateSerializer, Immutable, Alias("concord.constraints.forwarded-debit-result")]
-public sealed record ForwardedDebitResult(
-    [property: Id(0)] WriteReceipt Receipt,
-    [property: Id(1)] EventEnvelope? Event);

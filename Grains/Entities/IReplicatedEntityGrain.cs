@@ -29,7 +29,10 @@ public interface IReplicatedEntityGrain : IGrainWithStringKey
     Task<EntityAuditState> GetAuditStateAsync(CancellationToken cancellationToken = default);
 }
 
-/// <summary>A strict command on a registered entity, forwarded to its home region. <see cref="Command"/> is the user's serialisable command.</summary>
+/// <summary>
+/// A strict command forwarded to the home region of <see cref="EntityId"/>: the user's serialisable command for a
+/// registered entity type, or one of the ledger's and handles' own (a batch names its request id as the entity).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("concord.entities.forwarded-command")]
 public sealed record ForwardedCommand(
     [property: Id(0)] string EntityId,
@@ -37,11 +40,20 @@ public sealed record ForwardedCommand(
     [property: Id(2)] object Command,
     [property: Id(3)] string FromRegion);
 
-/// <summary>The home region's receipt, with the events it appended so the forwarding region applies them at once.</summary>
+/// <summary>
+/// The home region's receipt (an <see cref="EntityReceipt"/> for a registered type, the command's own receipt for
+/// the ledger and the handles), with the events it appended so the forwarding region applies them at once.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("concord.entities.forwarded-command-result")]
 public sealed record ForwardedCommandResult(
-    [property: Id(0)] EntityReceipt Receipt,
-    [property: Id(1)] ImmutableArray<EventEnvelope> Events);
+    [property: Id(0)] object Receipt,
+    [property: Id(1)] ImmutableArray<EventEnvelope> Events)
+{
+    /// <summary>The receipt as the type the forwarding side expects; a mismatch means the regions run different code.</summary>
+    public T ReceiptAs<T>()
+        where T : class =>
+        Receipt as T ?? throw new InvalidOperationException($"The home region answered with a {Receipt?.GetType().Name ?? "null"}, not a {typeof(T).Name}; do the regions run the same version?");
+}
 
 /// <summary>A replica's state as the auditor compares it.</summary>
 [GenerateSerializer, Immutable, Alias("concord.entities.audit-state")]

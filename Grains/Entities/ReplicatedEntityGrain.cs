@@ -224,7 +224,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             }
         }
 
-        return result.Receipt;
+        return result.ReceiptAs<EntityReceipt>();
     }
 
     private void OnStaged(EventEnvelope e)

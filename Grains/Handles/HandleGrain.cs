@@ -106,8 +106,7 @@ internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaG
         try
         {
             var forwarded = command with { Mode = ConsistencyMode.Strict };
-            return await HomeRegionCall.InvokeAsync(
-                ServiceProvider, Primary, EntityId, _options.StrictForwardTimeout, (link, ct) => link.ForwardHandleAsync(new HandleOperation(Handle, forwarded, null, null), ct), cancellationToken);
+            return await ForwardAsync(requestId, new HandleOperation(Handle, forwarded, null, null), cancellationToken);
         }
         catch (CoordinationUnavailableException) when (command.Mode == ConsistencyMode.Optimistic)
         {
@@ -128,8 +127,7 @@ internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaG
 
         if (!IsPrimary)
         {
-            return await HomeRegionCall.InvokeAsync(
-                ServiceProvider, Primary, EntityId, _options.StrictForwardTimeout, (link, ct) => link.ForwardHandleAsync(new HandleOperation(Handle, null, requestId, null), ct), cancellationToken);
+            return await ForwardAsync(requestId, new HandleOperation(Handle, null, requestId, null), cancellationToken);
         }
 
         string? previous = null;
@@ -170,6 +168,16 @@ internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaG
     }
 
     public Task<bool> HasRequestAsync(string requestId) => Task.FromResult(_state.HasRequest(requestId, out _));
+
+    /// <summary>Has the handles' primary decide an operation, bounded by the strict-forward timeout.</summary>
+    private async Task<HandleReceipt> ForwardAsync(string requestId, HandleOperation operation, CancellationToken cancellationToken) =>
+        (await HomeRegionCall.InvokeAsync(
+            ServiceProvider,
+            Primary,
+            EntityId,
+            _options.StrictForwardTimeout,
+            (link, ct) => link.ForwardCommandAsync(new Entities.ForwardedCommand(EntityId, requestId, operation, _options.Region), ct),
+            cancellationToken)).ReceiptAs<HandleReceipt>();
 
     /// <summary>At the primary: claims the ownership record in a transaction, then appends the binding.</summary>
     private async Task DecideClaimAsync(string requestId, string claimRequestId, string account)

@@ -32,9 +32,11 @@ internal sealed class HandleRenameGrain(ITransactionClient transactions, IOption
         var primary = options.Value.HandlePrimary;
         if (!string.Equals(primary, options.Value.Region, StringComparison.Ordinal))
         {
-            return await HomeRegionCall.InvokeAsync(
+            var result = await HomeRegionCall.InvokeAsync(
                 ServiceProvider, primary, HandleEntities.EntityIdOf(old), options.Value.StrictForwardTimeout,
-                (link, ct) => link.ForwardHandleAsync(new HandleOperation(old, null, null, command), ct), cancellationToken);
+                (link, ct) => link.ForwardCommandAsync(new Entities.ForwardedCommand(HandleEntities.EntityIdOf(old), requestId, new HandleOperation(old, null, null, command), options.Value.Region), ct),
+                cancellationToken);
+            return result.ReceiptAs<HandleReceipt>();
         }
 
         var bindId = $"{requestId}/bind";

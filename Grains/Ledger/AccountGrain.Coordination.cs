@@ -1,4 +1,5 @@
 using Concord.Grains.Constraints;
+using Concord.Grains.Entities;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
@@ -21,11 +22,11 @@ internal sealed partial class AccountGrain
             return new WriteReceipt(done.EventId, done.Position, Replayed: true);
         }
 
-        ForwardedDebitResult result;
+        ForwardedCommandResult result;
         try
         {
             result = await HomeRegionCall.InvokeAsync(
-                ServiceProvider, _home, Account, _options.StrictForwardTimeout, (link, ct) => link.ForwardDebitAsync(debit, ct), cancellationToken);
+                ServiceProvider, _home, Account, _options.StrictForwardTimeout, (link, ct) => link.ForwardCommandAsync(new ForwardedCommand(Account, requestId, debit, _options.Region), ct), cancellationToken);
         }
         catch (CoordinationUnavailableException ex)
         {
@@ -33,14 +34,15 @@ internal sealed partial class AccountGrain
             throw;
         }
 
-        if (result.Event is { } e)
+        if (!result.Events.IsDefaultOrEmpty)
         {
-            await ApplyRemoteAsync([e], cancellationToken);
+            await ApplyRemoteAsync(result.Events, cancellationToken);
         }
 
-        return _state.TryGetRequest(requestId, out var applied) && applied.EventId == result.Receipt.EventId
-            ? new WriteReceipt(applied.EventId, applied.Position, result.Receipt.Replayed)
-            : result.Receipt;
+        var receipt = result.ReceiptAs<WriteReceipt>();
+        return _state.TryGetRequest(requestId, out var applied) && applied.EventId == receipt.EventId
+            ? new WriteReceipt(applied.EventId, applied.Position, receipt.Replayed)
+            : receipt;
     }
 
     /// <summary>At the home region only: append one apology for an overdraft that has none yet.</summary>

@@ -1,10 +1,7 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
 using Concord.Grains.Entities;
-using Concord.Grains.Handles;
 using Concord.Grains.Interfaces.Events;
-using Concord.Grains.Interfaces.Handles;
-using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -35,15 +32,6 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
 
     public Task<ImmutableArray<SignedCheckpoint>> GetCheckpointsAsync(string signer, CancellationToken cancellationToken) =>
         CallAsync(peer => Inbox(peer).GetCheckpointsAsync(signer, cancellationToken), cancellationToken);
-
-    public Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken) =>
-        CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).DebitAsync(debit, cancellationToken), cancellationToken);
-
-    public Task<BatchReceipt> ForwardBatchAsync(BatchTransferCommand command, CancellationToken cancellationToken) =>
-        CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).BatchAsync(command, cancellationToken), cancellationToken);
-
-    public Task<HandleReceipt> ForwardHandleAsync(HandleOperation operation, CancellationToken cancellationToken) =>
-        CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).HandleAsync(operation, cancellationToken), cancellationToken);
 
     public Task<ForwardedCommandResult> ForwardCommandAsync(ForwardedCommand command, CancellationToken cancellationToken) =>
         CallAsync(peer => peer.GetGrain<IHomeRegionGatewayGrain>(0).CommandAsync(command, cancellationToken), cancellationToken);

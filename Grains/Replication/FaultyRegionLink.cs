@@ -1,9 +1,5 @@
 using System.Collections.Immutable;
-using Concord.Grains.Constraints;
 using Concord.Grains.Entities;
-using Concord.Grains.Handles;
-using Concord.Grains.Interfaces.Handles;
-using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -59,24 +55,6 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRe
         }
 
         return duplicate ? await inner.SendAsync(batch, cancellationToken) : ack;
-    }
-
-    public async Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken)
-    {
-        await BeforeRequestAsync(cancellationToken);
-        return await inner.ForwardDebitAsync(debit, cancellationToken);
-    }
-
-    public async Task<BatchReceipt> ForwardBatchAsync(BatchTransferCommand command, CancellationToken cancellationToken)
-    {
-        await BeforeRequestAsync(cancellationToken);
-        return await inner.ForwardBatchAsync(command, cancellationToken);
-    }
-
-    public async Task<HandleReceipt> ForwardHandleAsync(HandleOperation operation, CancellationToken cancellationToken)
-    {
-        await BeforeRequestAsync(cancellationToken);
-        return await inner.ForwardHandleAsync(operation, cancellationToken);
     }
 
     public async Task<ForwardedCommandResult> ForwardCommandAsync(ForwardedCommand command, CancellationToken cancellationToken)

@@ -1,9 +1,5 @@
 using System.Collections.Immutable;
-using Concord.Grains.Constraints;
 using Concord.Grains.Entities;
-using Concord.Grains.Handles;
-using Concord.Grains.Interfaces.Handles;
-using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -28,16 +24,10 @@ public interface IRegionLink
 
     Task<ImmutableArray<SignedCheckpoint>> GetCheckpointsAsync(string signer, CancellationToken cancellationToken);
 
-    /// <summary>Has the peer, as the account's home region, decide a strict debit.</summary>
-    Task<ForwardedDebitResult> ForwardDebitAsync(ForwardedDebit debit, CancellationToken cancellationToken);
-
-    /// <summary>Has the peer, as the sources' home region, decide a batch transfer.</summary>
-    Task<BatchReceipt> ForwardBatchAsync(BatchTransferCommand command, CancellationToken cancellationToken);
-
-    /// <summary>Has the peer, as the handles' primary region, decide a handle operation.</summary>
-    Task<HandleReceipt> ForwardHandleAsync(HandleOperation operation, CancellationToken cancellationToken);
-
-    /// <summary>Has the peer, as the entity's home region, decide a strict command of a registered entity type.</summary>
+    /// <summary>
+    /// Has the peer, as the home region of the command's entity, decide a strict command: of a registered entity
+    /// type, or the ledger's and the handles' own (a strict debit, a batch transfer, a handle operation).
+    /// </summary>
     Task<ForwardedCommandResult> ForwardCommandAsync(ForwardedCommand command, CancellationToken cancellationToken);
 }
 
