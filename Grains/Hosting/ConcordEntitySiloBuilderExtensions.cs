@@ -40,6 +40,19 @@ public static class ConcordEntitySiloBuilderExtensions
     }
 
     /// <summary>
+    /// Adds checks of your own to every audit (cross-entity invariants, say): the auditor verifies each log and hands
+    /// the plug-in the verified events of the entities it covers. Registering the same plug-in twice adds it once.
+    /// </summary>
+    public static ISiloBuilder AddAuditPlugin<TPlugin>(this ISiloBuilder builder)
+        where TPlugin : class, Concord.Grains.Audit.IAuditPlugin
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddEnumerable(
+            builder.Services, ServiceDescriptor.Singleton<Concord.Grains.Audit.IAuditPlugin, TPlugin>());
+        return builder;
+    }
+
+    /// <summary>
     /// Keeps <paramref name="view"/> of its entity type in grain <typeparamref name="TGrain"/> (marked
     /// <see cref="EntityViewOfAttribute"/>): fed by the type's stream, repaired from the log, audited against a re-fold.
     /// </summary>

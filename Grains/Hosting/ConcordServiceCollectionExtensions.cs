@@ -68,6 +68,9 @@ public static class ConcordSiloBuilderExtensions
         }
 
         services.TryAddSingleton<Concord.Grains.Entities.EntityTypeRegistry>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuditPlugin, Concord.Grains.Ledger.LedgerAudit>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuditPlugin, Concord.Grains.Handles.HandleAudit>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuditPlugin, RegisteredEntityAudit>());
 
         // Concord's state types are version-tolerant by [Id]; the silo's default JSON storage serializer
         // cannot read their private fields, so grain storage uses the Orleans serializer.

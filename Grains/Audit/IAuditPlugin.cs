@@ -1,0 +1,55 @@
+using Concord.Grains.Interfaces.Audit;
+using Concord.Grains.Interfaces.Events;
+
+namespace Concord.Grains.Audit;
+
+/// <summary>
+/// A set of checks the auditor runs on every audit: a domain's invariants, replicas and views. The auditor itself
+/// verifies what holds for every entity (each hash, each chain link, I4 per origin, chain heads against every
+/// peer, signed checkpoints) and hands each plug-in the verified events of the entities it covers. Register with
+/// <c>services.AddSingleton&lt;IAuditPlugin, T&gt;()</c>; the ledger's, the handles' and the registered entity
+/// types' checks are plug-ins of this kind.
+/// </summary>
+public interface IAuditPlugin
+{
+    /// <summary>Starts the plug-in's part of one audit run.</summary>
+    IAuditPluginRun Start(AuditRunContext context);
+}
+
+/// <summary>One plug-in within one audit run: it may keep totals across entities and check them at the end.</summary>
+public interface IAuditPluginRun
+{
+    /// <summary>True for the entities whose verified logs this run wants. The first run that covers an entity gets it.</summary>
+    bool Covers(string entityId);
+
+    /// <summary>Starts one entity: its verified events follow in log order.</summary>
+    ValueTask<IEntityAuditPass> BeginEntityAsync(string entityId, CancellationToken cancellationToken);
+
+    /// <summary>After every sampled entity; region-wide checks belong here (run only when <see cref="AuditRunContext.IsFull"/> is what they need).</summary>
+    Task FinishAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>One entity's log going past a plug-in: every event is verified (hash, chain link) before it is applied.</summary>
+public interface IEntityAuditPass
+{
+    void Apply(LoggedEvent verified);
+
+    /// <summary>After the entity's last event: compare what was folded with the replica and views, check invariants.</summary>
+    Task FinishAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>What a plug-in knows of the audit it is part of, and where it reports.</summary>
+public sealed class AuditRunContext(string region, bool isFull, IGrainFactory grains, IServiceProvider services, Action<AuditFinding> report)
+{
+    public string Region { get; } = region;
+
+    /// <summary>True when every entity is audited (no sample): region-wide sums can be compared.</summary>
+    public bool IsFull { get; } = isFull;
+
+    public IGrainFactory Grains { get; } = grains;
+
+    public IServiceProvider Services { get; } = services;
+
+    /// <summary>Records a finding of this region.</summary>
+    public void Report(string entityId, string kind, long? position, string detail) => report(new AuditFinding(Region, entityId, kind, position, detail));
+}
