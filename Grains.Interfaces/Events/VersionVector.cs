@@ -8,6 +8,7 @@ namespace Concord.Grains.Interfaces.Events;
 /// origin (ordinal) so that equal vectors are equal entry by entry and encode identically.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("concord.version-vector")]
+[System.Text.Json.Serialization.JsonConverter(typeof(VersionVectorJsonConverter))]
 public sealed class VersionVector : IEquatable<VersionVector>
 {
     public static VersionVector Empty { get; } = new(ImmutableArray<VersionEntry>.Empty);

@@ -53,7 +53,14 @@ internal sealed class RegisteredEntityAudit(EntityTypeRegistry registry, IOption
                 return;
             }
 
-            var replica = await registry.GrainOf(context.Grains, type, key).GetAuditStateAsync(cancellationToken);
+            var grain = registry.GrainOf(context.Grains, type, key);
+            if (await grain.GetStoredSnapshotAsync(cancellationToken) is { Position: > 0 } snapshot
+                && (snapshot.Position > _log.Count || !string.Equals(type.CanonicalStateAt(entity, _log, snapshot.Position), snapshot.State, StringComparison.Ordinal)))
+            {
+                context.Report(entity, AuditFindingKinds.SnapshotMismatch, snapshot.Position, "the stored snapshot differs from a fold of the log up to its position");
+            }
+
+            var replica = await grain.GetAuditStateAsync(cancellationToken);
             if (replica.Position == fold.Position && !string.Equals(replica.CanonicalState, fold.CanonicalState, StringComparison.Ordinal))
             {
                 context.Report(entity, AuditFindingKinds.ReplicaMismatch, fold.Position, $"replica holds {Abbreviate(replica.CanonicalState)}, the log folds to {Abbreviate(fold.CanonicalState)}");

@@ -61,6 +61,50 @@ internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes p
         return fold;
     }
 
+    public EntitySnapshot ToSnapshot() => new()
+    {
+        Position = Position,
+        Heads = [.. _heads.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new Interfaces.Replication.OriginHead(h.Key, h.Value.Seq, h.Value.Hash))],
+        Requests = [.. _requests.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new RequestWinner(r.Key, r.Value.Id, r.Value.Hlc, r.Value.Position))],
+        State = PayloadTypes.CanonicalOf(State),
+    };
+
+    /// <summary>
+    /// The fold a snapshot describes, or null when its state does not read back to the same canonical JSON (the
+    /// state type changed, or is not round-trippable): then the owner folds from the log, which is the truth.
+    /// </summary>
+    public static EntityFold<TState>? FromSnapshot(IStateFold<TState> type, PayloadTypes payloads, string entityId, EntitySnapshot snapshot)
+    {
+        TState state;
+        try
+        {
+            state = PayloadTypes.StateOf<TState>(snapshot.State);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+
+        if (!string.Equals(PayloadTypes.CanonicalOf(state), snapshot.State, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var fold = new EntityFold<TState>(type, payloads, entityId) { State = state, Position = snapshot.Position };
+        foreach (var head in snapshot.Heads)
+        {
+            fold._heads[head.Origin] = (head.Seq, head.Hash);
+            fold.Version = fold.Version.With(head.Origin, head.Seq);
+        }
+
+        foreach (var request in snapshot.Requests)
+        {
+            fold._requests[request.RequestId] = (request.Event, request.Hlc, request.Position);
+        }
+
+        return fold;
+    }
+
     /// <summary>Folds the next event; false when it outranks an event already folded, so the state must be refolded.</summary>
     public bool Apply(LoggedEvent logged)
     {

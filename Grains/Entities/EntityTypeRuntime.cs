@@ -18,6 +18,9 @@ internal interface IEntityTypeRuntime
     /// <summary>Folds a whole log as the auditor does and reports what it finds.</summary>
     EntityAuditFold FoldForAudit(string entityId, IReadOnlyList<LoggedEvent> log, bool atHome);
 
+    /// <summary>The canonical JSON of a fold of the log's first <paramref name="position"/> events (to check a snapshot).</summary>
+    string CanonicalStateAt(string entityId, IReadOnlyList<LoggedEvent> log, long position);
+
     /// <summary>Configuration problems: each names the type and what is wrong.</summary>
     IEnumerable<string> Problems();
 }
@@ -57,6 +60,9 @@ internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
             [.. Type.CheckInvariants(fold.State, atHome)],
             atHome ? [.. Type.OwedApologies(fold.State).Select(a => a.Key).Where(k => !fold.TryGetRequest(ApologyRequests.IdOf(k), out _))] : []);
     }
+
+    public string CanonicalStateAt(string entityId, IReadOnlyList<LoggedEvent> log, long position) =>
+        PayloadTypes.CanonicalOf(EntityFold<TState>.Of(Type, Payloads, entityId, [.. log.Take((int)Math.Min(position, log.Count))]).State);
 
     public IEnumerable<string> Problems()
     {

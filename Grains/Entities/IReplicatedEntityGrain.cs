@@ -24,6 +24,10 @@ public interface IReplicatedEntityGrain : IGrainWithStringKey
     [Alias("execute-forwarded")]
     Task<ForwardedCommandResult> ExecuteForwardedAsync(ForwardedCommand command, CancellationToken cancellationToken = default);
 
+    /// <summary>The snapshot as storage holds it now (read afresh), or null when there is none.</summary>
+    [Alias("stored-snapshot")]
+    Task<EntitySnapshot?> GetStoredSnapshotAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The replica's position and the canonical JSON of its state.</summary>
     [Alias("audit-state")]
     Task<EntityAuditState> GetAuditStateAsync(CancellationToken cancellationToken = default);

@@ -13,7 +13,11 @@ namespace Concord.Grains.Entities;
 /// </summary>
 public sealed class PayloadTypes
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General) { WriteIndented = false };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General)
+    {
+        WriteIndented = false,
+        Converters = { new OrdinalSortedDictionaryConverter() },
+    };
 
     private readonly Dictionary<string, Registration> _byKind = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, Registration> _byType = [];
@@ -121,6 +125,10 @@ public sealed class PayloadTypes
     /// <summary>The canonical JSON of any value (an entity's state, for comparing replicas).</summary>
     internal static string CanonicalOf(object value) =>
         CanonicalJson.Write(JsonSerializer.SerializeToElement(value, value.GetType(), Json));
+
+    /// <summary>Reads a state back from its canonical JSON (a snapshot).</summary>
+    internal static TState StateOf<TState>(string json) =>
+        JsonSerializer.Deserialize<TState>(json, Json) ?? throw new JsonException("The snapshot's state is JSON null.");
 
     private sealed record Registration(string Kind, Type Type, int Version)
     {

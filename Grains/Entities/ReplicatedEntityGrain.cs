@@ -12,6 +12,7 @@ using Concord.Grains.Streaming;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace Concord.Grains.Entities;
 
@@ -38,6 +39,9 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     private ILogger _logger = null!;
     private HybridLogicalClock _clock = null!;
     private TState _speculative = null!;
+    private const string SnapshotStateName = "entity-snapshot";
+    private readonly GrainState<EntitySnapshot> _snapshot = new();
+    private IGrainStorage _snapshots = null!;
     private IReadOnlyList<IEntityViewRuntime> _views = [];
     private IGrainTimer? _repairTimer;
     private int _staged;
@@ -91,7 +95,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         _log = new GroupCommitLog(EntityId, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault, services.GetRequiredService<ConcordMetrics>(), Region);
         _replica = new EntityReplica(EntityId, Region, _clock, () => _log, () => _fold, OnStaged);
         HomeRegion = _runtime.HomeRegionOf(Key, _options.EffectiveRegions);
-        await RefoldAsync(cancellationToken);
+        _snapshots = services.GetRequiredKeyedService<IGrainStorage>(ConcordStorage.Name);
+        await LoadAsync(cancellationToken);
 
         _log.Initialize(_fold.Position);
         _speculative = _fold.State;
@@ -253,6 +258,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         }
 
         Apologise();
+        await SnapshotIfDueAsync();
         try
         {
             await _publisher.PublishAsync(StreamNames.EntityLog(_runtime.Name), EntityId, committed);
@@ -287,6 +293,72 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         {
             LogRepairFailed(ex, EntityId, target);
         }
+    }
+
+    /// <summary>The newest snapshot plus the log's tail; the whole log when the snapshot is missing, ahead of the log, or unreadable.</summary>
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        await _snapshots.ReadStateAsync(SnapshotStateName, this.GetGrainId(), _snapshot);
+        var head = await _store.GetHeadAsync(EntityId, cancellationToken);
+        var snapshot = _snapshot.RecordExists ? _snapshot.State : null;
+        var restored = snapshot is not null && snapshot.Position <= head
+            ? EntityFold<TState>.FromSnapshot(_runtime.Type, _runtime.Payloads, EntityId, snapshot)
+            : null;
+        if (restored is null)
+        {
+            if (snapshot is { Position: > 0 })
+            {
+                LogSnapshotIgnored(EntityId, snapshot.Position, head);
+            }
+
+            await RefoldAsync(cancellationToken);
+            return;
+        }
+
+        _fold = restored;
+        foreach (var request in snapshot!.Requests)
+        {
+            _clock.Observe(request.Hlc);
+        }
+
+        await new LogFollower(_store, EntityId) { Position = _fold.Position }.CatchUpAsync(head, logged =>
+        {
+            _refold |= !_fold.Apply(logged);
+            _clock.Observe(logged.Event.Hlc);
+            return Task.CompletedTask;
+        }, cancellationToken);
+        if (_refold)
+        {
+            await RefoldAsync(cancellationToken);
+        }
+    }
+
+    private async Task SnapshotIfDueAsync()
+    {
+        var covered = _snapshot is { RecordExists: true, State: { } stored } ? stored.Position : 0;
+        if (_fold.Position - covered < _options.SnapshotInterval)
+        {
+            return;
+        }
+
+        try
+        {
+            _snapshot.State = _fold.ToSnapshot();
+            await _snapshots.WriteStateAsync(SnapshotStateName, this.GetGrainId(), _snapshot);
+        }
+        catch (Exception ex)
+        {
+            // An optimisation only: the next activation folds a longer tail.
+            LogSnapshotFailed(ex, EntityId, _fold.Position);
+        }
+    }
+
+    public async Task<EntitySnapshot?> GetStoredSnapshotAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        var stored = new GrainState<EntitySnapshot>();
+        await _snapshots.ReadStateAsync(SnapshotStateName, this.GetGrainId(), stored);
+        return stored.RecordExists ? stored.State : null;
     }
 
     private async Task RefoldAsync(CancellationToken cancellationToken)

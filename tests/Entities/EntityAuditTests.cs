@@ -8,6 +8,7 @@ using Orleans.Concurrency;
 using Concord.Grains.Streaming;
 using Concord.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Concord.Tests.Entities;
@@ -30,6 +31,7 @@ public sealed class EntityAuditTests : IAsyncLifetime
             {
                 options.Region = "eu";
                 options.DerivedRepairDelay = TimeSpan.FromMilliseconds(200);
+                options.SnapshotInterval = 5;
             });
             silo.AddReplicatedEntity<TallyGrain, TallyState>(new TallyType());
             silo.AddEntityView<TallyViewGrain, TallyView>(new TallyViewDefinition());
@@ -102,6 +104,36 @@ public sealed class EntityAuditTests : IAsyncLifetime
         {
             TallyViewDefinition.SideChannel = 0;
         }
+    }
+
+    [Fact]
+    public async Task An_entity_activates_from_its_snapshot_and_the_log_tail_and_a_tampered_snapshot_is_found()
+    {
+        var key = $"snap-{Guid.NewGuid():N}";
+        var tally = _cluster.Client.GetGrain<ITallyGrain>(key);
+        for (var i = 1; i <= 12; i++)
+        {
+            await tally.CountAsync($"c-{i}", i);
+        }
+
+        var storage = _cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(ConcordStorage.Name);
+        var stored = new GrainState<EntitySnapshot>();
+        await storage.ReadStateAsync("entity-snapshot", tally.GetGrainId(), stored);
+        Assert.True(stored.RecordExists);
+        Assert.Equal(10, stored.State!.Position);
+        Assert.Contains("\"eu\":10", stored.State.State, StringComparison.Ordinal);
+
+        // A new activation reads the snapshot and the two events after it, and reaches the same state.
+        await _cluster.DeactivateAsync(tally);
+        Assert.Equal(78, (await tally.GetAsync()).Count.Value);
+        Assert.DoesNotContain((await AuditAsync()).Findings, f => f.EntityId == $"tally/{key}");
+
+        // Storage is tampered with under a live replica: the auditor names the snapshot and its position.
+        stored.State.State = stored.State.State.Replace("\"eu\":10", "\"eu\":11", StringComparison.Ordinal);
+        await storage.WriteStateAsync("entity-snapshot", tally.GetGrainId(), stored);
+        var finding = Assert.Single((await AuditAsync()).Findings, f => f.EntityId == $"tally/{key}");
+        Assert.Equal(AuditFindingKinds.SnapshotMismatch, finding.Kind);
+        Assert.Equal(10, finding.Position);
     }
 
     [Fact]
