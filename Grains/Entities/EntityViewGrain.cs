@@ -1,5 +1,4 @@
 using Concord.Grains.Interfaces.Errors;
-using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Storage;
 using Concord.Grains.Streaming;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,13 +70,7 @@ public abstract partial class EntityViewGrain<TView> : Grain, IEntityViewGrain, 
 
     public async Task<long> RebuildAsync(CancellationToken cancellationToken = default)
     {
-        var log = new List<LoggedEvent>();
-        await new LogFollower(_store, EntityId).CatchUpAsync(long.MaxValue, logged =>
-        {
-            log.Add(logged);
-            return Task.CompletedTask;
-        }, cancellationToken);
-        _fold = EntityFold<TView>.Of(_runtime.View, _payloads, EntityId, log);
+        _fold = EntityFold<TView>.Of(_runtime.View, _payloads, EntityId, await LogFollower.ReadAllAsync(_store, EntityId, cancellationToken));
         return _fold.Position;
     }
 

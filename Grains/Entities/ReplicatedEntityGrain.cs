@@ -37,14 +37,14 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     private IEventPublisher _publisher = null!;
     private ConcordOptions _options = null!;
     private ILogger _logger = null!;
-    private HybridLogicalClock _clock = null!;
-    private TState _speculative = null!;
     private const string SnapshotStateName = "entity-snapshot";
     private readonly GrainState<EntitySnapshot> _snapshot = new();
+    private readonly List<EventEnvelope> _staged = [];
+    private HybridLogicalClock _clock = null!;
+    private TState _speculative = null!;
     private IGrainStorage _snapshots = null!;
     private IReadOnlyList<IEntityViewRuntime> _views = [];
     private IGrainTimer? _repairTimer;
-    private int _staged;
     private bool _refold;
     private string? _invalidKeyMessage;
 
@@ -71,7 +71,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
     private bool IsHome => string.Equals(HomeRegion, Region, StringComparison.Ordinal);
 
-    private TState Decidable => _staged == 0 ? _fold.State : _speculative;
+    /// <summary>What decisions see: the durable state with every staged event (local or remote) folded in, in commit order.</summary>
+    private TState Decidable => _staged.Count == 0 ? _fold.State : _speculative;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -235,16 +236,23 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     private void OnStaged(EventEnvelope e)
     {
         _speculative = _fold.Speculate(Decidable, e);
-        _staged++;
+        _staged.Add(e);
     }
 
     private void ApplyCommitted(LoggedEvent logged)
     {
         _refold |= !_fold.Apply(logged);
         _replica.OnCommitted(logged.Event);
-        if (--_staged <= 0)
+
+        // The group commit appends in staging order, so this is almost always the oldest staged event.
+        var staged = _staged.FindIndex(e => e.Id == logged.Event.Id);
+        if (staged >= 0)
         {
-            _staged = 0;
+            _staged.RemoveAt(staged);
+        }
+
+        if (_staged.Count == 0)
+        {
             _speculative = _fold.State;
         }
     }
@@ -363,19 +371,15 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
     private async Task RefoldAsync(CancellationToken cancellationToken)
     {
-        var log = new List<LoggedEvent>();
-        await new LogFollower(_store, EntityId).CatchUpAsync(long.MaxValue, logged =>
+        var log = await LogFollower.ReadAllAsync(_store, EntityId, cancellationToken);
+        if (log.Count > 0)
         {
-            log.Add(logged);
-            _clock.Observe(logged.Event.Hlc);
-            return Task.CompletedTask;
-        }, cancellationToken);
+            _clock.Observe(log.MaxBy(e => e.Event.Hlc)!.Event.Hlc);
+        }
+
         _fold = EntityFold<TState>.Of(_runtime.Type, _runtime.Payloads, EntityId, log);
         _refold = false;
-        if (_staged == 0)
-        {
-            _speculative = _fold.State;
-        }
+        _speculative = _staged.Aggregate(_fold.State, _fold.Speculate);
     }
 
     /// <summary>At home only: appends every apology the state owes and has not yet been appended, once each.</summary>

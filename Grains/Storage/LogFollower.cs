@@ -36,6 +36,18 @@ internal sealed class LogFollower(IEventLogStore store, string entityId)
         }
     }
 
+    /// <summary>Every event of the entity's log, in position order (for a fold that needs the whole log at once).</summary>
+    public static async Task<List<LoggedEvent>> ReadAllAsync(IEventLogStore store, string entityId, CancellationToken cancellationToken)
+    {
+        var log = new List<LoggedEvent>();
+        await new LogFollower(store, entityId).CatchUpAsync(long.MaxValue, logged =>
+        {
+            log.Add(logged);
+            return Task.CompletedTask;
+        }, cancellationToken);
+        return log;
+    }
+
     /// <summary>Pulls and applies from the log until <paramref name="throughPosition"/> or the log's head.</summary>
     public async Task CatchUpAsync(long throughPosition, Func<LoggedEvent, Task> apply, CancellationToken cancellationToken)
     {
