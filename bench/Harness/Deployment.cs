@@ -57,6 +57,7 @@ public sealed class Deployment : IAsyncDisposable
                 options.SiloPort = ports[(i * 2) + 1];
                 options.Peers = gateways.Where(g => g.Region != options.Region)
                     .ToDictionary(g => g.Region, g => new List<IPEndPoint> { g.Gateway }, StringComparer.Ordinal);
+                options.Entities.Add("venues");
                 options.RegionPublicKeysPem = options.RegionPublicKeysPem
                     .Where(k => gateways.Any(g => g.Region == k.Key)).ToDictionary(k => k.Key, k => k.Value, StringComparer.Ordinal);
                 // Only critical region logs: a region stopping at the end of a scenario logs errors for its timers'
