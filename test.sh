@@ -13,13 +13,16 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+# CI counts as set for any value but an empty one, 0, false or no (CI=true, CI=1, CI=yes ...).
+is_ci() { case "${CI:-}" in ""|0|[Ff]alse|FALSE|[Nn]o|NO) return 1 ;; *) return 0 ;; esac; }
+
 results="$(mktemp -d)"
 # shellcheck source=scripts/throwaway-postgres.sh
 . scripts/throwaway-postgres.sh
 trap 'concord_stop_postgres; rm -rf "$results"' EXIT
 
 if ! concord_start_postgres; then
-  if [ "${CI:-}" = "true" ]; then
+  if is_ci; then
     echo "test.sh: PostgreSQL could not be started; under CI the PostgreSQL tests must run" >&2
     echo "0 passed, 1 failed"
     exit 1
@@ -41,7 +44,8 @@ dotnet test Orleans.sln --no-build -nologo \
   --results-directory "$results" "$@"
 status=$?
 
-# The benchmark harness smoke pass: every scenario once, briefly. It checks the harness runs, never a timing.
+# The benchmark harness smoke pass: every scenario once, briefly. It checks the harness runs, never a timing;
+# it is reported on its own line and is not counted as a test.
 echo "== bench smoke (dotnet run --project bench -- --quick)"
 bench_failed=0
 if ! dotnet run --project bench --no-build -- --quick; then
@@ -59,19 +63,26 @@ for trx in "$results"/*.trx; do
   skipped=$((skipped + $(value notExecuted)))
 done
 
-if [ "$files" -eq 0 ]; then
-  echo "test.sh: no test results were written" >&2
+# Every test project writes one TRX file; a missing one is a test host that crashed or was killed before writing it.
+expected="$(grep -l '<IsTestProject>true</IsTestProject>' $(git ls-files '*.csproj' 2>/dev/null || find . -name '*.csproj' -not -path '*/obj/*') | wc -l)"
+if [ "$files" -lt "$expected" ]; then
+  echo "test.sh: $((expected - files)) of $expected test projects wrote no results (a test host crashed or was killed)" >&2
+  failed=$((failed + expected - files))
+fi
+
+# dotnet test failing with no failed test counted means a test host died after writing partial results.
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "test.sh: dotnet test exited $status with no failing test counted: a test host crashed" >&2
   failed=$((failed + 1))
 fi
 
 if [ "$bench_failed" -eq 0 ]; then
-  passed=$((passed + 1))
+  echo "bench smoke: passed"
 else
-  echo "test.sh: the bench smoke pass failed" >&2
-  failed=$((failed + 1))
+  echo "bench smoke: FAILED" >&2
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
-if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$bench_failed" -ne 0 ]; then
   exit 1
 fi

@@ -15,9 +15,13 @@ public static class PostgresServer
 
     public static string? ConnectionString => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value ? value : null;
 
+    /// <summary>True when <c>CI</c> holds any value but an empty one, 0, false or no, as test.sh reads it.</summary>
+    public static bool IsCi => Environment.GetEnvironmentVariable("CI") is { Length: > 0 } ci
+        && !new[] { "0", "false", "no" }.Contains(ci, StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Why PostgreSQL tests skip, or null when they run (a server is configured, or this is CI).</summary>
     public static string? SkipReason =>
-        ConnectionString is null && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+        ConnectionString is null && !IsCi
             ? $"No PostgreSQL server configured: set {Variable} to a connection string, or run ./test.sh, which starts one."
             : null;
 
