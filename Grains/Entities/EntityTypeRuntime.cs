@@ -88,13 +88,20 @@ internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
     }
 }
 
-/// <summary>How apologies get their request ids: one per apology key, the same in every region, so each is appended once.</summary>
+/// <summary>
+/// How apologies get their request ids: one per apology key, the same in every region, so each is appended once.
+/// '/' never appears in a client's request id, so no client can take an apology's id first or forge one.
+/// </summary>
 internal static class ApologyRequests
 {
+    public const string Prefix = "apology/";
+
     public static string IdOf(string key)
     {
         Span<byte> hash = stackalloc byte[32];
         System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), hash);
-        return "apology:" + Convert.ToHexStringLower(hash[..16]);
+        return Prefix + Convert.ToHexStringLower(hash[..16]);
     }
+
+    public static bool IsApology(EventEnvelope e) => e.RequestId.StartsWith(Prefix, StringComparison.Ordinal);
 }

@@ -28,6 +28,9 @@ public abstract partial class ReplicatedEntityGrain<TState>
     [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: writing a snapshot at position {Position} failed; activation folds a longer tail.")]
     private partial void LogSnapshotFailed(Exception exception, string entityId, long position);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: recording {Count} apology notice(s) in the region's feed failed; retried with the next commit.")]
+    private partial void LogApologyFeedFailed(Exception exception, string entityId, int count);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Appending to the log of {EntityId} failed; deactivating to rebuild from storage.")]
     private partial void LogAppendFailed(Exception exception, string entityId);
 }

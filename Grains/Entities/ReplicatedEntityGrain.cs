@@ -3,6 +3,7 @@ using Concord.Grains.Constraints;
 using Concord.Grains.Diagnostics;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
@@ -40,6 +41,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     private const string SnapshotStateName = "entity-snapshot";
     private readonly GrainState<EntitySnapshot> _snapshot = new();
     private readonly List<EventEnvelope> _staged = [];
+    private readonly List<ApologyNotice> _unrecordedApologies = [];
     private HybridLogicalClock _clock = null!;
     private TState _speculative = null!;
     private IGrainStorage _snapshots = null!;
@@ -266,6 +268,9 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         }
 
         Apologise();
+        _unrecordedApologies.AddRange(committed.Where(l => ApologyRequests.IsApology(l.Event)).Select(l => new ApologyNotice(
+            l.Event.Id, l.Event.Hlc, l.Event.Payload.Kind, $"{EntityId}: {(l.Event.Payload as JsonEventPayload)?.CanonicalJson ?? l.Event.Payload.Kind}")));
+        await RecordApologiesAsync();
         await SnapshotIfDueAsync();
         try
         {
@@ -300,6 +305,24 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         catch (Exception ex)
         {
             LogRepairFailed(ex, EntityId, target);
+        }
+    }
+
+    /// <summary>Shows every apology this region's log received in the region's apology feed; a failed notice waits for the next commit.</summary>
+    private async Task RecordApologiesAsync()
+    {
+        try
+        {
+            while (_unrecordedApologies.Count > 0)
+            {
+                // The feed de-duplicates by event id, so a notice retried after a failure is recorded once.
+                await GrainFactory.GetGrain<IApologyFeedGrain>(0).RecordAsync(_unrecordedApologies[0]);
+                _unrecordedApologies.RemoveAt(0);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogApologyFeedFailed(ex, EntityId, _unrecordedApologies.Count);
         }
     }
 

@@ -1,3 +1,4 @@
+using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
@@ -121,6 +122,13 @@ public sealed class VenueTests : IAsyncLifetime
                 $"the activity view in {region} counts 3 holds taken and 1 bumped",
                 TimeSpan.FromSeconds(10));
 
+            // The apology is queryable in every region's apology feed, once.
+            var feed = _regions.Grains(region).GetGrain<IApologyFeedGrain>(0);
+            await Regions.WaitAsync(async () => (await feed.GetAsync("venue/gala")).Length > 0, $"the apology reached {region}'s feed", TimeSpan.FromSeconds(10));
+            var notice = Assert.Single(await feed.GetAsync("venue/gala"));
+            Assert.Equal("venue.hold-bumped", notice.Kind);
+            Assert.Contains($"\"HoldId\":\"{loser}\"", notice.Description, StringComparison.Ordinal);
+
             var report = await _regions.AuditAsync(region);
             Assert.True(report.IsClean, string.Join("; ", report.Findings.Select(f => $"{f.Kind} {f.EntityId}: {f.Detail}")));
             Assert.Equal(1, report.Entities);
@@ -175,6 +183,9 @@ public sealed class VenueTests : IAsyncLifetime
         var badGuest = await Assert.ThrowsAsync<InvalidRequestException>(() => Venue(home, venue).HoldAsync("hold-bad", "ada lovelace"));
         Assert.Equal("guest", badGuest.Field);
         await Assert.ThrowsAsync<InvalidRequestException>(() => Venue(home, venue).HoldAsync("bad request id", "ada"));
+
+        // Apologies' request ids have a '/', which no client may use: none can take one first or forge one.
+        await Assert.ThrowsAsync<InvalidRequestException>(() => Venue(home, venue).HoldAsync("apology/0123456789abcdef0123456789abcdef", "ada"));
         await Assert.ThrowsAsync<CommandRejectedException>(() => Venue(home, venue).ReleaseAsync("release-x", "no-such-hold"));
         Assert.Equal(1, await _regions.Store(home).GetHeadAsync("venue/club"));
     }
