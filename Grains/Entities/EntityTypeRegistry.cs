@@ -73,9 +73,9 @@ internal sealed class EntityTypeRegistry(IEnumerable<IEntityTypeRuntime> types, 
             throw new UnknownEntityTypeException(typeName, e.EntityId);
         }
 
-        if (TryResolve(e.EntityId, out var type, out _) && !type.Payloads.IsKnown(e.Payload.Kind))
+        if (TryResolve(e.EntityId, out var type, out _) && type.Payloads.WhyUnreadable(e.Payload) is { } why)
         {
-            throw new UnknownPayloadKindException(e.Payload.Kind, e.EntityId, $"entity type '{type.Name}' does not declare it.");
+            throw new UnknownPayloadKindException(e.Payload.Kind, e.EntityId, $"entity type '{type.Name}': {why}");
         }
     }
 }

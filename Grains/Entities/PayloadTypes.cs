@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
 
 namespace Concord.Grains.Entities;
 
@@ -72,6 +73,16 @@ public sealed class PayloadTypes
     }
 
     public bool IsKnown(string kind) => _byKind.ContainsKey(kind);
+
+    /// <summary>Why this region cannot read <paramref name="payload"/>, or null when it can: an unregistered kind, or a newer schema version.</summary>
+    internal string? WhyUnreadable(EventPayload payload) => payload switch
+    {
+        JsonEventPayload json when !_byKind.ContainsKey(json.KindName) => "no entity type registered here declares it.",
+        JsonEventPayload json when json.SchemaVersion > _byKind[json.KindName].Version =>
+            $"it was written at schema version {json.SchemaVersion}, newer than this region's {_byKind[json.KindName].Version}.",
+        JsonEventPayload => null,
+        _ => "built-in kinds belong to the ledger and the handles, not to registered entity types.",
+    };
 
     /// <summary>Checks that every registered kind can be read from each of its older versions.</summary>
     internal IEnumerable<string> Problems() =>

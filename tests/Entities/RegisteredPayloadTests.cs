@@ -75,6 +75,15 @@ public sealed class RegisteredPayloadTests
         Assert.Contains(nameof(TestHoldV1), unregistered.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_inbox_check_names_why_a_payload_cannot_be_read_here()
+    {
+        Assert.Null(Types().WhyUnreadable(new JsonEventPayload("venue.seat-held", 1, "{}")));
+        Assert.Equal("no entity type registered here declares it.", Types().WhyUnreadable(new JsonEventPayload("venue.mystery", 1, "{}")));
+        Assert.Equal("it was written at schema version 3, newer than this region's 1.", Types().WhyUnreadable(new JsonEventPayload("venue.seat-held", 3, "{}")));
+        Assert.StartsWith("built-in kinds", Types().WhyUnreadable(new Concord.Grains.Interfaces.Ledger.Deposited(1)), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("seat-held")]
     [InlineData("ledger.seat")]
