@@ -108,6 +108,15 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         Apologise();
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_repairTimer is not null && _log is { IsFaulted: false } && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        {
+            // Hand the views their catch-up before going away, bounded by the deactivation timeout.
+            await RepairViewsAsync(cancellationToken);
+        }
+    }
+
     /// <summary>
     /// Decides <paramref name="command"/> once per <paramref name="requestId"/>: optimistic commands here, strict ones
     /// at the entity's home (forwarded with a bound; <see cref="CoordinationUnavailableException"/> and nothing
