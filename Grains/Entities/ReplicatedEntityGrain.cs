@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Concord.Grains.Constraints;
+using Concord.Grains.Derived;
 using Concord.Grains.Diagnostics;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
@@ -46,7 +47,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     private TState _speculative = null!;
     private IGrainStorage _snapshots = null!;
     private IReadOnlyList<IEntityViewRuntime> _views = [];
-    private IGrainTimer? _repairTimer;
+    private DerivedRepair _repair = null!;
     private bool _refold;
     private string? _invalidKeyMessage;
 
@@ -88,6 +89,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
         _fold = new EntityFold<TState>(_runtime.Type, _runtime.Payloads, EntityId);
         _views = _registry.ViewsOf(_runtime.Name);
+        _repair = new DerivedRepair(() => _log.Position, CatchUpViewsAsync, (ex, target) => LogRepairFailed(ex, EntityId, target));
         if (!_runtime.IsValidKey(Key))
         {
             _invalidKeyMessage = $"'{Key}' is not a valid key of entity type '{_runtime.Name}'.";
@@ -110,10 +112,10 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_repairTimer is not null && _log is { IsFaulted: false } && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        if (_repair is { IsArmed: true } && _log is { IsFaulted: false } && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
             // Hand the views their catch-up before going away, bounded by the deactivation timeout.
-            await RepairViewsAsync(cancellationToken);
+            await _repair.RunAsync(cancellationToken);
         }
     }
 
@@ -292,30 +294,13 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
         if (_views.Count > 0)
         {
-            _repairTimer ??= this.RegisterGrainTimer(
-                RepairViewsAsync,
-                new GrainTimerCreationOptions { DueTime = _options.DerivedRepairDelay, Period = _options.DerivedRepairDelay, Interleave = true });
+            _repair.Arm(this, _options.DerivedRepairDelay);
         }
     }
 
-    /// <summary>Makes sure every view of this entity caught up with its log, whatever the stream lost; stops once they have.</summary>
-    private async Task RepairViewsAsync(CancellationToken cancellationToken)
-    {
-        var target = _log.Position;
-        try
-        {
-            var reached = await Task.WhenAll(_views.Select(v => _registry.ViewGrainOf(GrainFactory, v, EntityId).CatchUpAsync(target, cancellationToken)));
-            if (reached.All(p => p >= target) && _log.Position == target)
-            {
-                _repairTimer?.Dispose();
-                _repairTimer = null;
-            }
-        }
-        catch (Exception ex)
-        {
-            LogRepairFailed(ex, EntityId, target);
-        }
-    }
+    /// <summary>Whether every view of this entity caught up with its log to <paramref name="target"/>.</summary>
+    private async Task<bool> CatchUpViewsAsync(long target, CancellationToken cancellationToken) =>
+        (await Task.WhenAll(_views.Select(v => _registry.ViewGrainOf(GrainFactory, v, EntityId).CatchUpAsync(target, cancellationToken)))).All(p => p >= target);
 
     /// <summary>Shows every apology this region's log received in the region's apology feed; a failed notice waits for the next commit.</summary>
     private async Task RecordApologiesAsync()

@@ -1,5 +1,6 @@
 using Concord.Grains.Audit;
 using Concord.Grains.Constraints;
+using Concord.Grains.Derived;
 using Concord.Grains.Diagnostics;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
@@ -36,7 +37,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
     private long _stagedDebits;
     private long _stagedCredits;
     private readonly EntityReplica _replica;
-    private IGrainTimer? _repairTimer;
+    private readonly DerivedRepair _repair;
     private string? _invalidKeyMessage;
     private string _home = string.Empty;
     private bool _apologyStaged;
@@ -57,6 +58,7 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
         _options = options.Value;
         _logger = logger;
         _replica = new EntityReplica(this.GetPrimaryKeyString(), _options.Region, clock, () => _log, () => _state);
+        _repair = new DerivedRepair(() => _log.Position, CatchUpDerivedAsync, (ex, target) => LogRepairFailed(ex, Account, target));
     }
 
     private string Account => this.GetPrimaryKeyString();
@@ -105,10 +107,10 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_repairTimer is not null && _log is { IsFaulted: false } && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        if (_repair.IsArmed && _log is { IsFaulted: false } && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
             // Hand derived state its catch-up before going away, bounded by the deactivation timeout.
-            await RepairDerivedAsync(cancellationToken);
+            await _repair.RunAsync(cancellationToken);
         }
     }
 
@@ -312,29 +314,15 @@ internal sealed partial class AccountGrain : Grain, IAccountGrain, ITransferCred
             }
         }
 
-        _repairTimer ??= this.RegisterGrainTimer(
-            RepairDerivedAsync,
-            new GrainTimerCreationOptions { DueTime = _options.DerivedRepairDelay, Period = _options.DerivedRepairDelay, Interleave = true });
+        _repair.Arm(this, _options.DerivedRepairDelay);
     }
 
-    /// <summary>Makes sure the derived-state consumers of this log caught up with it, whatever the stream lost.</summary>
-    private async Task RepairDerivedAsync(CancellationToken cancellationToken)
+    /// <summary>Whether the summary and the transfer processor caught up with this log to <paramref name="target"/>.</summary>
+    private async Task<bool> CatchUpDerivedAsync(long target, CancellationToken cancellationToken)
     {
-        var target = _log.Position;
-        try
-        {
-            var viewAt = await GrainFactory.GetGrain<IAccountSummaryGrain>(Account).CatchUpAsync(target, cancellationToken);
-            var processedAt = await GrainFactory.GetGrain<ITransferProcessorGrain>(Account).CatchUpAsync(target, cancellationToken);
-            if (viewAt >= target && processedAt >= target && _log.Position == target)
-            {
-                _repairTimer?.Dispose();
-                _repairTimer = null;
-            }
-        }
-        catch (Exception ex)
-        {
-            LogRepairFailed(ex, Account, target);
-        }
+        var viewAt = await GrainFactory.GetGrain<IAccountSummaryGrain>(Account).CatchUpAsync(target, cancellationToken);
+        var processedAt = await GrainFactory.GetGrain<ITransferProcessorGrain>(Account).CatchUpAsync(target, cancellationToken);
+        return viewAt >= target && processedAt >= target;
     }
 
     private void OnLogFault(Exception ex)
