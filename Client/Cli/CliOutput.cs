@@ -56,6 +56,54 @@ internal sealed class CliOutput(TextWriter output, bool json)
         output.WriteLine($"{balance.Account}: {Money.Format(balance.Balance)} (region {balance.Region}, position {balance.Position}, version {balance.Version}, home {balance.HomeRegion}{behind}{frozen})");
     }
 
+    public void Log(EntityLogPage page)
+    {
+        if (json)
+        {
+            Json(new
+            {
+                entity = page.EntityId,
+                head = page.Head,
+                events = page.Events.Select(l => new
+                {
+                    position = l.Position,
+                    @event = l.Event.Id.ToString(),
+                    requestId = l.Event.RequestId,
+                    time = l.Event.Hlc.WallClock.ToString("O", CultureInfo.InvariantCulture),
+                    hlc = l.Event.Hlc.ToString(),
+                    deps = VersionOf(l.Event.Deps),
+                    kind = l.Event.Payload.Kind,
+                    payload = PayloadText(l.Event.Payload),
+                    prevHash = l.Event.PrevHash.ToString(),
+                    hash = l.Event.Hash.ToString(),
+                }),
+            });
+            return;
+        }
+
+        if (page.Events.IsDefaultOrEmpty)
+        {
+            output.WriteLine($"{page.EntityId}: no events from that position (head {page.Head})");
+            return;
+        }
+
+        output.WriteLine($"{"pos",5}  {"time (UTC)",-19}  {"event",-24}  {"kind",-24}  hash      payload");
+        foreach (var l in page.Events)
+        {
+            var e = l.Event;
+            output.WriteLine($"{l.Position,5}  {e.Hlc.WallClock.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {e.Id,-24}  {e.Payload.Kind,-24}  {e.Hash.ToString()[..8]}  {PayloadText(e.Payload)}");
+        }
+
+        output.WriteLine($"head {page.Head}");
+    }
+
+    /// <summary>A registered kind's canonical JSON; a built-in payload's fields as the record prints them.</summary>
+    private static string PayloadText(Grains.Interfaces.Events.EventPayload payload) => payload switch
+    {
+        Grains.Interfaces.Entities.JsonEventPayload json => $"v{json.SchemaVersion} {json.CanonicalJson}",
+        var builtIn => builtIn.ToString()[(builtIn.GetType().Name.Length + 1)..].Replace($"Kind = {builtIn.Kind}, ", string.Empty, StringComparison.Ordinal).Trim(),
+    };
+
     public void Statement(Statement statement)
     {
         if (json)

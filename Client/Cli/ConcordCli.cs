@@ -135,6 +135,11 @@ public static class ConcordCli
         statement.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
             print.Statement(await client.GetStatementAsync(parse.GetValue(statementAccount)!, parse.GetValue(fromPosition), parse.GetValue(limit), ct))));
 
+        var logEntity = new Argument<string>("entity") { Description = "Entity id: an account, handle/NAME, or type/key of a registered entity type." };
+        var logCommand = new Command("log", "List any entity's events in this region's log, with their chain hashes.") { logEntity, fromPosition, limit };
+        logCommand.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
+            print.Log(await client.ReadLogAsync(parse.GetValue(logEntity)!, parse.GetValue(fromPosition), parse.GetValue(limit), ct))));
+
         var apologyAccount = new Option<string?>("--account") { Description = "Only apologies about this account." };
         var apologies = new Command("apologies", "List the region's apologies, newest first.") { apologyAccount };
         apologies.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
@@ -221,6 +226,7 @@ public static class ConcordCli
         root.Subcommands.Add(payout);
         root.Subcommands.Add(balance);
         root.Subcommands.Add(statement);
+        root.Subcommands.Add(logCommand);
         root.Subcommands.Add(apologies);
         return root;
     }

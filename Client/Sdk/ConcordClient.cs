@@ -145,6 +145,10 @@ public sealed class ConcordClient : IAsyncDisposable
     public Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
         CallClusterAsync(cluster => cluster.GetGrain<IRegionAdminGrain>(0), (admin, ct) => admin.GetStatusAsync(ct), cancellationToken);
 
+    /// <summary>A page of any entity's log in the region in use (an account, <c>handle/NAME</c>, or <c>type/key</c> of a registered type).</summary>
+    public Task<EntityLogPage> ReadLogAsync(string entityId, long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default) =>
+        CallClusterAsync(cluster => cluster.GetGrain<IRegionAdminGrain>(0), (admin, ct) => admin.ReadLogAsync(entityId, fromPosition, maxCount, ct), cancellationToken);
+
     /// <summary>Sets the faults on the in-use region's link to <paramref name="peer"/>; refused unless the region runs with fault injection.</summary>
     public Task SetLinkFaultAsync(string peer, LinkFault fault, CancellationToken cancellationToken = default) =>
         CallClusterAsync(cluster => cluster.GetGrain<IRegionAdminGrain>(0), async (admin, ct) =>

@@ -13,4 +13,18 @@ public interface IRegionAdminGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("set-link-fault")]
     Task SetLinkFaultAsync(string peer, LinkFault fault, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A page of any entity's log in this region, as stored: accounts (<c>acc-1</c>), handles (<c>handle/alice</c>)
+    /// and entities of registered types (<c>venue/gala</c>) alike, each event with its chain hashes.
+    /// </summary>
+    [Alias("read-log")]
+    Task<EntityLogPage> ReadLogAsync(string entityId, long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default);
 }
+
+/// <param name="Head">The position of the log's last event in this region (0 for none).</param>
+[GenerateSerializer, Immutable, Alias("concord.replication.entity-log-page")]
+public sealed record EntityLogPage(
+    [property: Id(0)] string EntityId,
+    [property: Id(1)] System.Collections.Immutable.ImmutableArray<Events.LoggedEvent> Events,
+    [property: Id(2)] long Head);

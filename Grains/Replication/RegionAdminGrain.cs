@@ -19,6 +19,27 @@ internal sealed class RegionAdminGrain(IEventLogStore store, LinkFaults faults, 
         return new RegionStatus(_options.Region, [.. _options.EffectiveRegions], digest.Root.ToString(), _options.FaultInjection, [.. peers], _options.HandlePrimary);
     }
 
+    public async Task<EntityLogPage> ReadLogAsync(string entityId, long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(entityId) || entityId.Length > 2 * Grains.Interfaces.Events.EntityKeys.MaxLength + 1)
+        {
+            throw new InvalidRequestException("entity", $"An entity id is 1 to {(2 * Grains.Interfaces.Events.EntityKeys.MaxLength) + 1} characters.");
+        }
+
+        if (fromPosition < 1)
+        {
+            throw new InvalidRequestException("fromPosition", $"Positions start at 1, not {fromPosition}.");
+        }
+
+        if (maxCount is < 1 or > 1000)
+        {
+            throw new InvalidRequestException("maxCount", $"A log page holds 1 to 1000 events, not {maxCount}.");
+        }
+
+        var page = await store.ReadAsync(entityId, fromPosition, maxCount, cancellationToken);
+        return new EntityLogPage(entityId, [.. page], await store.GetHeadAsync(entityId, cancellationToken));
+    }
+
     public Task SetLinkFaultAsync(string peer, LinkFault fault, CancellationToken cancellationToken = default)
     {
         if (!_options.FaultInjection)

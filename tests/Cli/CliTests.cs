@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Concord.Client.Cli;
 using Concord.Grains.Interfaces.Ledger;
+using Concord.Grains.Storage;
 using Concord.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Concord.Tests.Cli;
 
@@ -161,6 +163,38 @@ public sealed class CliTests(TcpRegionFixture region)
         Assert.StartsWith("error: ", result.Err);
         Assert.Single(result.Err.TrimEnd().Split('\n'));
         Assert.StartsWith($"{account}: 1.00", (await RunAsync("balance", account)).Out);
+    }
+
+    [Fact]
+    public async Task The_log_of_any_entity_lists_its_events_with_their_chain()
+    {
+        var account = Names.Account("log");
+        await RunAsync("deposit", account, "12.5", "--request-id", "log-1");
+        await RunAsync("deposit", account, "1", "--request-id", "log-2");
+        var stored = await region.Services.GetRequiredService<IEventLogStore>().ReadAsync(account, 1, 10);
+
+        var text = await RunAsync("log", account);
+        Assert.Equal(ExitCodes.Success, text.Code);
+        var lines = text.Out.TrimEnd().Split('\n');
+        Assert.Equal(4, lines.Length);
+        Assert.Contains($"{account}@eu#1", lines[1]);
+        Assert.Contains("ledger.deposited", lines[1]);
+        Assert.Contains(stored[0].Event.Hash.ToString()[..8], lines[1]);
+        Assert.EndsWith("{ Amount = 1250 }", lines[1].TrimEnd());
+        Assert.Equal("head 2", lines[3]);
+
+        var json = await RunAsync("--json", "log", account, "--from", "2");
+        using var page = JsonDocument.Parse(json.Out);
+        Assert.Equal(2, page.RootElement.GetProperty("head").GetInt64());
+        var only = Assert.Single(page.RootElement.GetProperty("events").EnumerateArray());
+        Assert.Equal("log-2", only.GetProperty("requestId").GetString());
+        Assert.Equal(stored[0].Event.Hash.ToString(), only.GetProperty("prevHash").GetString());
+        Assert.Equal(stored[1].Event.Hash.ToString(), only.GetProperty("hash").GetString());
+        Assert.Equal(1, only.GetProperty("deps").GetProperty("eu").GetInt64());
+
+        var bad = await RunAsync("log", account, "--limit", "0");
+        Assert.Equal(ExitCodes.InvalidInput, bad.Code);
+        Assert.Equal("error: A log page holds 1 to 1000 events, not 0.", bad.Err.TrimEnd());
     }
 
     [Fact]
