@@ -1,4 +1,3 @@
-using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 
 namespace Concord.Grains.Interfaces.Entities;
@@ -28,8 +27,4 @@ public static class EntityIds
         !string.IsNullOrEmpty(name) && name.Length <= 32 && char.IsAsciiLetterLower(name[0])
         && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
 
-    public static string RequireTypeName(string? name) =>
-        IsValidTypeName(name)
-            ? name!
-            : throw new InvalidRequestException("typeName", $"The entity type name '{name}' is not 1-32 characters of a-z 0-9 '-' starting with a letter.");
 }

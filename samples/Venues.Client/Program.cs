@@ -58,7 +58,7 @@ try
     };
     if (receipt is not null)
     {
-        Console.WriteLine($"{rest[0]} {rest[1]}: request {requestId}, event {string.Join(", ", receipt.Events)} decided in {receipt.Events.FirstOrDefault()?.Origin ?? receipt.DecidedIn}");
+        Console.WriteLine($"{rest[0]} {rest[1]}: request {requestId}, event {string.Join(", ", receipt.Events)} decided in {receipt.Events.FirstOrDefault()?.Origin ?? receipt.AnsweredBy}");
     }
 
     var view = await venue.GetAsync();
