@@ -7,10 +7,11 @@ using Microsoft.Extensions.Options;
 namespace Concord.Grains.Hosting;
 
 /// <summary>
-/// When the region is configured with client credentials, every call to a Concord grain that comes from a
-/// client (an SDK, the CLI, a peer region's link) must carry one of them; calls between grains of the region
-/// and Orleans' own system calls pass. A refused
-/// call throws <see cref="UnauthenticatedException"/> before any grain code runs, so it changes nothing.
+/// When the region is configured with client credentials, every grain call that comes from a client (an SDK,
+/// the CLI, a peer region's link, a team's own app) must carry one of them, whatever the namespace of the grain:
+/// a team's entity types are covered like Concord's own. Calls between grains of the region and Orleans' own
+/// system calls pass. A refused call throws <see cref="UnauthenticatedException"/> before any grain code runs,
+/// so it changes nothing.
 /// </summary>
 internal sealed class ClientCredentialFilter(IOptions<ConcordOptions> options) : IIncomingGrainCallFilter
 {
@@ -20,7 +21,8 @@ internal sealed class ClientCredentialFilter(IOptions<ConcordOptions> options) :
     {
         if (_accepted.Length > 0
             && context.SourceId is { } source && source.IsClient()
-            && context.InterfaceMethod?.DeclaringType?.Namespace?.StartsWith("Concord.", StringComparison.Ordinal) == true
+            && context.InterfaceMethod?.DeclaringType?.Namespace is { } calledNamespace
+            && !calledNamespace.StartsWith("Orleans", StringComparison.Ordinal)
             && !IsAccepted(RequestContext.Get(ClientCredentials.RequestContextKey) as string))
         {
             throw new UnauthenticatedException(options.Value.Region);

@@ -42,13 +42,14 @@ public static class RegionHost
         return null;
     }
 
-    public static IHost Create(RegionHostOptions options, LogLevel logLevel = LogLevel.Warning)
+    /// <param name="configureSilo">Adds to the silo what the host wants beside Concord, such as its own entity types.</param>
+    public static IHost Create(RegionHostOptions options, LogLevel logLevel = LogLevel.Warning, Action<ISiloBuilder>? configureSilo = null)
     {
         options.Validate();
         if (options.DashboardPort is not { } dashboardPort)
         {
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            Configure(builder, options, logLevel, silo => { });
+            Configure(builder, options, logLevel, silo => configureSilo?.Invoke(silo));
             return builder.Build();
         }
 
@@ -56,7 +57,11 @@ public static class RegionHost
         var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         web.Logging.ClearProviders();
         web.WebHost.UseUrls($"http://{options.AdvertisedAddress}:{dashboardPort}");
-        Configure(web, options, logLevel, silo => silo.AddDashboard());
+        Configure(web, options, logLevel, silo =>
+        {
+            silo.AddDashboard();
+            configureSilo?.Invoke(silo);
+        });
         var app = web.Build();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;

@@ -19,8 +19,9 @@ public sealed class ClientAuthenticationTests : IAsyncLifetime
     {
         var eu = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _ports[0]);
         var us = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _ports[2]);
-        _eu = RegionHost.Create(new RegionHostOptions { Region = "eu", GatewayPort = _ports[0], SiloPort = _ports[1], Peers = new() { ["us"] = [us] }, ClientCredentials = [Credential] });
-        _us = RegionHost.Create(new RegionHostOptions { Region = "us", GatewayPort = _ports[2], SiloPort = _ports[3], Peers = new() { ["eu"] = [eu] }, ClientCredentials = [Credential] });
+        static void Stock(ISiloBuilder silo) => silo.AddReplicatedEntity<Inventory.StockGrain, Inventory.Stock>(new Inventory.StockType());
+        _eu = RegionHost.Create(new RegionHostOptions { Region = "eu", GatewayPort = _ports[0], SiloPort = _ports[1], Peers = new() { ["us"] = [us] }, ClientCredentials = [Credential] }, configureSilo: Stock);
+        _us = RegionHost.Create(new RegionHostOptions { Region = "us", GatewayPort = _ports[2], SiloPort = _ports[3], Peers = new() { ["eu"] = [eu] }, ClientCredentials = [Credential] }, configureSilo: Stock);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await _eu.StartAsync(timeout.Token);
         await _us.StartAsync(timeout.Token);
@@ -59,6 +60,28 @@ public sealed class ClientAuthenticationTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Rejected, refused);
         Assert.Contains("requires a client credential", error.ToString());
         Assert.Equal(ExitCodes.Success, accepted);
+    }
+
+    [Fact]
+    public async Task A_grain_of_a_teams_own_namespace_is_covered_by_the_credential_check_too()
+    {
+        await using var client = new ConcordClient(Options("eu", credential: null));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var stock = (await client.ConnectAsync(deadline.Token)).GetGrain<Inventory.IStockGrain>("bolts");
+
+        await Assert.ThrowsAsync<UnauthenticatedException>(() => stock.RestockAsync("r-1", 5));
+
+        RequestContext.Set(Concord.Grains.Interfaces.Events.ClientCredentials.RequestContextKey, Credential);
+        try
+        {
+            Assert.Equal(0, (await stock.GetAsync()).Units);
+            await stock.RestockAsync("r-2", 5);
+            Assert.Equal(5, (await stock.GetAsync()).Units);
+        }
+        finally
+        {
+            RequestContext.Remove(Concord.Grains.Interfaces.Events.ClientCredentials.RequestContextKey);
+        }
     }
 
     private ConcordClientOptions Options(string region, string? credential) => new()
