@@ -24,6 +24,9 @@ internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes p
     private readonly Dictionary<string, (long Seq, ChainHash Hash)> _heads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (EventId Id, HlcTimestamp Hlc, long Position)> _requests = new(StringComparer.Ordinal);
 
+    // Payloads decoded to speculate on staged events, kept so that folding them once durable does not decode again.
+    private readonly Dictionary<EventId, object> _decoded = [];
+
     public TState State { get; private set; } = type.Initial;
 
     public long Position { get; private set; }
@@ -126,8 +129,17 @@ internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes p
     }
 
     /// <summary>The state after <paramref name="e"/>, without recording it: used to decide against staged events.</summary>
-    public TState Speculate(TState state, EventEnvelope e) =>
-        _requests.ContainsKey(e.RequestId) ? state : type.Apply(state, Decode(e), ContextOf(e));
+    public TState Speculate(TState state, EventEnvelope e)
+    {
+        if (_requests.ContainsKey(e.RequestId))
+        {
+            return state;
+        }
+
+        var payload = Decode(e);
+        _decoded[e.Id] = payload;
+        return type.Apply(state, payload, ContextOf(e));
+    }
 
     /// <summary>Decodes an event's payload to its current-version C# value; refuses kinds this type does not declare.</summary>
     public object Decode(EventEnvelope e) => e.Payload switch
@@ -152,6 +164,12 @@ internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes p
 
         _heads[e.Origin] = (e.Seq, e.Hash);
         Version = Version.With(e.Origin, e.Seq);
+        if (_requests.ContainsKey(e.RequestId))
+        {
+            // A void event is never folded: drop what speculation decoded for it.
+            _decoded.Remove(e.Id);
+        }
+
         Position = logged.Position;
         if (!_requests.TryGetValue(e.RequestId, out var existing) || e.Hlc < existing.Hlc)
         {
@@ -159,7 +177,7 @@ internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes p
         }
     }
 
-    private void FoldPayload(EventEnvelope e) => State = type.Apply(State, Decode(e), ContextOf(e));
+    private void FoldPayload(EventEnvelope e) => State = type.Apply(State, _decoded.Remove(e.Id, out var payload) ? payload : Decode(e), ContextOf(e));
 
     private static EventContext ContextOf(EventEnvelope e) => new(e.Id, e.RequestId, e.Hlc, e.Deps);
 }

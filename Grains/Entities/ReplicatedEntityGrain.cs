@@ -174,12 +174,14 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     {
         EnsureValidKey();
 
-        // Refuse the whole call before anything is staged if any new event cannot be folded here.
+        // Refuse the whole call before anything is staged if any new event cannot be read here (the inbox's check,
+        // repeated because this grain trusts no caller).
         foreach (var e in events)
         {
-            if (string.Equals(e.EntityId, EntityId, StringComparison.Ordinal) && e.Seq > _replica.EffectiveHead(e.Origin).Seq)
+            if (string.Equals(e.EntityId, EntityId, StringComparison.Ordinal) && e.Seq > _replica.EffectiveHead(e.Origin).Seq
+                && _runtime.Payloads.WhyUnreadable(e.Payload) is { } why)
             {
-                _fold.Decode(e);
+                throw new UnknownPayloadKindException(e.Payload.Kind, EntityId, why);
             }
         }
 
