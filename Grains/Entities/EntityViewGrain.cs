@@ -1,4 +1,5 @@
 using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Storage;
 using Concord.Grains.Streaming;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,18 +54,7 @@ public abstract partial class EntityViewGrain<TView> : Grain, IEntityViewGrain, 
 
     public async Task<long> CatchUpAsync(long throughPosition, CancellationToken cancellationToken = default)
     {
-        var follower = new LogFollower(_store, EntityId) { Position = _fold.Position };
-        var superseded = false;
-        await follower.CatchUpAsync(throughPosition, logged =>
-        {
-            superseded |= !_fold.Apply(logged);
-            return Task.CompletedTask;
-        }, cancellationToken);
-        if (superseded)
-        {
-            await RebuildAsync(cancellationToken);
-        }
-
+        await FoldAsync((follower, apply) => follower.CatchUpAsync(throughPosition, apply, cancellationToken), cancellationToken);
         return _fold.Position;
     }
 
@@ -81,33 +71,30 @@ public abstract partial class EntityViewGrain<TView> : Grain, IEntityViewGrain, 
     {
         try
         {
-            if (message.Events.IsDefaultOrEmpty)
-            {
-                return;
-            }
-
-            // Events past a gap wait for the pull from the log: folding them first would skip the gap.
-            if (message.Events[0].Position > _fold.Position + 1)
-            {
-                await CatchUpAsync(message.Events[^1].Position, CancellationToken.None);
-                return;
-            }
-
-            var superseded = false;
-            foreach (var logged in message.Events.Where(e => e.Position > _fold.Position))
-            {
-                superseded |= !_fold.Apply(logged);
-            }
-
-            if (superseded)
-            {
-                await RebuildAsync(CancellationToken.None);
-            }
+            await FoldAsync((follower, apply) => follower.ApplyAsync(message.Events, apply, CancellationToken.None), CancellationToken.None);
         }
         catch (Exception ex)
         {
             // The entity's repair pass calls CatchUpAsync later; nothing is lost by giving up here.
             LogDeliveryFailed(ex, EntityId, _fold.Position);
+        }
+    }
+
+    /// <summary>
+    /// Folds what the log follower hands over (each position once, in order, gaps pulled from the log), and folds
+    /// the whole log again when a winning event of a retried request arrived after its loser.
+    /// </summary>
+    private async Task FoldAsync(Func<LogFollower, Func<LoggedEvent, Task>, Task> follow, CancellationToken cancellationToken)
+    {
+        var superseded = false;
+        await follow(new LogFollower(_store, EntityId) { Position = _fold.Position }, logged =>
+        {
+            superseded |= !_fold.Apply(logged);
+            return Task.CompletedTask;
+        });
+        if (superseded)
+        {
+            await RebuildAsync(cancellationToken);
         }
     }
 
