@@ -21,4 +21,7 @@ public interface IApologyPayload
 {
     /// <summary>One line for people: what went wrong and what was done about it.</summary>
     string Describe();
+
+    /// <summary>The account the apology is owed to, when it is owed to one; null for the entity whose log holds it.</summary>
+    string? OwedTo => null;
 }

@@ -72,4 +72,6 @@ public sealed record HandleClaimRejected(
     public static HandleClaimRejected ReadCanonical(CanonicalReader reader) => new(reader.ReadString(), reader.ReadString(), reader.ReadString());
 
     public string Describe() => $"the tentative claim by '{Account}' lost: the handle is bound to '{Winner}'";
+
+    public string? OwedTo => Account;
 }

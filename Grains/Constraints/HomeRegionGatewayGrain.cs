@@ -2,9 +2,7 @@ using Concord.Grains.Entities;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Errors;
-using Concord.Grains.Handles;
 using Concord.Grains.Interfaces.Events;
-using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Storage;
 using Microsoft.Extensions.Options;
@@ -32,26 +30,7 @@ internal sealed class HomeRegionGatewayGrain(IEventLogStore store, IOptions<Conc
         {
             ForwardedDebit debit => await DebitAsync(debit, cancellationToken),
             BatchTransferCommand batch => new ForwardedCommandResult(await BatchAsync(batch, cancellationToken), []),
-            HandleOperation handle => new ForwardedCommandResult(await HandleAsync(handle, cancellationToken), []),
             var other => throw new InvalidRequestException("command", $"No replica here decides a forwarded {other?.GetType().Name ?? "null"} for '{command.EntityId}'."),
-        };
-    }
-
-    private async Task<HandleReceipt> HandleAsync(HandleOperation operation, CancellationToken cancellationToken)
-    {
-        var primary = options.Value.HandlePrimary;
-        if (!string.Equals(primary, options.Value.Region, StringComparison.Ordinal))
-        {
-            throw new CoordinationUnavailableException(HandleEntities.EntityIdOf(operation.Handle), primary, $"'{options.Value.Region}' received a handle operation, but the primary is '{primary}'; the regions' settings differ.");
-        }
-
-        var handle = GrainFactory.GetGrain<IHandleGrain>(EntityKeys.RequireKey(operation.Handle, "handle"));
-        return (operation.Claim, operation.ReleaseRequestId, operation.Rename) switch
-        {
-            ({ } claim, null, null) => await handle.ClaimAsync(claim, cancellationToken),
-            (null, { } release, null) => await handle.ReleaseAsync(release, cancellationToken),
-            (null, null, { } rename) => await GrainFactory.GetGrain<IHandleRenameGrain>(0).RenameAsync(rename, cancellationToken),
-            _ => throw new InvalidRequestException("operation", "A forwarded handle operation carries exactly one command."),
         };
     }
 

@@ -35,11 +35,13 @@ internal sealed partial class RegionTotalsGrain(IEventLogStore store, ILogger<Re
                 break;
             }
 
+            // Only accounts feed the totals; every other entity id names its type (handle/NAME, venue/KEY).
+            var accounts = page.Where(id => !Concord.Grains.Interfaces.Entities.EntityIds.TrySplit(id, out _, out _)).ToList();
             await Parallel.ForEachAsync(
-                page,
+                accounts,
                 new ParallelOptions { MaxDegreeOfParallelism = RebuildParallelism, CancellationToken = cancellationToken, TaskScheduler = TaskScheduler.Current },
                 async (account, ct) => await GrainFactory.GetGrain<IAccountSummaryGrain>(account).RebuildAsync(ct));
-            rebuilt += page.Count;
+            rebuilt += accounts.Count;
             after = page[^1];
             LogRebuildProgress(rebuilt);
         }

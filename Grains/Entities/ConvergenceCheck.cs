@@ -139,7 +139,7 @@ public static class ConvergenceCheck
         private void Append(Replica at, string requestId, object payload)
         {
             var (seq, prev) = at.Fold.HeadOf(at.Region);
-            var e = EventCodec.Seal(new EventId(EntityId, at.Region, seq + 1), requestId, new HlcTimestamp(++_clock, 0, at.Region), at.Fold.Version, payloads.Encode(payload, EntityId), prev);
+            var e = EventCodec.Seal(new EventId(EntityId, at.Region, seq + 1), requestId, new HlcTimestamp(++_clock, 0, at.Region), at.Fold.Version, payloads.ToLogged(payload, EntityId), prev);
             _events.Add(e);
             Take(at, e);
         }

@@ -1,4 +1,3 @@
-using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Replication;
 
@@ -142,11 +141,7 @@ internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes p
     }
 
     /// <summary>Decodes an event's payload to its current-version C# value; refuses kinds this type does not declare.</summary>
-    public object Decode(EventEnvelope e) => e.Payload switch
-    {
-        JsonEventPayload json => payloads.Decode(json, entityId),
-        var other => throw new UnknownPayloadKindException(other.Kind, entityId, "built-in kinds belong to the ledger and the handles, not to registered entity types."),
-    };
+    public object Decode(EventEnvelope e) => payloads.ValueOf(e.Payload, entityId);
 
     private void Track(LoggedEvent logged)
     {

@@ -33,9 +33,9 @@ internal sealed class EntityTypeRegistry(IEnumerable<IEntityTypeRuntime> types, 
         return false;
     }
 
-    /// <summary>True when the id has a type part that is neither registered nor one of Concord's own.</summary>
+    /// <summary>True when the id has a type part that is not registered (account ids have none).</summary>
     public bool IsUnknownType(string entityId, out string typeName) =>
-        EntityIds.TrySplit(entityId, out typeName, out _) && typeName != "handle" && !_byName.ContainsKey(typeName);
+        EntityIds.TrySplit(entityId, out typeName, out _) && !_byName.ContainsKey(typeName);
 
     public IEntityTypeRuntime? OfGrainClass(Type grainClass) => _byName.Values.FirstOrDefault(t => t.GrainClass == grainClass);
 

@@ -71,7 +71,7 @@ internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
             yield return $"entity type name '{Type.Name}' ({Type.GetType().Name}) is not 1-32 characters of a-z 0-9 '-' starting with a letter";
         }
 
-        if (Type.Name is "handle" or "account" or "concord")
+        if (Type.Name is "handle" or "account" or "concord" && GrainClass.Assembly != typeof(IEntityTypeRuntime).Assembly)
         {
             yield return $"entity type name '{Type.Name}' is reserved for Concord's own entities";
         }

@@ -10,7 +10,8 @@ namespace Concord.Grains.Entities;
 /// <summary>
 /// The payload kinds of one entity type: each C# type under a stable kind name and its current schema version,
 /// with the upcast steps that turn a payload written by an older version into the current one. Payloads are
-/// logged as canonical JSON of their System.Text.Json contract, so no type writes bytes by hand.
+/// logged as canonical JSON of their System.Text.Json contract, so no type writes bytes by hand. A type may also
+/// declare Concord's built-in kinds (<see cref="AddEncoded{T}"/>), which keep their own explicit encoding.
 /// </summary>
 public sealed class PayloadTypes
 {
@@ -46,9 +47,35 @@ public sealed class PayloadTypes
             throw new ConcordConfigurationException($"Payload kind '{kind}' ({typeof(T).Name}) is registered twice.");
         }
 
-        var registration = new Registration(kind, typeof(T), version);
-        _byKind[kind] = registration;
-        _byType[typeof(T)] = registration;
+        return Register(new Registration(kind, typeof(T), version, Encoded: false));
+    }
+
+    /// <summary>
+    /// Declares a built-in kind (one of <see cref="PayloadKinds.Known"/>, such as the ledger's and the handles'
+    /// payloads): it is logged in its own explicit canonical encoding, fixed by test vectors, and is never upcast.
+    /// Your own payloads use <see cref="Add{T}"/>, which needs no hand-written bytes.
+    /// </summary>
+    /// <exception cref="ConcordConfigurationException"><paramref name="kind"/> is not a built-in kind, or is registered twice.</exception>
+    public PayloadTypes AddEncoded<T>(string kind)
+        where T : EventPayload
+    {
+        if (!PayloadKinds.IsBuiltIn(kind))
+        {
+            throw new ConcordConfigurationException($"Payload kind '{kind}' of {typeof(T).Name} is not a built-in kind with its own encoding ({string.Join(", ", PayloadKinds.Known)}); register your own payloads with Add<T>.");
+        }
+
+        if (_byKind.ContainsKey(kind) || _byType.ContainsKey(typeof(T)))
+        {
+            throw new ConcordConfigurationException($"Payload kind '{kind}' ({typeof(T).Name}) is registered twice.");
+        }
+
+        return Register(new Registration(kind, typeof(T), 1, Encoded: true));
+    }
+
+    private PayloadTypes Register(Registration registration)
+    {
+        _byKind[registration.Kind] = registration;
+        _byType[registration.Type] = registration;
         return this;
     }
 
@@ -62,6 +89,11 @@ public sealed class PayloadTypes
         if (!_byKind.TryGetValue(kind, out var registration))
         {
             throw new ConcordConfigurationException($"Upcast of payload kind '{kind}': register the kind first.");
+        }
+
+        if (registration.Encoded)
+        {
+            throw new ConcordConfigurationException($"Upcast of payload kind '{kind}': a built-in kind keeps one encoding and is never upcast.");
         }
 
         if (fromVersion < 1 || fromVersion >= registration.Version || !registration.Steps.TryAdd(fromVersion, step))
@@ -81,7 +113,8 @@ public sealed class PayloadTypes
         JsonEventPayload json when json.SchemaVersion > _byKind[json.KindName].Version =>
             $"it was written at schema version {json.SchemaVersion}, newer than this region's {_byKind[json.KindName].Version}.",
         JsonEventPayload => null,
-        _ => "built-in kinds belong to the ledger and the handles, not to registered entity types.",
+        _ when _byKind.TryGetValue(payload.Kind, out var registration) && registration.Encoded && registration.Type == payload.GetType() => null,
+        _ => $"built-in kinds are read only by entity types that declare them with AddEncoded, and '{payload.Kind}' is not declared here.",
     };
 
     /// <summary>Checks that every registered kind can be read from each of its older versions.</summary>
@@ -90,11 +123,25 @@ public sealed class PayloadTypes
             .Where(v => !r.Steps.ContainsKey(v))
             .Select(v => $"payload kind '{r.Kind}' is at version {r.Version} but has no upcast from version {v}"));
 
-    /// <summary>The logged form of a payload the entity type decided.</summary>
+    /// <summary>The logged form of a payload the entity type decided: itself for a built-in kind, canonical JSON otherwise.</summary>
+    internal EventPayload ToLogged(object payload, string entityId) =>
+        payload is EventPayload builtIn && _byType.TryGetValue(payload.GetType(), out var registration) && registration.Encoded
+            ? builtIn
+            : Encode(payload, entityId);
+
+    /// <summary>The C# value the fold receives for a logged payload: a built-in kind as it is, a JSON kind decoded and upcast.</summary>
+    internal object ValueOf(EventPayload payload, string entityId) => payload switch
+    {
+        JsonEventPayload json => Decode(json, entityId),
+        _ when WhyUnreadable(payload) is { } why => throw new UnknownPayloadKindException(payload.Kind, entityId, why),
+        _ => payload,
+    };
+
+    /// <summary>The canonical JSON form of a payload registered with <see cref="Add{T}"/>.</summary>
     internal JsonEventPayload Encode(object payload, string entityId)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        if (!_byType.TryGetValue(payload.GetType(), out var registration))
+        if (!_byType.TryGetValue(payload.GetType(), out var registration) || registration.Encoded)
         {
             throw new UnknownPayloadKindException(payload.GetType().Name, entityId, $"the type {payload.GetType().FullName} was decided but never registered with PayloadTypes.Add.");
         }
@@ -141,7 +188,7 @@ public sealed class PayloadTypes
     internal static TState StateOf<TState>(string json) =>
         JsonSerializer.Deserialize<TState>(json, Json) ?? throw new JsonException("The snapshot's state is JSON null.");
 
-    private sealed record Registration(string Kind, Type Type, int Version)
+    private sealed record Registration(string Kind, Type Type, int Version, bool Encoded)
     {
         public Dictionary<int, Func<JsonObject, JsonObject>> Steps { get; } = [];
     }

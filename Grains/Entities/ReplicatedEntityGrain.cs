@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
+using Orleans.Transactions;
 
 namespace Concord.Grains.Entities;
 
@@ -29,7 +30,7 @@ namespace Concord.Grains.Entities;
 public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicatedEntityGrain
     where TState : class
 {
-    private readonly Dictionary<string, Task<LoggedEvent>> _inFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task<LoggedEvent?>> _inFlight = new(StringComparer.Ordinal);
     private EntityTypeRuntime<TState> _runtime = null!;
     private EntityTypeRegistry _registry = null!;
     private EntityFold<TState> _fold = null!;
@@ -71,8 +72,6 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
     /// <summary>The position of the last event folded into <see cref="State"/> in this region's log.</summary>
     protected long Position => _fold.Position;
-
-    private bool IsHome => string.Equals(HomeRegion, Region, StringComparison.Ordinal);
 
     /// <summary>What decisions see: the durable state with every staged event (local or remote) folded in, in commit order.</summary>
     private TState Decidable => _staged.Count == 0 ? _fold.State : _speculative;
@@ -124,10 +123,26 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     /// at the entity's home (forwarded with a bound; <see cref="CoordinationUnavailableException"/> and nothing
     /// appended when home does not answer). Completes when the event is durable. A retry returns the original receipt.
     /// </summary>
-    protected async Task<EntityReceipt> ExecuteAsync(string requestId, object command, CancellationToken cancellationToken = default)
+    protected Task<EntityReceipt> ExecuteAsync(string requestId, object command, CancellationToken cancellationToken = default)
     {
         EnsureValidKey();
         EntityKeys.RequireRequestId(requestId);
+        return ExecuteCoreAsync(requestId, command, cancellationToken);
+    }
+
+    /// <summary>
+    /// Like <see cref="ExecuteAsync"/> for a command this grain issues itself, under the request id
+    /// <c>purpose/basis</c>: no client can take it first, since client request ids never hold a '/'. Use it for
+    /// decisions derived from other requests (the second half of a two-entity change, a recovery).
+    /// </summary>
+    protected Task<EntityReceipt> ExecuteDerivedAsync(string purpose, string basis, object command, CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        return ExecuteCoreAsync(DerivedRequestIds.Of(purpose, basis), command, cancellationToken);
+    }
+
+    private async Task<EntityReceipt> ExecuteCoreAsync(string requestId, object command, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(command);
         if (_fold.TryGetRequest(requestId, out var done))
         {
@@ -136,8 +151,9 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
         if (_inFlight.TryGetValue(requestId, out var pending))
         {
-            var logged = await pending;
-            return new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: true, Region);
+            return await pending is { } logged
+                ? new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: true, Region)
+                : new EntityReceipt(EntityId, [], _fold.Position, Replayed: true, Region);
         }
 
         var mode = _runtime.Type.ModeOf(command);
@@ -151,23 +167,73 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             return await ForwardHomeAsync(requestId, command, cancellationToken);
         }
 
-        var payload = _runtime.Type.Decide(Decidable, command, new CommandContext(EntityId, Key, requestId, mode, Region, HomeRegion, _replica.EffectiveVersion()));
-        if (payload is null)
-        {
-            return new EntityReceipt(EntityId, [], _fold.Position, Replayed: false, Region);
-        }
-
-        var staged = _replica.StageLocalAsync(requestId, _runtime.Payloads.Encode(payload, EntityId));
-        _inFlight[requestId] = staged;
+        var context = new CommandContext(EntityId, Key, requestId, mode, Region, HomeRegion, _replica.EffectiveVersion());
+        var decided = mode == ConsistencyMode.Strict
+            ? DecideAndStageAsync(requestId, DecideStrictAsync(Decidable, command, context, cancellationToken))
+            : DecideAndStageAsync(requestId, Task.FromResult(_runtime.Type.Decide(Decidable, command, context)));
+        _inFlight[requestId] = decided;
         try
         {
-            var logged = await staged;
-            return new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: false, Region);
+            return await decided is { } logged
+                ? new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: false, Region)
+                : new EntityReceipt(EntityId, [], _fold.Position, Replayed: false, Region);
         }
         finally
         {
             _inFlight.Remove(requestId);
         }
+    }
+
+    /// <summary>
+    /// Decides a strict command at home, against the state including staged events. The default is the entity type's
+    /// <see cref="ReplicatedEntityType{TState}.Decide"/>. Override it to make a decision binding beyond this entity
+    /// before its event is appended, for example in an Orleans transaction over records of several entities: what it
+    /// returns is appended, and when it throws nothing is (a transaction that aborts over a typed refusal, such as a
+    /// <see cref="ConcordException"/>, surfaces as that refusal). A transaction that commits while its append is lost (a crash
+    /// in between) is this grain's to reconcile, typically in <c>OnActivateAsync</c> after the base's.
+    /// </summary>
+    protected virtual Task<object?> DecideAtHomeAsync(TState state, object command, CommandContext context, CancellationToken cancellationToken) =>
+        Task.FromResult(_runtime.Type.Decide(state, command, context));
+
+    /// <summary>Called after every group of events becomes durable here, local or replicated; must not wait on this grain's appends.</summary>
+    protected virtual void OnStateChanged()
+    {
+    }
+
+    /// <summary>Whether a request id took effect in this region's log, and which event carries it.</summary>
+    protected bool TryGetDecision(string requestId, out Interfaces.Events.EventId eventId)
+    {
+        var found = _fold.TryGetRequest(requestId, out var winner);
+        eventId = winner.Id;
+        return found;
+    }
+
+    /// <summary>True in the entity's home region, where strict commands are decided and apologies made.</summary>
+    protected bool IsHome => string.Equals(HomeRegion, Region, StringComparison.Ordinal);
+
+    /// <summary>A strict decision at home; an Orleans transaction in it that aborts is counted, and a typed refusal inside it rethrown as itself.</summary>
+    private async Task<object?> DecideStrictAsync(TState state, object command, CommandContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DecideAtHomeAsync(state, command, context, cancellationToken);
+        }
+        catch (OrleansTransactionAbortedException ex)
+        {
+            ServiceProvider.GetRequiredService<ConcordMetrics>().TransactionAborted(Region, _runtime.Name);
+            if (ex.InnerException is ConcordException refusal)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refusal);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<LoggedEvent?> DecideAndStageAsync(string requestId, Task<object?> decision)
+    {
+        var payload = await decision;
+        return payload is null ? null : await _replica.StageLocalAsync(requestId, _runtime.Payloads.ToLogged(payload, EntityId));
     }
 
     public async Task<RemoteApplyResult> ApplyRemoteAsync(ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken = default)
@@ -204,7 +270,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             throw new CoordinationUnavailableException(EntityId, HomeRegion, $"region '{command.FromRegion}' sent it to '{Region}', which computes '{HomeRegion}' as home; the regions' lists differ.");
         }
 
-        var receipt = await ExecuteAsync(command.RequestId, command.Command, cancellationToken);
+        var receipt = await ExecuteCoreAsync(DerivedRequestIds.RequireClientOrDerived(command.RequestId), command.Command, cancellationToken);
         var events = ImmutableArray.CreateBuilder<EventEnvelope>(receipt.Events.Length);
         foreach (var id in receipt.Events)
         {
@@ -281,8 +347,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         }
 
         Apologise();
-        _unrecordedApologies.AddRange(committed.Where(l => ApologyRequests.IsApology(l.Event)).Select(l => new ApologyNotice(
-            l.Event.Id, l.Event.Hlc, l.Event.Payload.Kind, $"{EntityId}: {(l.Event.Payload as JsonEventPayload)?.CanonicalJson ?? l.Event.Payload.Kind}")));
+        _unrecordedApologies.AddRange(committed.Where(l => ApologyRequests.IsApology(l.Event)).Select(l => NoticeOf(l.Event)));
         await RecordApologiesAsync();
         await SnapshotIfDueAsync();
         try
@@ -298,7 +363,17 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         {
             _repair.Arm(this, _options.DerivedRepairDelay);
         }
+
+        OnStateChanged();
     }
+
+    /// <summary>An apology's line in the feed: a built-in apology describes itself and names whom it is owed to.</summary>
+    private ApologyNotice NoticeOf(EventEnvelope e) => e.Payload switch
+    {
+        IApologyPayload apology => new ApologyNotice(e.Id, e.Hlc, e.Payload.Kind, $"{EntityId}: {apology.Describe()}", apology.OwedTo),
+        JsonEventPayload json => new ApologyNotice(e.Id, e.Hlc, e.Payload.Kind, $"{EntityId}: {json.CanonicalJson}"),
+        var other => new ApologyNotice(e.Id, e.Hlc, other.Kind, $"{EntityId}: {other.Kind}"),
+    };
 
     /// <summary>Whether every view of this entity caught up with its log to <paramref name="target"/>.</summary>
     private async Task<bool> CatchUpViewsAsync(long target, CancellationToken cancellationToken) =>
@@ -418,7 +493,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             }
 
             LogApologising(EntityId, apology.Key);
-            var staged = _replica.StageLocalAsync(requestId, _runtime.Payloads.Encode(apology.Payload, EntityId));
+            var staged = DecideAndStageAsync(requestId, Task.FromResult<object?>(apology.Payload));
             _inFlight[requestId] = staged;
             _ = staged.ContinueWith(
                 t =>
@@ -441,7 +516,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         DeactivateOnIdle();
     }
 
-    private void EnsureValidKey()
+    /// <summary>Throws <see cref="InvalidRequestException"/> when this grain's key is not a valid key of the entity type.</summary>
+    protected void EnsureValidKey()
     {
         if (_invalidKeyMessage is not null)
         {

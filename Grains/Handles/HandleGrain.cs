@@ -1,83 +1,31 @@
-using System.Collections.Immutable;
-using Concord.Grains.Constraints;
-using Concord.Grains.Diagnostics;
-using Concord.Grains.Events;
-using Concord.Grains.Hosting;
-using Concord.Grains.Interfaces.Derived;
+using Concord.Grains.Entities;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Handles;
-using Concord.Grains.Replication;
-using Concord.Grains.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
-using Orleans.Transactions;
 
 namespace Concord.Grains.Handles;
 
 /// <summary>
-/// A handle's replica in this region. At the handles' primary region it decides: claims and releases run
-/// as Orleans transactions on the ownership record, and only then is the binding appended to the log.
-/// Elsewhere it forwards strict operations to the primary, records tentative claims when the primary is
-/// unreachable, and answers whois from its own replica of the log.
+/// A handle's replica in this region, on the public entity API. At the primary, strict decisions are made binding
+/// in Orleans transactions on the ownership record before they are appended; elsewhere they are forwarded there.
+/// A claim that cannot reach the primary may be recorded as tentative, and the primary decides it later.
 /// </summary>
 [Reentrant]
-internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaGrain
+internal sealed partial class HandleGrain(ITransactionClient transactions, ILogger<HandleGrain> logger) : ReplicatedEntityGrain<HandleState>, IHandleGrain, IHandleBindingsGrain
 {
-    private readonly IEventLogStore _store;
-    private readonly ITransactionClient _transactions;
-    private readonly ConcordOptions _options;
-    private readonly ILogger<HandleGrain> _logger;
-    private readonly EntityReplica _replica;
-    private HandleState _state;
-    private GroupCommitLog _log = null!;
-    private bool _decidingPending;
-    private IGrainTimer? _decideTimer;
-    private string? _invalidKeyMessage;
+    private IGrainTimer? _resolveTimer;
 
-    public HandleGrain(IEventLogStore store, ITransactionClient transactions, HybridLogicalClock clock, IOptions<ConcordOptions> options, ILogger<HandleGrain> logger)
-    {
-        _store = store;
-        _transactions = transactions;
-        _options = options.Value;
-        _logger = logger;
-        _state = new HandleState(_options.HandlePrimary);
-        _replica = new EntityReplica(HandleEntities.EntityIdOf(this.GetPrimaryKeyString()), _options.Region, clock, () => _log, () => _state);
-    }
-
-    private string Handle => this.GetPrimaryKeyString();
-
-    private string EntityId => HandleEntities.EntityIdOf(Handle);
-
-    private string Primary => _options.HandlePrimary;
-
-    private bool IsPrimary => string.Equals(Primary, _options.Region, StringComparison.Ordinal);
-
-    private IHandleOwnershipGrain Ownership => GrainFactory.GetGrain<IHandleOwnershipGrain>(Handle);
+    private IHandleOwnershipGrain OwnershipOf(string handle) => GrainFactory.GetGrain<IHandleOwnershipGrain>(handle);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (!EntityKeys.IsValidKey(Handle))
+        await base.OnActivateAsync(cancellationToken);
+        if (IsHome)
         {
-            _invalidKeyMessage = $"The handle '{Handle}' is not 1-{EntityKeys.MaxLength} characters of A-Z a-z 0-9 . _ -.";
-            return;
-        }
-
-        _log = new GroupCommitLog(EntityId, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault, ServiceProvider.GetRequiredService<ConcordMetrics>(), _options.Region);
-        var head = await _store.GetHeadAsync(EntityId, cancellationToken);
-        var tail = new LogFollower(_store, EntityId);
-        await tail.CatchUpAsync(head, logged =>
-        {
-            _state.Apply(logged);
-            return Task.CompletedTask;
-        }, cancellationToken);
-
-        _log.Initialize(_state.Position);
-        if (IsPrimary && _state.Position > 0)
-        {
-            await ReconcileWithOwnershipAsync();
+            // Every activation at the primary, even of an empty log: a rename's transaction may have claimed this handle.
+            await ReconcileWithOwnershipAsync(cancellationToken);
         }
     }
 
@@ -92,270 +40,174 @@ internal sealed partial class HandleGrain : Grain, IHandleGrain, IHandleReplicaG
             throw new InvalidRequestException("mode", $"Unknown consistency mode {(int)command.Mode}.");
         }
 
-        if (_state.HasRequest(requestId, out var done))
+        if (TryGetDecision(requestId, out var done))
         {
-            return new HandleReceipt(Handle, account, Tentative: done.Origin != Primary, Replayed: true);
-        }
-
-        if (IsPrimary)
-        {
-            await DecideClaimAsync(requestId, requestId, account);
-            return new HandleReceipt(Handle, account, Tentative: false, Replayed: false);
+            return new HandleReceipt(Key, account, Tentative: done.Origin != HomeRegion, Replayed: true);
         }
 
         try
         {
-            var forwarded = command with { Mode = ConsistencyMode.Strict };
-            return await ForwardAsync(requestId, new HandleOperation(Handle, forwarded, null, null), cancellationToken);
+            var receipt = await ExecuteAsync(requestId, command with { Mode = ConsistencyMode.Strict }, cancellationToken);
+            return new HandleReceipt(Key, account, Tentative: false, receipt.Replayed);
         }
         catch (CoordinationUnavailableException) when (command.Mode == ConsistencyMode.Optimistic)
         {
             // The primary decides later; until then the claim is visible as pending in this region.
-            await _replica.StageLocalAsync(requestId, new HandleClaimTentative(account));
-            return new HandleReceipt(Handle, account, Tentative: true, Replayed: false);
+            var receipt = await ExecuteAsync(requestId, new ClaimTentatively(account), cancellationToken);
+            return new HandleReceipt(Key, account, Tentative: true, receipt.Replayed);
         }
     }
 
     public async Task<HandleReceipt> ReleaseAsync(string requestId, CancellationToken cancellationToken = default)
     {
-        EnsureValidKey();
-        EntityKeys.RequireRequestId(requestId);
-        if (_state.HasRequest(requestId, out _))
-        {
-            return new HandleReceipt(Handle, null, Tentative: false, Replayed: true);
-        }
-
-        if (!IsPrimary)
-        {
-            return await ForwardAsync(requestId, new HandleOperation(Handle, null, requestId, null), cancellationToken);
-        }
-
-        string? previous = null;
-        await RunTransactionAsync(async () => previous = await Ownership.ReleaseAsync());
-        if (previous is not null)
-        {
-            await RecordBindingAsync(requestId, new HandleReleased(previous));
-        }
-
-        return new HandleReceipt(Handle, previous, Tentative: false, Replayed: false);
+        var before = State.Owner;
+        var receipt = await ExecuteAsync(requestId, new ReleaseHandle(), cancellationToken);
+        return new HandleReceipt(Key, receipt.Replayed || receipt.Events.IsEmpty ? null : before, Tentative: false, receipt.Replayed);
     }
+
+    public async Task<HandleReceipt> RenameIntoAsync(RenameHandleCommand command, CancellationToken cancellationToken = default)
+    {
+        var receipt = await ExecuteAsync(command.RequestId, command, cancellationToken);
+        return new HandleReceipt(Key, State.Owner, Tentative: false, receipt.Replayed);
+    }
+
+    public Task AdoptRenameAsync(string renameRequestId, EventPayload binding, CancellationToken cancellationToken = default) =>
+        ExecuteDerivedAsync("rename", renameRequestId, new AdoptBinding(binding), cancellationToken);
 
     public Task<HandleView> WhoisAsync(CancellationToken cancellationToken = default)
     {
         EnsureValidKey();
-        return Task.FromResult(new HandleView(Handle, _state.Owner, [.. _state.Pending.Select(p => p.Account)], Primary, _options.Region, _state.Version));
+        return Task.FromResult(new HandleView(Key, State.Owner, [.. State.Pending.Select(p => p.Value.Account)], HomeRegion, Region, Version));
     }
 
-    public async Task<RemoteApplyResult> ApplyRemoteAsync(ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken = default)
+    /// <summary>At the primary: the entity's rule first, then the ownership record's transaction makes it binding.</summary>
+    protected override async Task<object?> DecideAtHomeAsync(HandleState state, object command, CommandContext context, CancellationToken cancellationToken)
     {
-        EnsureValidKey();
-        var (rejected, _) = await _replica.ApplyRemoteAsync(events);
-        return new RemoteApplyResult(_state.Version, _replica.Buffered, rejected);
-    }
-
-    public async Task RecordBindingAsync(string requestId, EventPayload binding)
-    {
-        EnsureValidKey();
-        if (!IsPrimary)
+        switch (command)
         {
-            throw new CoordinationUnavailableException(EntityId, Primary, "bindings are recorded only at the handles' primary region.");
-        }
+            case ClaimHandleCommand claim:
+            {
+                var bound = await base.DecideAtHomeAsync(state, command, context, cancellationToken);
+                await RunTransactionAsync(() => OwnershipOf(Key).ClaimAsync(claim.Account));
+                return bound;
+            }
 
-        if (!_state.HasRequest(requestId, out _))
-        {
-            await _replica.StageLocalAsync(requestId, binding);
+            case ReleaseHandle:
+            {
+                // The record, not the log, says who is released: they differ only after a lost append.
+                string? previous = null;
+                await RunTransactionAsync(async () => previous = await OwnershipOf(Key).ReleaseAsync());
+                return previous is null ? null : new HandleReleased(previous);
+            }
+
+            case ResolveClaim when await base.DecideAtHomeAsync(state, command, context, cancellationToken) is HandleBound bound:
+                await RunTransactionAsync(async () =>
+                {
+                    if (state.Owner is { } younger && !string.Equals(younger, bound.Account, StringComparison.Ordinal))
+                    {
+                        var released = await OwnershipOf(Key).ReleaseAsync();
+                        if (!string.Equals(released, younger, StringComparison.Ordinal))
+                        {
+                            // The binding changed under us (a release or a strict claim); decide this claim again later.
+                            throw new HandleTakenException(Key, released ?? "nobody");
+                        }
+                    }
+
+                    await OwnershipOf(Key).ClaimAsync(bound.Account);
+                });
+                return bound;
+
+            case RenameHandleCommand rename:
+                return await RenameAsync(rename);
+
+            default:
+                return await base.DecideAtHomeAsync(state, command, context, cancellationToken);
         }
     }
 
-    public Task<bool> HasRequestAsync(string requestId) => Task.FromResult(_state.HasRequest(requestId, out _));
-
-    /// <summary>Has the handles' primary decide an operation, bounded by the strict-forward timeout.</summary>
-    private async Task<HandleReceipt> ForwardAsync(string requestId, HandleOperation operation, CancellationToken cancellationToken) =>
-        (await HomeRegionCall.InvokeAsync(
-            ServiceProvider,
-            Primary,
-            EntityId,
-            _options.StrictForwardTimeout,
-            (link, ct) => link.ForwardCommandAsync(new Entities.ForwardedCommand(EntityId, requestId, operation, _options.Region), ct),
-            cancellationToken)).ReceiptAs<HandleReceipt>();
-
-    /// <summary>At the primary: claims the ownership record in a transaction, then appends the binding.</summary>
-    private async Task DecideClaimAsync(string requestId, string claimRequestId, string account)
+    /// <summary>After every change at the primary: tentative claims that may win are bound, outside the commit loop.</summary>
+    protected override void OnStateChanged()
     {
-        await RunTransactionAsync(() => Ownership.ClaimAsync(account));
-        await RecordBindingAsync(requestId, new HandleBound(account, claimRequestId));
-    }
-
-    /// <summary>
-    /// At the primary: decides tentative claims. The oldest tentative claim by (HLC, origin) wins, even when
-    /// it arrives after a younger one was bound: the younger is displaced. A strict binding is never
-    /// displaced. Every losing claim gets exactly one apology.
-    /// </summary>
-    private async Task DecidePendingAsync()
-    {
-        if (_decidingPending)
+        if (!IsHome || _resolveTimer is not null || !State.Pending.Any(p => State.IsBindable(p.Value)))
         {
             return;
         }
 
-        _decidingPending = true;
-        try
-        {
-            foreach (var (claimRequestId, account, hlc) in _state.Pending)
+        _resolveTimer = this.RegisterGrainTimer(
+            async () =>
             {
-                var decisionId = $"decide/{claimRequestId}";
-                if (_state.HasRequest(decisionId, out _))
+                await ResolveBindableClaimsAsync();
+                if (!State.Pending.Any(p => State.IsBindable(p.Value)))
                 {
-                    continue;
+                    _resolveTimer?.Dispose();
+                    _resolveTimer = null;
                 }
+            },
+            new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = TimeSpan.FromSeconds(1), Interleave = true });
+    }
 
-                try
-                {
-                    if (_state.OwnerTentativeClaim is { } bound && hlc < bound.Hlc)
-                    {
-                        await DisplaceAsync(bound.ClaimRequestId, bound.Account, decisionId, claimRequestId, account);
-                        continue;
-                    }
-
-                    await DecideClaimAsync(decisionId, claimRequestId, account);
-                }
-                catch (HandleTakenException taken)
-                {
-                    LogClaimRejected(Handle, account, taken.Owner);
-                    await RecordBindingAsync(decisionId, new HandleClaimRejected(account, claimRequestId, taken.Owner));
-                }
+    /// <summary>Binds the oldest claim that may win; the losers' rejections are the entity type's owed apologies.</summary>
+    private async Task ResolveBindableClaimsAsync()
+    {
+        foreach (var (claimId, claim) in State.Pending.Where(p => State.IsBindable(p.Value)).Take(1).ToList())
+        {
+            try
+            {
+                await ExecuteDerivedAsync("decide", claimId, new ResolveClaim(claimId));
             }
-        }
-        catch (Exception ex)
-        {
-            LogDecisionFailed(ex, Handle);
-        }
-        finally
-        {
-            _decidingPending = false;
+            catch (Exception ex)
+            {
+                LogResolveFailed(ex, Key, claim.Account);
+            }
         }
     }
 
-    /// <summary>Rebinds from a younger tentative winner to an older tentative claim, and apologises to the younger.</summary>
-    private async Task DisplaceAsync(string youngerClaimId, string youngerAccount, string decisionId, string olderClaimId, string olderAccount)
+    /// <summary>Moves the binding of the old handle onto this one in one transaction; the old handle's release follows.</summary>
+    private async Task<HandleBound> RenameAsync(RenameHandleCommand rename)
     {
+        string? account = null;
         await RunTransactionAsync(async () =>
         {
-            var previous = await Ownership.ReleaseAsync();
-            if (!string.Equals(previous, youngerAccount, StringComparison.Ordinal))
-            {
-                // The binding changed under us (a release or a strict claim); decide this claim normally next time.
-                throw new HandleTakenException(Handle, previous ?? "nobody");
-            }
-
-            await Ownership.ClaimAsync(olderAccount);
+            account = await OwnershipOf(rename.Old).ReleaseAsync()
+                ?? throw new InvalidRequestException("old", $"Handle '{rename.Old}' is not bound to any account.");
+            await OwnershipOf(Key).ClaimAsync(account);
         });
-        await RecordBindingAsync(decisionId, new HandleBound(olderAccount, olderClaimId));
-        LogClaimRejected(Handle, youngerAccount, olderAccount);
-        await RecordBindingAsync($"displace/{youngerClaimId}", new HandleClaimRejected(youngerAccount, youngerClaimId, olderAccount));
+        await GrainFactory.GetGrain<IHandleBindingsGrain>(rename.Old).AdoptRenameAsync(rename.RequestId, new HandleReleased(account!));
+        return new HandleBound(account!, rename.RequestId);
     }
 
     /// <summary>A crash between a committed transaction and its log append leaves them apart; the record wins.</summary>
-    private async Task ReconcileWithOwnershipAsync()
+    private async Task ReconcileWithOwnershipAsync(CancellationToken cancellationToken)
     {
-        var owner = await Ownership.GetOwnerAsync();
-        if (string.Equals(owner, _state.Owner, StringComparison.Ordinal))
+        var owner = await OwnershipOf(Key).GetOwnerAsync();
+        if (string.Equals(owner, State.Owner, StringComparison.Ordinal))
         {
             return;
         }
 
-        var requestId = $"recover/{_state.Position + 1}";
-        EventPayload binding = owner is null ? new HandleReleased(_state.Owner!) : new HandleBound(owner, requestId);
-        LogReconciled(Handle, _state.Owner, owner);
-        await _replica.StageLocalAsync(requestId, binding);
+        var basis = (Position + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        LogReconciled(Key, State.Owner, owner);
+        await ExecuteDerivedAsync("recover", basis, new AdoptBinding(owner is null ? new HandleReleased(State.Owner!) : new HandleBound(owner, $"recover/{basis}")), cancellationToken);
     }
 
-    private async Task RunTransactionAsync(Func<Task> transaction)
-    {
-        try
-        {
-            await _transactions.RunTransaction(TransactionOption.Create, transaction);
-        }
-        catch (OrleansTransactionAbortedException ex)
-        {
-            ServiceProvider.GetRequiredService<ConcordMetrics>().TransactionAborted(ServiceProvider.GetRequiredService<IOptions<ConcordOptions>>().Value.Region, "handle-ownership");
-            if (ex.InnerException is ConcordException inner)
-            {
-                throw inner;
-            }
+    private Task RunTransactionAsync(Func<Task> transaction) => transactions.RunTransaction(TransactionOption.Create, transaction);
 
-            throw;
-        }
-    }
-
-    private void ApplyCommitted(LoggedEvent logged)
-    {
-        _state.Apply(logged);
-        _replica.OnCommitted(logged.Event);
-    }
-
-    private async Task AfterCommitAsync(IReadOnlyList<LoggedEvent> committed)
-    {
-        foreach (var logged in committed)
-        {
-            if (logged.Event.Payload is HandleClaimRejected rejected)
-            {
-                try
-                {
-                    await GrainFactory.GetGrain<IApologyFeedGrain>(0).RecordAsync(
-                        new ApologyNotice(logged.Event.Id, logged.Event.Hlc, rejected.Kind, $"handle '{Handle}': {rejected.Describe()}", rejected.Account));
-                }
-                catch (Exception ex)
-                {
-                    LogApologyFeedFailed(ex, Handle);
-                }
-            }
-        }
-
-        if (IsPrimary && _state.Pending.Length > 0)
-        {
-            // Decided outside the commit loop (deciding appends, and the loop must not wait on itself), and
-            // retried every second until nothing is pending.
-            _decideTimer ??= this.RegisterGrainTimer(
-                async () =>
-                {
-                    await DecidePendingAsync();
-                    if (_state.Pending.Length == 0)
-                    {
-                        _decideTimer?.Dispose();
-                        _decideTimer = null;
-                    }
-                },
-                new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = TimeSpan.FromSeconds(1), Interleave = true });
-        }
-    }
-
-    private void OnLogFault(Exception ex)
-    {
-        LogAppendFailed(ex, Handle);
-        this.DeactivateOnIdle();
-    }
-
-    private void EnsureValidKey()
-    {
-        if (_invalidKeyMessage is not null)
-        {
-            throw new InvalidRequestException("handle", _invalidKeyMessage);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Handle {Handle}: tentative claim by {Account} rejected; it is bound to {Owner}.")]
-    private partial void LogClaimRejected(string handle, string account, string owner);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Handle {Handle}: deciding tentative claims failed; retried on the next change.")]
-    private partial void LogDecisionFailed(Exception exception, string handle);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handle {Handle}: binding the tentative claim of {Account} failed; retried on the next tick.")]
+    private partial void LogResolveFailed(Exception exception, string handle, string account);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handle {Handle}: the log said {Logged}, the ownership record {Owner}; appending the record's binding.")]
     private partial void LogReconciled(string handle, string? logged, string? owner);
+}
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Handle {Handle}: recording an apology in the feed failed.")]
-    private partial void LogApologyFeedFailed(Exception exception, string handle);
+/// <summary>What the primary's handle grains ask of each other: a rename into this handle, and a binding decided elsewhere.</summary>
+[Alias("concord.IHandleBindingsGrain")]
+internal interface IHandleBindingsGrain : IGrainWithStringKey
+{
+    /// <summary>Moves the old handle's binding onto this one. Strict.</summary>
+    [Alias("rename-into")]
+    Task<HandleReceipt> RenameIntoAsync(RenameHandleCommand command, CancellationToken cancellationToken = default);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Appending to the log of handle {Handle} failed; deactivating to rebuild from storage.")]
-    private partial void LogAppendFailed(Exception exception, string handle);
+    /// <summary>At the primary: appends the old handle's release a rename's transaction made. Idempotent by the rename's request id.</summary>
+    [Alias("adopt-rename")]
+    Task AdoptRenameAsync(string renameRequestId, EventPayload binding, CancellationToken cancellationToken = default);
 }

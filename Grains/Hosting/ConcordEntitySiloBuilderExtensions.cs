@@ -40,6 +40,34 @@ public static class ConcordEntitySiloBuilderExtensions
     }
 
     /// <summary>
+    /// Hosts the entity type that <paramref name="typeFactory"/> builds from the silo's services, for a type that
+    /// needs configuration (its home region from options, say). Registering the same grain again changes nothing.
+    /// </summary>
+    public static ISiloBuilder AddReplicatedEntity<TGrain, TState>(this ISiloBuilder builder, Func<IServiceProvider, ReplicatedEntityType<TState>> typeFactory)
+        where TGrain : ReplicatedEntityGrain<TState>
+        where TState : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddReplicatedEntity<TGrain, TState>(typeFactory);
+        return builder;
+    }
+
+    /// <inheritdoc cref="AddReplicatedEntity{TGrain, TState}(ISiloBuilder, Func{IServiceProvider, ReplicatedEntityType{TState}})"/>
+    public static IServiceCollection AddReplicatedEntity<TGrain, TState>(this IServiceCollection services, Func<IServiceProvider, ReplicatedEntityType<TState>> typeFactory)
+        where TGrain : ReplicatedEntityGrain<TState>
+        where TState : class
+    {
+        ArgumentNullException.ThrowIfNull(typeFactory);
+        if (!services.Any(d => d.ServiceType == typeof(EntityGrainRegistration) && d.ImplementationInstance is EntityGrainRegistration r && r.GrainClass == typeof(TGrain)))
+        {
+            services.AddSingleton(new EntityGrainRegistration(typeof(TGrain)));
+            services.AddSingleton<IEntityTypeRuntime>(sp => new EntityTypeRuntime<TState>(typeFactory(sp), typeof(TGrain)));
+        }
+
+        return services;
+    }
+
+    /// <summary>
     /// Adds checks of your own to every audit (cross-entity invariants, say): the auditor verifies each log and hands
     /// the plug-in the verified events of the entities it covers. Registering the same plug-in twice adds it once.
     /// </summary>
@@ -73,3 +101,6 @@ public static class ConcordEntitySiloBuilderExtensions
         return builder;
     }
 }
+
+/// <summary>Marks a grain class as registered through a type factory, so that registering it twice adds it once.</summary>
+internal sealed record EntityGrainRegistration(Type GrainClass);

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Concord.Grains.Entities;
-using Concord.Grains.Handles;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Storage;
@@ -65,8 +64,7 @@ internal sealed partial class ReplicationInboxGrain(
 
     /// <summary>Hands one entity's events to its replica, found by the entity's registered type.</summary>
     private Task<RemoteApplyResult> ApplyAsync(string entityId, ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken) =>
-        HandleEntities.IsHandle(entityId, out var handle) ? GrainFactory.GetGrain<IHandleReplicaGrain>(handle).ApplyRemoteAsync(events, cancellationToken)
-        : entityTypes.TryResolve(entityId, out var type, out var key) ? entityTypes.GrainOf(GrainFactory, type, key).ApplyRemoteAsync(events, cancellationToken)
+        entityTypes.TryResolve(entityId, out var type, out var key) ? entityTypes.GrainOf(GrainFactory, type, key).ApplyRemoteAsync(events, cancellationToken)
         : GrainFactory.GetGrain<IReplicaGrain>(entityId).ApplyRemoteAsync(events, cancellationToken);
 
     /// <summary>

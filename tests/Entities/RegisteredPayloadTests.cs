@@ -110,4 +110,19 @@ public sealed class RegisteredPayloadTests
         var reader = new CanonicalReader(new byte[] { 0, 0, 0, 1 });
         Assert.Throws<CanonicalFormatException>(() => PayloadKinds.Read("ledger.unheard-of", reader));
     }
+
+    [Fact]
+    public void A_built_in_kind_declared_with_AddEncoded_is_logged_as_itself_and_read_back_unchanged()
+    {
+        var types = new PayloadTypes().AddEncoded<Concord.Grains.Interfaces.Handles.HandleBound>(Concord.Grains.Interfaces.Handles.HandleBound.KindName);
+        var bound = new Concord.Grains.Interfaces.Handles.HandleBound("alice", "c1");
+
+        Assert.Same(bound, types.ToLogged(bound, "handle/h"));
+        Assert.Same(bound, types.ValueOf(bound, "handle/h"));
+        Assert.Null(types.WhyUnreadable(bound));
+        var undeclared = Assert.Throws<UnknownPayloadKindException>(() => types.ValueOf(new Concord.Grains.Interfaces.Handles.HandleReleased("alice"), "handle/h"));
+        Assert.Contains("'handle.released' is not declared here", undeclared.Message, StringComparison.Ordinal);
+        Assert.Throws<ConcordConfigurationException>(() => new PayloadTypes().AddEncoded<Concord.Grains.Interfaces.Handles.HandleBound>("venue.bound"));
+        Assert.Throws<ConcordConfigurationException>(() => types.Upcast(Concord.Grains.Interfaces.Handles.HandleBound.KindName, 1, o => o));
+    }
 }
