@@ -3,13 +3,15 @@ using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Replication;
 
+using Concord.TestKit;
+
 namespace Concord.Samples.Venues.Tests;
 
 /// <summary>Events of a type or kind a region does not know are refused whole, and kept by the sender until it does.</summary>
 public sealed class UnregisteredTypeTests : IAsyncLifetime
 {
     private static readonly string[] Names = ["eu", "us"];
-    private readonly Regions _regions = new(Names);
+    private readonly ConcordTestRegions _regions = ConcordTestRegions.Create(new() { Regions = Names, ServiceId = "venues" });
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -22,8 +24,8 @@ public sealed class UnregisteredTypeTests : IAsyncLifetime
     [Fact]
     public async Task A_peer_without_the_type_refuses_the_batch_and_receives_everything_once_it_registers_it()
     {
-        await _regions.StartAsync("eu", silo => silo.AddVenues());
-        await _regions.StartAsync("us", _ => { });
+        await _regions.StartRegionAsync("eu", silo => silo.AddVenues());
+        await _regions.StartRegionAsync("us", _ => { });
         var name = VenueHomedIn("eu");
         var venue = _regions.Grains("eu").GetGrain<IVenueGrain>(name);
         await venue.OpenAsync("open", 10);
@@ -33,7 +35,7 @@ public sealed class UnregisteredTypeTests : IAsyncLifetime
 
         // us refuses every batch that holds a venue event, and applies nothing of it.
         var replicator = _regions.Grains("eu").GetGrain<IOutboundReplicatorGrain>("us");
-        await Regions.WaitAsync(
+        await ConcordTestRegions.WaitUntilAsync(
             async () => (await replicator.GetStatusAsync()).LastError?.Contains($"Entity type 'venue' of '{entity}' is not registered", StringComparison.Ordinal) == true,
             "eu's replicator to us reports the refusal, naming the type",
             TimeSpan.FromSeconds(20));
@@ -41,9 +43,9 @@ public sealed class UnregisteredTypeTests : IAsyncLifetime
         Assert.Equal(3, (await replicator.GetStatusAsync()).LagEvents);
 
         // Registered at last: the refused events are shipped again and nothing is lost.
-        await _regions.StopAsync("us");
-        await _regions.StartAsync("us", silo => silo.AddVenues());
-        await _regions.ConvergeAsync();
+        await _regions.StopRegionAsync("us");
+        await _regions.StartRegionAsync("us", silo => silo.AddVenues());
+        await _regions.WaitForConvergenceAsync();
         Assert.Equal(3, await _regions.Store("us").GetHeadAsync(entity));
         var there = await _regions.Grains("us").GetGrain<IVenueGrain>(name).GetAsync();
         Assert.Equal(10, there.Capacity);
@@ -54,8 +56,8 @@ public sealed class UnregisteredTypeTests : IAsyncLifetime
     [Fact]
     public async Task An_event_of_an_unknown_kind_is_refused_from_a_peer_and_from_the_store_naming_the_kind()
     {
-        await _regions.StartAsync("eu", silo => silo.AddVenues());
-        await _regions.StartAsync("us", silo => silo.AddVenues());
+        await _regions.StartRegionAsync("eu", silo => silo.AddVenues());
+        await _regions.StartRegionAsync("us", silo => silo.AddVenues());
         var name = VenueHomedIn("eu");
         var entity = $"venue/{name}";
 
@@ -70,7 +72,7 @@ public sealed class UnregisteredTypeTests : IAsyncLifetime
 
         // From a peer: us refuses the whole batch and applies nothing.
         var replicator = _regions.Grains("eu").GetGrain<IOutboundReplicatorGrain>("us");
-        await Regions.WaitAsync(
+        await ConcordTestRegions.WaitUntilAsync(
             async () => (await replicator.GetStatusAsync()).LastError?.Contains("Payload kind 'venue.mystery'", StringComparison.Ordinal) == true,
             "eu's replicator to us reports the refused kind",
             TimeSpan.FromSeconds(20));

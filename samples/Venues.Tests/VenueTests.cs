@@ -3,15 +3,18 @@ using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 
+using Concord.TestKit;
+
 namespace Concord.Samples.Venues.Tests;
 
 /// <summary>Three regions hosting venues: strict bookings at home, optimistic holds anywhere, apologies for overbooking.</summary>
 public sealed class VenueTests : IAsyncLifetime
 {
     private static readonly string[] Names = ["ap", "eu", "us"];
-    private readonly Regions _regions = new(Names);
+    private ConcordTestRegions _regions = null!;
 
-    public async Task InitializeAsync() => await Task.WhenAll(Names.Select(r => _regions.StartAsync(r, silo => silo.AddVenues())));
+    public async Task InitializeAsync() =>
+        _regions = await ConcordTestRegions.StartAsync(new() { Regions = Names, ServiceId = "venues", ConfigureSilo = (_, silo) => silo.AddVenues() });
 
     public async Task DisposeAsync() => await _regions.DisposeAsync();
 
@@ -43,7 +46,7 @@ public sealed class VenueTests : IAsyncLifetime
         var retry = await Venue(away, venue).BookAsync("book-1", "ada");
         Assert.True(retry.Replayed);
         Assert.Equal(first.Events.ToArray(), retry.Events.ToArray());
-        await _regions.ConvergeAsync();
+        await _regions.WaitForConvergenceAsync();
         foreach (var region in Names)
         {
             Assert.Equal(2, (await Venue(region, venue).GetAsync()).Booked.Length);
@@ -55,7 +58,7 @@ public sealed class VenueTests : IAsyncLifetime
     {
         const string venue = "opera";
         await Venue(HomeOf(venue), venue).OpenAsync("open-opera", 5);
-        await _regions.ConvergeAsync();
+        await _regions.WaitForConvergenceAsync();
         var away = NotHome(venue);
         var before = await _regions.Store(away).GetHeadAsync("venue/opera");
 
@@ -72,7 +75,7 @@ public sealed class VenueTests : IAsyncLifetime
     {
         const string venue = "gala";
         await Venue(HomeOf(venue), venue).OpenAsync("open-gala", 2);
-        await _regions.ConvergeAsync();
+        await _regions.WaitForConvergenceAsync();
 
         // Cut off, each region sees two free seats and holds one: three holds for two seats.
         _regions.IsolateAll();
@@ -84,12 +87,12 @@ public sealed class VenueTests : IAsyncLifetime
         }
 
         _regions.HealAll();
-        await _regions.ConvergeAsync();
-        await Regions.WaitAsync(
+        await _regions.WaitForConvergenceAsync();
+        await ConcordTestRegions.WaitUntilAsync(
             async () => (await Venue(HomeOf(venue), venue).GetAsync()).BumpedHolds.Length > 0,
             "home apologised for the overbooking",
             TimeSpan.FromSeconds(30));
-        await _regions.ConvergeAsync();
+        await _regions.WaitForConvergenceAsync();
 
         // The youngest hold by (HLC, origin) lost its seat.
         var hlcs = new Dictionary<string, HlcTimestamp>(StringComparer.Ordinal);
@@ -117,14 +120,14 @@ public sealed class VenueTests : IAsyncLifetime
         {
             // The activity view, a second fold fed by the stream, agrees in every region.
             var activity = _regions.Grains(region).GetGrain<IVenueActivityGrain>("venue/gala");
-            await Regions.WaitAsync(
+            await ConcordTestRegions.WaitUntilAsync(
                 async () => await activity.GetAsync() is { Capacity: 2, Bookings: 0, HoldsTaken: 3, HoldsReleased: 0, HoldsBumped: 1 },
                 $"the activity view in {region} counts 3 holds taken and 1 bumped",
                 TimeSpan.FromSeconds(10));
 
             // The apology is queryable in every region's apology feed, once.
             var feed = _regions.Grains(region).GetGrain<IApologyFeedGrain>(0);
-            await Regions.WaitAsync(async () => (await feed.GetAsync("venue/gala")).Length > 0, $"the apology reached {region}'s feed", TimeSpan.FromSeconds(10));
+            await ConcordTestRegions.WaitUntilAsync(async () => (await feed.GetAsync("venue/gala")).Length > 0, $"the apology reached {region}'s feed", TimeSpan.FromSeconds(10));
             var notice = Assert.Single(await feed.GetAsync("venue/gala"));
             Assert.Equal("venue.hold-bumped", notice.Kind);
             Assert.Contains($"\"HoldId\":\"{loser}\"", notice.Description, StringComparison.Ordinal);
@@ -140,7 +143,7 @@ public sealed class VenueTests : IAsyncLifetime
     {
         const string venue = "matinee";
         await Venue(HomeOf(venue), venue).OpenAsync("open-matinee", 10);
-        await _regions.ConvergeAsync();
+        await _regions.WaitForConvergenceAsync();
         _regions.IsolateAll();
 
         // A client whose first region did not answer retries the same request in another one.
@@ -148,7 +151,7 @@ public sealed class VenueTests : IAsyncLifetime
         var second = await Venue("us", venue).HoldAsync("hold-retried", "ada");
         Assert.NotEqual(first.Events[0], second.Events[0]);
         _regions.HealAll();
-        await _regions.ConvergeAsync();
+        await _regions.WaitForConvergenceAsync();
 
         var winner = new[] { first, second }
             .Select(r => (r.Events[0], Hlc: _regions.Store(r.Events[0].Origin).FindAsync(r.Events[0]).AsTask().Result!.Event.Hlc))
