@@ -144,7 +144,7 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
             client.UseStaticClustering([.. reachable]);
             client.Configure<ClusterOptions>(cluster =>
             {
-                cluster.ClusterId = $"concord-{region}";
+                cluster.ClusterId = Grains.Interfaces.Replication.RegionClusters.ClusterIdOf(region);
                 cluster.ServiceId = options.ServiceId;
             });
             client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = options.CallTimeout);

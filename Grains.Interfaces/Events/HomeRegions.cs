@@ -14,13 +14,6 @@ public static class HomeRegions
             throw new ArgumentException("A deployment has at least one region.", nameof(regions));
         }
 
-        // FNV-1a 64 over UTF-16 code units: the same in every process and version, unlike string.GetHashCode.
-        var hash = 14695981039346656037UL;
-        foreach (var c in account)
-        {
-            hash = (hash ^ c) * 1099511628211UL;
-        }
-
-        return sorted[(int)(hash % (ulong)sorted.Length)];
+        return sorted[(int)(Fnv1a.Hash64(account) % (ulong)sorted.Length)];
     }
 }

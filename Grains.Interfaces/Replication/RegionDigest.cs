@@ -36,16 +36,7 @@ public sealed record RegionDigest([property: Id(0)] ImmutableArray<ChainHash> Bu
         Enumerable.Range(0, BucketCount).Where(i => Buckets[i] != other.Buckets[i]);
 
     /// <summary>The bucket an entity belongs to (FNV-1a over its UTF-16 code units; stable everywhere).</summary>
-    public static int BucketOf(string entityId)
-    {
-        var hash = 2166136261u;
-        foreach (var c in entityId)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return (int)(hash % BucketCount);
-    }
+    public static int BucketOf(string entityId) => (int)(Fnv1a.Hash32(entityId) % BucketCount);
 
     /// <summary>The digest of one entity at one version: SHA-256 of its id and version vector, canonically encoded.</summary>
     public static ChainHash EntityDigest(string entityId, VersionVector version)

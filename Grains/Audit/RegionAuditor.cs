@@ -265,13 +265,7 @@ public sealed partial class RegionAuditor(
             return true;
         }
 
-        var hash = (uint)request.Seed ^ 2166136261u;
-        foreach (var c in entity)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return hash / (double)uint.MaxValue < request.SampleFraction;
+        return Fnv1a.Hash32(entity, (uint)request.Seed) / (double)uint.MaxValue < request.SampleFraction;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit of {Region}: peer {Peer} did not answer; its copies were not compared: {Error}")]

@@ -31,15 +31,5 @@ public static class RegionTotalsShards
 {
     public const int Count = 8;
 
-    public static int ShardOf(string account)
-    {
-        // FNV-1a: stable across processes and versions, unlike string.GetHashCode.
-        var hash = 2166136261u;
-        foreach (var c in account)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return (int)(hash % Count);
-    }
+    public static int ShardOf(string account) => (int)(Concord.Grains.Interfaces.Events.Fnv1a.Hash32(account) % Count);
 }

@@ -68,7 +68,7 @@ public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnly
                     client.UseStaticClustering([.. gateways]);
                     client.Configure<ClusterOptions>(o =>
                     {
-                        o.ClusterId = RegionHostOptions.ClusterIdOf(peer);
+                        o.ClusterId = Concord.Grains.Interfaces.Replication.RegionClusters.ClusterIdOf(peer);
                         o.ServiceId = serviceId;
                     });
                     client.UseConnectionRetryFilter(async (_, ct) =>

@@ -97,7 +97,7 @@ public static class RegionHost
                     siloPort: options.SiloPort,
                     gatewayPort: options.GatewayPort,
                     serviceId: options.ServiceId,
-                    clusterId: RegionHostOptions.ClusterIdOf(options.Region));
+                    clusterId: Concord.Grains.Interfaces.Replication.RegionClusters.ClusterIdOf(options.Region));
                 silo.AddMemoryGrainStorage(ConcordStorage.Name);
                 silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
                 silo.UseInMemoryReminderService();

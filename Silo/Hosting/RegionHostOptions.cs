@@ -101,9 +101,6 @@ public sealed class RegionHostOptions
         })];
     }
 
-    /// <summary>The Orleans cluster id of a region: each region is its own cluster.</summary>
-    public static string ClusterIdOf(string region) => $"concord-{region}";
-
     /// <summary>Throws <see cref="ArgumentException"/> with a message for people when an option is wrong.</summary>
     public void Validate()
     {

@@ -31,13 +31,7 @@ public sealed class BenchContext(bool quick, int seed, TextWriter output, string
     /// <summary>A random source for one purpose, derived from the run's seed so that every choice is repeatable.</summary>
     public Random RandomFor(string purpose)
     {
-        var hash = (uint)seed ^ 2166136261u;
-        foreach (var c in purpose)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return new Random((int)(hash & 0x7fffffff));
+        return new Random((int)(Concord.Grains.Interfaces.Events.Fnv1a.Hash32(purpose, (uint)seed) & 0x7fffffff));
     }
 
     public void Progress(string scenario, string message)

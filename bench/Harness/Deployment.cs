@@ -163,7 +163,7 @@ public sealed class Deployment : IAsyncDisposable
             client.UseStaticClustering(gateway);
             client.Configure<ClusterOptions>(o =>
             {
-                o.ClusterId = RegionHostOptions.ClusterIdOf(region);
+                o.ClusterId = Concord.Grains.Interfaces.Replication.RegionClusters.ClusterIdOf(region);
                 o.ServiceId = "concord";
             });
 

@@ -36,7 +36,7 @@ public static class PostgresRegionStorage
         var connectionString = options.ConnectionString!;
         silo.Configure<ClusterOptions>(cluster =>
         {
-            cluster.ClusterId = RegionHostOptions.ClusterIdOf(options.Region);
+            cluster.ClusterId = Concord.Grains.Interfaces.Replication.RegionClusters.ClusterIdOf(options.Region);
             cluster.ServiceId = options.ServiceId;
         });
         silo.ConfigureEndpoints(options.AdvertisedAddress, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(options.AdvertisedAddress));
