@@ -4,115 +4,103 @@ using Concord.Silo.Storage.Postgres;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-if (args.Length > 0 && args[0] == "migrate")
-{
-    return await Migration.RunAsync(args);
-}
+return await SiloCommandLine.RunAsync(args, Console.Out, Console.Error, RunRegionsAsync, Migration.RunAsync);
 
-IReadOnlyList<RegionHostOptions> regions;
-bool verbose;
-try
+// Hosts the regions until SIGTERM or Ctrl+C; exit code 1 when one of them cannot start.
+static async Task<int> RunRegionsAsync(IReadOnlyList<RegionHostOptions> regions, bool verbose, CancellationToken cancellationToken)
 {
-    (regions, verbose) = SiloCommandLine.Parse(args);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine($"error: {ex.Message}");
-    Console.Error.WriteLine(SiloCommandLine.Usage);
-    return 2;
-}
-
-using var shutdown = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    shutdown.Cancel();
-};
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-{
-    context.Cancel = true;
-    shutdown.Cancel();
-});
-
-var hosts = new List<(RegionHostOptions Options, IHost Host)>();
-var exitCode = 0;
-try
-{
-    foreach (var options in regions)
+    using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    Console.CancelKeyPress += (_, e) =>
     {
-        // Orleans listens with address reuse, so a port another process holds would not fail its start: check first.
-        if (RegionHost.PortInUse(options) is { } busy)
+        e.Cancel = true;
+        shutdown.Cancel();
+    };
+    using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+    {
+        context.Cancel = true;
+        shutdown.Cancel();
+    });
+
+    var hosts = new List<(RegionHostOptions Options, IHost Host)>();
+    var exitCode = 0;
+    try
+    {
+        foreach (var options in regions)
         {
-            Console.Error.WriteLine($"error: region {options.Region} failed to start: port {busy} is in use by another process");
-            exitCode = 1;
-            shutdown.Cancel();
-            break;
+            // Orleans listens with address reuse, so a port another process holds would not fail its start: check first.
+            if (RegionHost.PortInUse(options) is { } busy)
+            {
+                Console.Error.WriteLine($"error: region {options.Region} failed to start: port {busy} is in use by another process");
+                exitCode = 1;
+                shutdown.Cancel();
+                break;
+            }
+
+            var host = RegionHost.Create(options, verbose ? LogLevel.Information : LogLevel.Warning);
+            try
+            {
+                await host.StartAsync(shutdown.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Shutdown asked for during start: stop what started (a durable silo leaves the membership), then go.
+                using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                try
+                {
+                    await host.StopAsync(stopTimeout.Token);
+                }
+                catch (Exception)
+                {
+                    // It never got far enough to stop; disposing releases what it holds.
+                }
+
+                host.Dispose();
+                throw;
+            }
+            catch (Exception ex)
+            {
+                // A host that never started is not stopped, only disposed.
+                host.Dispose();
+                Console.Error.WriteLine($"error: region {options.Region} failed to start: {ex.GetBaseException().Message}");
+                exitCode = 1;
+                shutdown.Cancel();
+                break;
+            }
+
+            hosts.Add((options, host));
+
+            // An open region (no client credentials) says so where people look first.
+            var peers = options.Peers.Count == 0 ? "no peers" : $"peers {string.Join(", ", options.Peers.Keys.Order(StringComparer.Ordinal))}";
+            var faults = options.FaultInjection ? ", fault injection on" : string.Empty;
+            var access = options.ClientCredentials.Count == 0 ? "open to any client" : "clients need a credential";
+            var links = options.Peers.Count == 0 ? string.Empty : options.ReplicationSecret is null ? ", links unauthenticated" : ", links authenticated";
+            var dashboard = options.DashboardPort is { } d ? $", dashboard http://{options.AdvertisedAddress}:{d}/dashboard" : string.Empty;
+            var metrics = options.MetricsPort is { } m ? $", metrics http://{options.AdvertisedAddress}:{m}/metrics" : string.Empty;
+            Console.WriteLine($"region {options.Region} ready: gateway {options.AdvertisedAddress}:{options.GatewayPort} (storage {options.Storage}, {peers}{links}{faults}, {access}{dashboard}{metrics})");
         }
 
-        var host = RegionHost.Create(options, verbose ? LogLevel.Information : LogLevel.Warning);
+        await Task.Delay(Timeout.Infinite, shutdown.Token);
+    }
+    catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+    {
+    }
+
+    foreach (var (options, host) in Enumerable.Reverse(hosts))
+    {
+        Console.WriteLine($"region {options.Region} stopping");
+        using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            await host.StartAsync(shutdown.Token);
+            await host.StopAsync(stopTimeout.Token);
         }
         catch (OperationCanceledException)
         {
-            // Shutdown asked for during start: stop what started (a durable silo leaves the membership), then go.
-            using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            try
-            {
-                await host.StopAsync(stopTimeout.Token);
-            }
-            catch (Exception)
-            {
-                // It never got far enough to stop; disposing releases what it holds.
-            }
-
-            host.Dispose();
-            throw;
-        }
-        catch (Exception ex)
-        {
-            // A host that never started is not stopped, only disposed.
-            host.Dispose();
-            Console.Error.WriteLine($"error: region {options.Region} failed to start: {ex.GetBaseException().Message}");
-            exitCode = 1;
-            shutdown.Cancel();
-            break;
+            Console.Error.WriteLine($"region {options.Region} did not stop within 15 s; exiting anyway");
         }
 
-        hosts.Add((options, host));
-
-        // An open region (no client credentials) says so where people look first.
-        var peers = options.Peers.Count == 0 ? "no peers" : $"peers {string.Join(", ", options.Peers.Keys.Order(StringComparer.Ordinal))}";
-        var faults = options.FaultInjection ? ", fault injection on" : string.Empty;
-        var access = options.ClientCredentials.Count == 0 ? "open to any client" : "clients need a credential";
-        var links = options.Peers.Count == 0 ? string.Empty : options.ReplicationSecret is null ? ", links unauthenticated" : ", links authenticated";
-        var dashboard = options.DashboardPort is { } d ? $", dashboard http://{options.AdvertisedAddress}:{d}/dashboard" : string.Empty;
-        var metrics = options.MetricsPort is { } m ? $", metrics http://{options.AdvertisedAddress}:{m}/metrics" : string.Empty;
-        Console.WriteLine($"region {options.Region} ready: gateway {options.AdvertisedAddress}:{options.GatewayPort} (storage {options.Storage}, {peers}{links}{faults}, {access}{dashboard}{metrics})");
+        host.Dispose();
+        Console.WriteLine($"region {options.Region} stopped");
     }
 
-    await Task.Delay(Timeout.Infinite, shutdown.Token);
+    return exitCode;
 }
-catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
-{
-}
-
-foreach (var (options, host) in Enumerable.Reverse(hosts))
-{
-    Console.WriteLine($"region {options.Region} stopping");
-    using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-    try
-    {
-        await host.StopAsync(stopTimeout.Token);
-    }
-    catch (OperationCanceledException)
-    {
-        Console.Error.WriteLine($"region {options.Region} did not stop within 15 s; exiting anyway");
-    }
-
-    host.Dispose();
-    Console.WriteLine($"region {options.Region} stopped");
-}
-
-return exitCode;

@@ -1,103 +1,127 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Net;
 
 namespace Concord.Silo.Hosting;
 
-/// <summary>Parses the silo's command line. Unknown or malformed arguments are errors, never ignored.</summary>
+/// <summary>
+/// The silo's command line, on System.CommandLine like the client's: <c>--help</c> for the silo and for
+/// <c>migrate</c>, and one <c>error:</c> line with exit code 2 for anything it cannot use. Unknown or malformed
+/// arguments are errors, never ignored.
+/// </summary>
 public static class SiloCommandLine
 {
-    public const string Usage =
-        "usage: dotnet run --project Silo -- [--region ID] [--gateway-port PORT] [--silo-port PORT] [--advertise IP] [--peer NAME=HOST:PORT]...\n" +
-        "         [--storage memory|postgres] [--connection CONNSTRING] [--probe-timeout SECONDS] [--fault-injection]\n" +
-        "         [--dashboard-port PORT] [--metrics-port PORT] [--entities NAME[,NAME]...]\n" +
-        "         [--client-credential SECRET]... [--replication-secret SECRET] [--signing-key PEMFILE] [--region-key NAME=PEMFILE]... [--verbose]\n" +
-        "       dotnet run --project Silo -- migrate --connection CONNSTRING\n" +
-        "       with no region options, three linked regions eu, us, ap start in this process (gateways 30000-30002).";
+    /// <summary>Exit code of a bad command line.</summary>
+    public const int BadArguments = 2;
+
+    private static readonly Option<string?> Region = new("--region") { HelpName = "ID", Description = "The region id (default eu); names the Orleans cluster concord-ID." };
+    private static readonly Option<string?> GatewayPort = new("--gateway-port") { HelpName = "PORT", Description = "Where clients and peer regions connect (default 30000)." };
+    private static readonly Option<string?> SiloPort = new("--silo-port") { HelpName = "PORT", Description = "Silo-to-silo port inside the region (default 11111)." };
+    private static readonly Option<string?> Advertise = new("--advertise") { HelpName = "IP", Description = "The IP address other silos and clients reach this silo at (default 127.0.0.1)." };
+    private static readonly Option<string[]> Peer = new("--peer") { HelpName = "NAME=HOST:PORT", Description = "A gateway of a peer region; repeat for every gateway of every peer." };
+    private static readonly Option<string?> Storage = new("--storage") { HelpName = "memory|postgres", Description = "memory (default) or postgres." };
+    private static readonly Option<string?> Connection = new("--connection") { HelpName = "CONNSTRING", Description = "The region's PostgreSQL connection string (or CONCORD_CONNECTION)." };
+    private static readonly Option<string?> ProbeTimeout = new("--probe-timeout") { HelpName = "SECONDS", Description = "Seconds to wait for a membership probe answer (default 5)." };
+    private static readonly Option<bool> FaultInjection = new("--fault-injection") { Description = "Allow admin cut/heal on this region's links." };
+    private static readonly Option<string?> DashboardPort = new("--dashboard-port") { HelpName = "PORT", Description = "Serve the Orleans Dashboard on this port." };
+    private static readonly Option<string?> MetricsPort = new("--metrics-port") { HelpName = "PORT", Description = "Serve Prometheus metrics on this port." };
+    private static readonly Option<string[]> Entities = new("--entities") { HelpName = "NAME[,NAME]...", Description = "Entity types to host beyond the ledger and handles (known: venues)." };
+    private static readonly Option<string[]> ClientCredential = new("--client-credential") { HelpName = "SECRET", Description = "A credential clients must present; repeat for several (or CONCORD_CLIENT_CREDENTIALS)." };
+    private static readonly Option<string?> ReplicationSecret = new("--replication-secret") { HelpName = "SECRET", Description = "Authenticates replication batches (or CONCORD_REPLICATION_SECRET)." };
+    private static readonly Option<string?> SigningKey = new("--signing-key") { HelpName = "PEMFILE", Description = "This region's checkpoint signing key (PKCS#8)." };
+    private static readonly Option<string[]> RegionKey = new("--region-key") { HelpName = "NAME=PEMFILE", Description = "A region's public key; repeat for every region." };
+    private static readonly Option<bool> Verbose = new("--verbose") { Description = "Logs at Information instead of Warning." };
+    private static readonly Option<string?> MigrateConnection = new("--connection") { HelpName = "CONNSTRING", Description = "The database's PostgreSQL connection string (or CONCORD_CONNECTION)." };
+
+    // Any of these describes one region; without them the process hosts the local three-region deployment.
+    private static readonly Option[] RegionDefining =
+        [Region, GatewayPort, SiloPort, Advertise, Peer, Storage, Connection, ProbeTimeout, FaultInjection, DashboardPort, MetricsPort, ClientCredential, ReplicationSecret, SigningKey, RegionKey];
+
+    /// <summary>The local default's dashboards: eu on 8080, us on 8081, ap on 8082.</summary>
+    public const int LocalDashboardPort = 8080;
+
+    /// <summary>The local default's Prometheus endpoint (all three regions).</summary>
+    public const int LocalMetricsPort = 9464;
+
+    /// <summary><c>CONCORD_CONNECTION</c>: keeps the database password out of process listings.</summary>
+    public static string? ConnectionFromEnvironment =>
+        Environment.GetEnvironmentVariable("CONCORD_CONNECTION") is { Length: > 0 } value ? value : null;
+
+    /// <summary>
+    /// Runs the command line: <paramref name="run"/> hosts the regions it describes, <paramref name="migrate"/> migrates
+    /// a database; <c>--help</c> prints help. Returns the process's exit code.
+    /// </summary>
+    public static async Task<int> RunAsync(
+        string[] args,
+        TextWriter output,
+        TextWriter error,
+        Func<IReadOnlyList<RegionHostOptions>, bool, CancellationToken, Task<int>> run,
+        Func<string, CancellationToken, Task<int>> migrate,
+        CancellationToken cancellationToken = default)
+    {
+        var root = Build(run, migrate);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            await error.WriteLineAsync($"error: {parsed.Errors[0].Message} (see --help)");
+            return BadArguments;
+        }
+
+        try
+        {
+            // The silo handles SIGTERM and Ctrl+C itself, stopping every region within its own bound.
+            return await parsed.InvokeAsync(
+                new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+                cancellationToken);
+        }
+        catch (ArgumentException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message} (see --help)");
+            return BadArguments;
+        }
+    }
 
     /// <summary>The regions to host: the local three-region deployment, or the single region the arguments describe.</summary>
+    /// <exception cref="ArgumentException">An argument is unknown or malformed; the message names it.</exception>
     public static (IReadOnlyList<RegionHostOptions> Regions, bool Verbose) Parse(IReadOnlyList<string> args)
     {
-        var options = new RegionHostOptions();
-        var verbose = false;
-        var single = false;
-        var entities = new List<string>();
-        for (var i = 0; i < args.Count; i++)
+        var parsed = Build((_, _, _) => Task.FromResult(0), (_, _) => Task.FromResult(0)).Parse([.. args]);
+        return parsed.Errors.Count > 0 ? throw new ArgumentException(parsed.Errors[0].Message) : Read(parsed);
+    }
+
+    private static RootCommand Build(Func<IReadOnlyList<RegionHostOptions>, bool, CancellationToken, Task<int>> run, Func<string, CancellationToken, Task<int>> migrate)
+    {
+        var root = new RootCommand(
+            "Concord's silo. With no region options it hosts three linked regions eu, us, ap in this process (gateways 30000-30002); " +
+            "with any, one region linked to the peers given with --peer.");
+        foreach (var option in RegionDefining.Append(Entities).Append(Verbose))
         {
-            switch (args[i])
-            {
-                case "--region":
-                    options.Region = ValueOf(args, ref i);
-                    break;
-                case "--gateway-port":
-                    options.GatewayPort = PortOf(args, ref i);
-                    break;
-                case "--silo-port":
-                    options.SiloPort = PortOf(args, ref i);
-                    break;
-                case "--storage":
-                    options.Storage = ValueOf(args, ref i);
-                    break;
-                case "--connection":
-                    options.ConnectionString = ValueOf(args, ref i);
-                    break;
-                case "--dashboard-port":
-                    options.DashboardPort = PortOf(args, ref i);
-                    break;
-                case "--metrics-port":
-                    options.MetricsPort = PortOf(args, ref i);
-                    break;
-                case "--probe-timeout":
-                    options.ProbeTimeout = SecondsOf(args, ref i);
-                    break;
-                case "--advertise":
-                    var text = ValueOf(args, ref i);
-                    options.AdvertisedAddress = IPAddress.TryParse(text, out var advertised)
-                        ? advertised
-                        : throw new ArgumentException($"--advertise '{text}' is not an IP address.");
-                    break;
-                case "--peer":
-                    var (peer, gateway) = PeerOf(args, ref i);
-                    if (!options.Peers.TryGetValue(peer, out var gateways))
-                    {
-                        options.Peers[peer] = gateways = [];
-                    }
-
-                    gateways.Add(gateway);
-                    break;
-                case "--fault-injection":
-                    options.FaultInjection = true;
-                    break;
-                case "--client-credential":
-                    options.ClientCredentials.Add(ValueOf(args, ref i));
-                    break;
-                case "--replication-secret":
-                    options.ReplicationSecret = ValueOf(args, ref i);
-                    break;
-                case "--signing-key":
-                    options.SigningKeyPem = ReadPem(args[i], ValueOf(args, ref i));
-                    break;
-                case "--region-key":
-                    var (keyRegion, path) = NamedValueOf(args, ref i);
-                    options.RegionPublicKeysPem[keyRegion] = ReadPem(args[i - 1], path);
-                    break;
-                case "--verbose":
-                    verbose = true;
-                    continue;
-                case "--entities":
-                    // Like --verbose, it does not turn the local default into a single region.
-                    entities.AddRange(ValueOf(args, ref i).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-                    continue;
-                default:
-                    throw new ArgumentException($"unknown argument '{args[i]}'.");
-            }
-
-            single = true;
+            root.Options.Add(option);
         }
+
+        root.SetAction((parse, ct) =>
+        {
+            var (regions, verbose) = Read(parse);
+            return run(regions, verbose, ct);
+        });
+
+        var migrateCommand = new Command("migrate", "Creates or upgrades a region's PostgreSQL schema; safe to run again.") { MigrateConnection };
+        migrateCommand.SetAction((parse, ct) => migrate(ReadMigrate(parse), ct));
+        root.Subcommands.Add(migrateCommand);
+        return root;
+    }
+
+    private static (IReadOnlyList<RegionHostOptions> Regions, bool Verbose) Read(ParseResult parsed)
+    {
+        var entities = (parsed.GetValue(Entities) ?? [])
+            .SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .ToList();
 
         // Credentials from the environment keep secrets out of process listings.
         var fromEnvironment = (Environment.GetEnvironmentVariable("CONCORD_CLIENT_CREDENTIALS") ?? string.Empty)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (!single)
+        var verbose = parsed.GetValue(Verbose);
+        if (!RegionDefining.Any(o => parsed.GetResult(o) is { Implicit: false }))
         {
             var local = RegionHostOptions.LocalThreeRegions();
 
@@ -119,6 +143,55 @@ public static class SiloCommandLine
             return (local, verbose);
         }
 
+        var options = new RegionHostOptions();
+        if (parsed.GetValue(Region) is { } name)
+        {
+            options.Region = name;
+        }
+
+        options.GatewayPort = PortOr(parsed, GatewayPort, options.GatewayPort);
+        options.SiloPort = PortOr(parsed, SiloPort, options.SiloPort);
+        options.DashboardPort = parsed.GetValue(DashboardPort) is { } dashboard ? Port("--dashboard-port", dashboard) : null;
+        options.MetricsPort = parsed.GetValue(MetricsPort) is { } metrics ? Port("--metrics-port", metrics) : null;
+        options.Storage = parsed.GetValue(Storage) ?? options.Storage;
+        options.ConnectionString = parsed.GetValue(Connection);
+        if (parsed.GetValue(ProbeTimeout) is { } probe)
+        {
+            options.ProbeTimeout = Seconds("--probe-timeout", probe);
+        }
+
+        if (parsed.GetValue(Advertise) is { } advertise)
+        {
+            options.AdvertisedAddress = IPAddress.TryParse(advertise, out var advertised)
+                ? advertised
+                : throw new ArgumentException($"--advertise '{advertise}' is not an IP address.");
+        }
+
+        foreach (var text in parsed.GetValue(Peer) ?? [])
+        {
+            var (peer, gateway) = PeerOf(text);
+            if (!options.Peers.TryGetValue(peer, out var gateways))
+            {
+                options.Peers[peer] = gateways = [];
+            }
+
+            gateways.Add(gateway);
+        }
+
+        options.FaultInjection = parsed.GetValue(FaultInjection);
+        options.ClientCredentials.AddRange(parsed.GetValue(ClientCredential) ?? []);
+        options.ReplicationSecret = parsed.GetValue(ReplicationSecret);
+        if (parsed.GetValue(SigningKey) is { } signingKey)
+        {
+            options.SigningKeyPem = ReadPem("--signing-key", signingKey);
+        }
+
+        foreach (var text in parsed.GetValue(RegionKey) ?? [])
+        {
+            var (keyRegion, path) = NamedValueOf("--region-key", text);
+            options.RegionPublicKeysPem[keyRegion] = ReadPem("--region-key", path);
+        }
+
         options.Entities.AddRange(entities);
         options.ClientCredentials.AddRange(fromEnvironment);
         options.ReplicationSecret ??= Environment.GetEnvironmentVariable("CONCORD_REPLICATION_SECRET");
@@ -131,51 +204,34 @@ public static class SiloCommandLine
         return ([options], verbose);
     }
 
-    /// <summary>The local default's dashboards: eu on 8080, us on 8081, ap on 8082.</summary>
-    public const int LocalDashboardPort = 8080;
-
-    /// <summary>The local default's Prometheus endpoint (all three regions).</summary>
-    public const int LocalMetricsPort = 9464;
-
-    /// <summary><c>CONCORD_CONNECTION</c>: keeps the database password out of process listings.</summary>
-    public static string? ConnectionFromEnvironment =>
-        Environment.GetEnvironmentVariable("CONCORD_CONNECTION") is { Length: > 0 } value ? value : null;
-
-    /// <summary>Parses <c>migrate --connection CONNSTRING</c> (the connection may also come from <c>CONCORD_CONNECTION</c>).</summary>
-    public static string ParseMigrate(IReadOnlyList<string> args)
+    /// <summary><c>migrate --connection CONNSTRING</c>; the connection may also come from <c>CONCORD_CONNECTION</c>.</summary>
+    private static string ReadMigrate(ParseResult parsed)
     {
-        string? connection = null;
-        for (var i = 1; i < args.Count; i++)
-        {
-            connection = args[i] == "--connection"
-                ? ValueOf(args, ref i)
-                : throw new ArgumentException($"unknown migrate argument '{args[i]}'.");
-        }
-
-        connection ??= ConnectionFromEnvironment;
+        var connection = parsed.GetValue(MigrateConnection) ?? ConnectionFromEnvironment;
         if (string.IsNullOrWhiteSpace(connection))
         {
             throw new ArgumentException("migrate needs --connection \"Host=...;Database=...;Username=...\" (or CONCORD_CONNECTION).");
         }
 
-        var options = new RegionHostOptions { Storage = StorageKinds.Postgres, ConnectionString = connection };
-        options.Validate();
+        new RegionHostOptions { Storage = StorageKinds.Postgres, ConnectionString = connection }.Validate();
         return connection;
     }
 
-    private static TimeSpan SecondsOf(IReadOnlyList<string> args, ref int i)
-    {
-        var name = args[i];
-        var text = ValueOf(args, ref i);
-        return double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 3600
+    private static int PortOr(ParseResult parsed, Option<string?> option, int fallback) =>
+        parsed.GetValue(option) is { } text ? Port(option.Name, text) : fallback;
+
+    private static int Port(string name, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            ? port
+            : throw new ArgumentException($"{name} '{text}' is not a port number.");
+
+    private static TimeSpan Seconds(string name, string text) =>
+        double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 3600
             ? TimeSpan.FromSeconds(seconds)
             : throw new ArgumentException($"{name} '{text}' is not a number of seconds.");
-    }
 
-    private static (string Name, string Value) NamedValueOf(IReadOnlyList<string> args, ref int i)
+    private static (string Name, string Value) NamedValueOf(string name, string text)
     {
-        var name = args[i];
-        var text = ValueOf(args, ref i);
         var equals = text.IndexOf('=');
         return equals > 0 && equals < text.Length - 1
             ? (text[..equals], text[(equals + 1)..])
@@ -194,9 +250,8 @@ public static class SiloCommandLine
         }
     }
 
-    private static (string Peer, IPEndPoint Gateway) PeerOf(IReadOnlyList<string> args, ref int i)
+    private static (string Peer, IPEndPoint Gateway) PeerOf(string text)
     {
-        var text = ValueOf(args, ref i);
         var equals = text.IndexOf('=');
         var colon = text.LastIndexOf(':');
         if (equals <= 0 || colon <= equals
@@ -207,24 +262,5 @@ public static class SiloCommandLine
         }
 
         return (text[..equals], new IPEndPoint(address, port));
-    }
-
-    private static string ValueOf(IReadOnlyList<string> args, ref int i)
-    {
-        if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"{args[i]} needs a value.");
-        }
-
-        return args[++i];
-    }
-
-    private static int PortOf(IReadOnlyList<string> args, ref int i)
-    {
-        var name = args[i];
-        var text = ValueOf(args, ref i);
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-            ? port
-            : throw new ArgumentException($"{name} '{text}' is not a port number.");
     }
 }

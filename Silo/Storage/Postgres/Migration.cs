@@ -1,5 +1,4 @@
 using Concord.Grains.Interfaces.Errors;
-using Concord.Silo.Hosting;
 using Npgsql;
 
 namespace Concord.Silo.Storage.Postgres;
@@ -7,22 +6,11 @@ namespace Concord.Silo.Storage.Postgres;
 /// <summary><c>dotnet run --project Silo -- migrate --connection ...</c>: creates or upgrades a region's schema.</summary>
 public static class Migration
 {
-    /// <summary>Exit codes: 0 done (or nothing to do), 1 the database refused or is unreachable, 2 bad arguments.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    /// <summary>Exit codes: 0 done (or nothing to do), 1 the database refused or is unreachable (bad arguments never get here).</summary>
+    public static async Task<int> RunAsync(string connection, CancellationToken cancellationToken)
     {
-        string connection;
-        try
-        {
-            connection = SiloCommandLine.ParseMigrate(args);
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine($"error: {ex.Message}");
-            Console.Error.WriteLine(SiloCommandLine.Usage);
-            return 2;
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(5));
         try
         {
             await using var dataSource = NpgsqlDataSource.Create(connection);
