@@ -1,10 +1,9 @@
 using System.Runtime.InteropServices;
 using Concord.Silo.Hosting;
-using Concord.Silo.Storage.Postgres;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-return await SiloCommandLine.RunAsync(args, Console.Out, Console.Error, RunRegionsAsync, Migration.RunAsync);
+return await SiloCommandLine.RunAsync(args, Console.Out, Console.Error, RunRegionsAsync, MigrateCommand.RunAsync);
 
 // Hosts the regions until SIGTERM or Ctrl+C; exit code 1 when one of them cannot start.
 static async Task<int> RunRegionsAsync(IReadOnlyList<RegionHostOptions> regions, bool verbose, CancellationToken cancellationToken)

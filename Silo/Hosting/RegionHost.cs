@@ -1,7 +1,6 @@
 using System.Net;
 using Concord.Grains.Hosting;
 using Concord.Grains.Replication;
-using Concord.Silo.Storage.Postgres;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -79,17 +78,17 @@ public static class RegionHost
 
         // The process owns shutdown (SIGTERM, Ctrl+C) for every region it hosts.
         builder.Services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
-        if (options.Storage == StorageKinds.Postgres)
-        {
-            // Registered before the silo, so a missing or foreign schema stops start-up before Orleans touches the database.
-            builder.Services.AddPostgresRegionStorage(options.ConnectionString!);
-        }
-
         builder.UseOrleans(silo =>
         {
             if (options.Storage == StorageKinds.Postgres)
             {
-                silo.UsePostgresRegionStorage(options);
+                silo.Configure<ClusterOptions>(cluster =>
+                {
+                    cluster.ClusterId = Concord.Grains.Interfaces.Replication.RegionClusters.ClusterIdOf(options.Region);
+                    cluster.ServiceId = options.ServiceId;
+                });
+                silo.ConfigureEndpoints(options.AdvertisedAddress, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(options.AdvertisedAddress));
+                silo.AddConcordPostgres(postgres => postgres.ConnectionString = options.ConnectionString);
             }
             else
             {

@@ -4,7 +4,7 @@ using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Replication;
 using Concord.Grains.Storage;
 using Concord.Silo.Hosting;
-using Concord.Silo.Storage.Postgres;
+using Concord.Storage.Postgres;
 using Concord.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

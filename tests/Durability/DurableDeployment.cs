@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Concord.Client.Sdk;
 using Concord.Grains.Storage;
-using Concord.Silo.Storage.Postgres;
+using Concord.Storage.Postgres;
 using Concord.Tests.Infrastructure;
 using Npgsql;
 

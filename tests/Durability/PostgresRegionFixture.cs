@@ -1,5 +1,3 @@
-using Concord.Grains.Hosting;
-using Concord.Silo.Storage.Postgres;
 using Concord.Tests.Infrastructure;
 using Npgsql;
 
@@ -36,22 +34,12 @@ public sealed class PostgresRegionFixture : RegionClusterFixture
         await PostgresServer.DropDatabaseAsync(ConnectionString);
     }
 
-    protected override void ConfigureStorage(ISiloBuilder silo)
-    {
-        foreach (var name in new[] { ConcordStorage.Name, ConcordStorage.Transactions })
+    protected override void ConfigureStorage(ISiloBuilder silo) =>
+        silo.AddConcordPostgres(postgres =>
         {
-            silo.AddAdoNetGrainStorage(name, storage =>
-            {
-                storage.Invariant = PostgresRegionStorage.Invariant;
-                storage.ConnectionString = ConnectionString;
-            });
-        }
+            postgres.ConnectionString = ConnectionString;
 
-        silo.UseAdoNetReminderService(reminders =>
-        {
-            reminders.Invariant = PostgresRegionStorage.Invariant;
-            reminders.ConnectionString = ConnectionString;
+            // The test cluster brings its own membership.
+            postgres.UseForClustering = false;
         });
-        silo.Services.AddPostgresRegionStorage(ConnectionString);
-    }
 }

@@ -1,5 +1,5 @@
 using System.Reflection;
-using Concord.Silo.Storage.Postgres;
+using Concord.Storage.Postgres;
 using Npgsql;
 using Xunit.Sdk;
 

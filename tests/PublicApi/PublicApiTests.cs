@@ -16,6 +16,7 @@ public sealed class PublicApiTests
         "Concord.Grains.Interfaces",
         "Concord.Grains",
         "Concord.TestKit",
+        "Concord.Storage.Postgres",
     };
 
     [Theory]

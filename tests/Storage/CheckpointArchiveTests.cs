@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Replication;
-using Concord.Silo.Storage.Postgres;
+using Concord.Storage.Postgres;
 using Concord.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

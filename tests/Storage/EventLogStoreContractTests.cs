@@ -3,7 +3,7 @@ using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Storage;
-using Concord.Silo.Storage.Postgres;
+using Concord.Storage.Postgres;
 using Concord.Tests.Infrastructure;
 using Npgsql;
 

@@ -1,5 +1,5 @@
 using Concord.Grains.Interfaces.Errors;
-using Concord.Silo.Storage.Postgres;
+using Concord.Storage.Postgres;
 using Concord.Tests.Infrastructure;
 using Npgsql;
 

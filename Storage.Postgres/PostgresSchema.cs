@@ -2,10 +2,10 @@ using System.Reflection;
 using Concord.Grains.Interfaces.Errors;
 using Npgsql;
 
-namespace Concord.Silo.Storage.Postgres;
+namespace Concord.Storage.Postgres;
 
 /// <summary>
-/// Concord's PostgreSQL schema: ordered migration scripts embedded in the silo. <see cref="MigrateAsync"/> applies the
+/// Concord's PostgreSQL schema: ordered migration scripts embedded in this library. <see cref="MigrateAsync"/> applies the
 /// missing ones; <see cref="EnsureCurrentAsync"/> refuses a database whose schema is missing or from another version.
 /// </summary>
 public static class PostgresSchema

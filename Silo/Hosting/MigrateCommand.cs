@@ -1,10 +1,11 @@
 using Concord.Grains.Interfaces.Errors;
+using Concord.Storage.Postgres;
 using Npgsql;
 
-namespace Concord.Silo.Storage.Postgres;
+namespace Concord.Silo.Hosting;
 
 /// <summary><c>dotnet run --project Silo -- migrate --connection ...</c>: creates or upgrades a region's schema.</summary>
-public static class Migration
+public static class MigrateCommand
 {
     /// <summary>Exit codes: 0 done (or nothing to do), 1 the database refused or is unreachable (bad arguments never get here).</summary>
     public static async Task<int> RunAsync(string connection, CancellationToken cancellationToken)

@@ -3,7 +3,7 @@ using Concord.Grains.Replication;
 using Npgsql;
 using Orleans.Serialization;
 
-namespace Concord.Silo.Storage.Postgres;
+namespace Concord.Storage.Postgres;
 
 /// <summary>The region's verified checkpoints in PostgreSQL (schema <c>0003-checkpoints.sql</c>), shared by its silos.</summary>
 public sealed class PostgresCheckpointArchive(NpgsqlDataSource dataSource, Serializer<SignedCheckpoint> serializer) : ICheckpointArchive

@@ -6,7 +6,7 @@ using Concord.Grains.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Concord.Silo.Storage.Postgres;
+namespace Concord.Storage.Postgres;
 
 /// <summary>
 /// The region's event logs in PostgreSQL (schema in <c>Schema/</c>). Every silo of the region shares them. Events are

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Concord.Silo.Storage.Postgres;
+namespace Concord.Storage.Postgres;
 
 /// <summary>Small builders shared by Concord's PostgreSQL stores.</summary>
 internal static class NpgsqlCommands
