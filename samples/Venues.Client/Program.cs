@@ -1,10 +1,8 @@
 using System.Net;
+using Concord.Client.Sdk;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Samples.Venues;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 
 // Usage: dotnet run --project samples/Venues.Client -- [--region eu|us|ap] COMMAND VENUE [ARG]
 //   open VENUE SEATS | hold VENUE GUEST | book VENUE GUEST | release VENUE HOLD-ID | show VENUE
@@ -30,21 +28,18 @@ if (!gateways.ContainsKey(region) || rest.Count < 2 || (rest[0] != "show" && res
     return 2;
 }
 
-using var connect = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-using var host = Host.CreateDefaultBuilder()
-    .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
-    .UseOrleansClient(client =>
+// The Concord SDK through DI, as an application would: it connects, presents credentials and fails over.
+var services = new ServiceCollection()
+    .AddConcordClient(options =>
     {
-        client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gateways[region]));
-        client.Configure<ClusterOptions>(cluster =>
-        {
-            cluster.ClusterId = $"concord-{region}";
-            cluster.ServiceId = "concord";
-        });
+        options.Region = region;
+        options.Gateways = [new IPEndPoint(IPAddress.Loopback, gateways[region])];
     })
-    .Build();
-await host.StartAsync(connect.Token);
-var venue = host.Services.GetRequiredService<IClusterClient>().GetGrain<IVenueGrain>(rest[1]);
+    .BuildServiceProvider();
+await using var _ = services;
+var concord = services.GetRequiredService<ConcordClient>();
+using var connect = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+var venue = (await concord.ConnectAsync(connect.Token)).GetGrain<IVenueGrain>(rest[1]);
 var requestId = Guid.NewGuid().ToString("N");
 try
 {
@@ -71,8 +66,4 @@ catch (ConcordException ex)
 {
     Console.Error.WriteLine(ex.Message);
     return 1;
-}
-finally
-{
-    await host.StopAsync(CancellationToken.None);
 }

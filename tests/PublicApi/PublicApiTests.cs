@@ -17,6 +17,7 @@ public sealed class PublicApiTests
         "Concord.Grains",
         "Concord.TestKit",
         "Concord.Storage.Postgres",
+        "Concord.Client.Sdk",
     };
 
     [Theory]
