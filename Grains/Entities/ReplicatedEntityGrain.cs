@@ -146,12 +146,15 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         ArgumentNullException.ThrowIfNull(command);
         if (_fold.TryGetRequest(requestId, out var done))
         {
+            RequireRetryOf(requestId, command, (await _store.FindAsync(done.Id, cancellationToken))?.Event);
             return new EntityReceipt(EntityId, [done.Id], done.Position, Replayed: true, Region);
         }
 
         if (_inFlight.TryGetValue(requestId, out var pending))
         {
-            return await pending is { } logged
+            var first = await pending;
+            RequireRetryOf(requestId, command, first?.Event);
+            return first is { } logged
                 ? new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: true, Region)
                 : new EntityReceipt(EntityId, [], _fold.Position, Replayed: true, Region);
         }
@@ -227,6 +230,15 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             }
 
             throw;
+        }
+    }
+
+    /// <summary>Refuses a retry that carries another command than the one its request id took effect with.</summary>
+    private void RequireRetryOf(string requestId, object command, EventEnvelope? first)
+    {
+        if (first is not null && !ApologyRequests.IsApology(first) && !_runtime.Type.IsRetryOf(command, _runtime.Payloads.ValueOf(first.Payload, EntityId)))
+        {
+            throw new InvalidRequestException("requestId", $"Request '{requestId}' already took effect on '{EntityId}' with a different command; use a new request id.");
         }
     }
 

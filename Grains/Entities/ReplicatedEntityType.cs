@@ -36,6 +36,14 @@ public abstract class ReplicatedEntityType<TState> : IStateFold<TState>
     /// </summary>
     public abstract object? Decide(TState state, object command, CommandContext context);
 
+    /// <summary>
+    /// Whether <paramref name="command"/>, retried under a request id that already took effect, asks for what
+    /// <paramref name="payload"/> (the event that request appended) records. When it does not, the retry is refused
+    /// with <see cref="Interfaces.Errors.InvalidRequestException"/> instead of answered with the first receipt. The
+    /// default cannot tell, and answers every retry.
+    /// </summary>
+    public virtual bool IsRetryOf(object command, object payload) => true;
+
     /// <summary>Keys of this type's entities; the default is <see cref="EntityKeys"/>' rule.</summary>
     public virtual bool IsValidKey(string key) => EntityKeys.IsValidKey(key);
 

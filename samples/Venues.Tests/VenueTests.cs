@@ -192,4 +192,29 @@ public sealed class VenueTests : IAsyncLifetime
         await Assert.ThrowsAsync<CommandRejectedException>(() => Venue(home, venue).ReleaseAsync("release-x", "no-such-hold"));
         Assert.Equal(1, await _regions.Store(home).GetHeadAsync("venue/club"));
     }
+
+    [Fact]
+    public async Task A_request_id_retried_with_another_command_is_refused_and_the_same_command_gets_its_first_receipt()
+    {
+        const string venue = "bistro";
+        var home = HomeOf(venue);
+        var away = Names.First(r => r != home);
+        await Venue(home, venue).OpenAsync("open-bistro", 3);
+        await _regions.WaitForConvergenceAsync();
+        var first = await Venue(away, venue).HoldAsync("hold-1", "ada");
+
+        var again = await Venue(away, venue).HoldAsync("hold-1", "ada");
+        var otherGuest = await Assert.ThrowsAsync<InvalidRequestException>(() => Venue(away, venue).HoldAsync("hold-1", "grace"));
+        var otherCommand = await Assert.ThrowsAsync<InvalidRequestException>(() => Venue(away, venue).BookAsync("hold-1", "ada"));
+        var otherCapacity = await Assert.ThrowsAsync<InvalidRequestException>(() => Venue(home, venue).OpenAsync("open-bistro", 4));
+
+        Assert.True(again.Replayed);
+        Assert.Equal(first.Events.ToArray(), again.Events.ToArray());
+        Assert.Equal("requestId", otherGuest.Field);
+        Assert.Contains("'hold-1' already took effect on 'venue/bistro' with a different command", otherGuest.Message, StringComparison.Ordinal);
+        Assert.Equal("requestId", otherCommand.Field);
+        Assert.Equal("requestId", otherCapacity.Field);
+        Assert.Single(await _regions.Store(away).ReadAsync("venue/bistro", 1, 10), e => e.Event.Origin == away);
+        Assert.Equal(["ada"], (await Venue(away, venue).GetAsync()).Attendees.ToArray());
+    }
 }

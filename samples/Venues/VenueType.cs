@@ -64,6 +64,16 @@ public sealed class VenueType : ReplicatedEntityType<VenueState>
         _ => state,
     };
 
+    /// <summary>A retried request must ask for what its first attempt decided: the same guest, seats or hold.</summary>
+    public override bool IsRetryOf(object command, object payload) => (command, payload) switch
+    {
+        (OpenVenue open, VenueOpened opened) => open.Capacity == opened.Capacity,
+        (HoldSeat hold, SeatHeld held) => hold.Guest == held.Guest,
+        (BookSeat book, SeatBooked booked) => book.Guest == booked.Guest,
+        (ReleaseHold release, HoldReleased released) => release.HoldId == released.HoldId,
+        _ => false,
+    };
+
     /// <summary>At home: the youngest active holds beyond the seats left, each owed one apology.</summary>
     public override IEnumerable<Apology> OwedApologies(VenueState state)
     {
