@@ -35,11 +35,15 @@ internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
     {
         Type = type;
         GrainClass = grainClass;
+        ChecksRetries = type.GetType().GetMethod(nameof(ReplicatedEntityType<TState>.IsRetryOf))!.DeclaringType != typeof(ReplicatedEntityType<TState>);
         Payloads = new PayloadTypes();
         type.RegisterPayloads(Payloads);
     }
 
     public ReplicatedEntityType<TState> Type { get; }
+
+    /// <summary>Whether the type compares retries with their first attempt; when it does not, a replay needs no read of the log.</summary>
+    public bool ChecksRetries { get; }
 
     public string Name => Type.Name;
 

@@ -146,7 +146,11 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         ArgumentNullException.ThrowIfNull(command);
         if (_fold.TryGetRequest(requestId, out var done))
         {
-            RequireRetryOf(requestId, command, (await _store.FindAsync(done.Id, cancellationToken))?.Event);
+            if (_runtime.ChecksRetries)
+            {
+                RequireRetryOf(requestId, command, (await _store.FindAsync(done.Id, cancellationToken))?.Event);
+            }
+
             return new EntityReceipt(EntityId, [done.Id], done.Position, Replayed: true, Region);
         }
 

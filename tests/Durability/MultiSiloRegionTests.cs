@@ -70,7 +70,9 @@ public sealed class MultiSiloRegionTests(ITestOutputHelper output)
 
         // Links keep working through the region's remaining gateway, both ways.
         await us.DepositAsync(accounts[0], 5m, "from-us-after-kill");
-        await Eventually.HoldsAsync(async () => (await eu.GetBalanceAsync(accounts[0])).Balance == 1600, "us's write reaches eu");
+        // us's link to eu may still be on eu-0's gateway: it must time out, back off and move to eu-1 first, so this
+        // wait gets the same bound as the convergence below, not the default.
+        await Eventually.HoldsAsync(async () => (await eu.GetBalanceAsync(accounts[0])).Balance == 1600, "us's write reaches eu", TimeSpan.FromSeconds(90));
         await Eventually.HoldsAsync(
             async () => (await deployment.Store("eu").GetDigestAsync()).Root == (await deployment.Store("us").GetDigestAsync()).Root,
             "eu and us converge",
