@@ -12,18 +12,12 @@ public static class ConcordClientServiceCollectionExtensions
     public static IServiceCollection AddConcordClient(this IServiceCollection services, Action<ConcordClientOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        if (services.Any(d => d.ServiceType == typeof(ConcordClient)))
-        {
-            return services;
-        }
-
-        services.AddSingleton(_ =>
+        return services.AddConcordClient(() =>
         {
             var options = new ConcordClientOptions();
             configure(options);
-            return new ConcordClient(options);
+            return options;
         });
-        return services;
     }
 
     /// <summary>
@@ -34,7 +28,7 @@ public static class ConcordClientServiceCollectionExtensions
     public static IServiceCollection AddConcordClient(this IServiceCollection services, string connectionString)
     {
         var parsed = ConcordClientSettings.FromConnectionString(connectionString);
-        return services.AddConcordClient(options => Copy(parsed, options));
+        return services.AddConcordClient(() => parsed);
     }
 
     /// <summary>
@@ -44,19 +38,16 @@ public static class ConcordClientServiceCollectionExtensions
     public static IServiceCollection AddConcordClient(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section)
     {
         var parsed = ConcordClientSettings.FromConfiguration(section);
-        return services.AddConcordClient(options => Copy(parsed, options));
+        return services.AddConcordClient(() => parsed);
     }
 
-    private static void Copy(ConcordClientOptions from, ConcordClientOptions to)
+    private static IServiceCollection AddConcordClient(this IServiceCollection services, Func<ConcordClientOptions> options)
     {
-        to.Region = from.Region;
-        to.Gateways = [.. from.Gateways];
-        to.FailoverRegions = [.. from.FailoverRegions];
-        to.FailoverGateways = from.FailoverGateways.ToDictionary(g => g.Key, g => g.Value.ToList(), StringComparer.Ordinal);
-        to.ServiceId = from.ServiceId;
-        to.Credential = from.Credential;
-        to.ConnectTimeout = from.ConnectTimeout;
-        to.CallTimeout = from.CallTimeout;
-        to.MaxAttempts = from.MaxAttempts;
+        if (!services.Any(d => d.ServiceType == typeof(ConcordClient)))
+        {
+            services.AddSingleton(_ => new ConcordClient(options()));
+        }
+
+        return services;
     }
 }

@@ -148,6 +148,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         {
             if (_runtime.ChecksRetries)
             {
+                // Only the event id is in memory: the first attempt's payload is read back from the log.
                 RequireRetryOf(requestId, command, (await _store.FindAsync(done.Id, cancellationToken))?.Event);
             }
 
@@ -157,7 +158,11 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         if (_inFlight.TryGetValue(requestId, out var pending))
         {
             var first = await pending;
-            RequireRetryOf(requestId, command, first?.Event);
+            if (_runtime.ChecksRetries)
+            {
+                RequireRetryOf(requestId, command, first?.Event);
+            }
+
             return first is { } logged
                 ? new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: true, Region)
                 : new EntityReceipt(EntityId, [], _fold.Position, Replayed: true, Region);

@@ -100,7 +100,14 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
                 return previous is null ? null : new HandleReleased(previous);
             }
 
-            case ResolveClaim when await base.DecideAtHomeAsync(state, command, context, cancellationToken) is HandleBound bound:
+            case ResolveClaim:
+            {
+                if (await base.DecideAtHomeAsync(state, command, context, cancellationToken) is not HandleBound bound)
+                {
+                    // Decided already, or no longer the claim that may win.
+                    return null;
+                }
+
                 await RunTransactionAsync(async () =>
                 {
                     if (state.Owner is { } younger && !string.Equals(younger, bound.Account, StringComparison.Ordinal))
@@ -116,6 +123,7 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
                     await OwnershipOf(Key).ClaimAsync(bound.Account);
                 });
                 return bound;
+            }
 
             case RenameHandleCommand rename:
                 return await RenameAsync(rename);
