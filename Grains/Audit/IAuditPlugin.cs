@@ -19,7 +19,7 @@ public interface IAuditPlugin
 /// <summary>One plug-in within one audit run: it may keep totals across entities and check them at the end.</summary>
 public interface IAuditPluginRun
 {
-    /// <summary>True for the entities whose verified logs this run wants. The first run that covers an entity gets it.</summary>
+    /// <summary>True for the entities whose verified logs this run wants. Every run that covers an entity gets its events.</summary>
     bool Covers(string entityId);
 
     /// <summary>Starts one entity: its verified events follow in log order.</summary>

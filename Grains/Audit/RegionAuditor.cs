@@ -60,7 +60,7 @@ public sealed partial class RegionAuditor(
             var verifiedHeads = new Dictionary<string, Dictionary<string, (long Seq, ChainHash Hash)>>(StringComparer.Ordinal);
             foreach (var entity in page.Where(e => IsSampled(e, request)))
             {
-                var result = await AuditEntityAsync(context, entity, runs.FirstOrDefault(r => r.Covers(entity)), cancellationToken);
+                var result = await AuditEntityAsync(context, entity, [.. runs.Where(r => r.Covers(entity))], cancellationToken);
                 entities++;
                 events += result.Events;
                 chains += result.Chains;
@@ -192,14 +192,19 @@ public sealed partial class RegionAuditor(
 
     /// <summary>
     /// Verifies one entity's log for every entity type alike (each hash, each chain link, I4 per origin) and hands the
-    /// verified events to the plug-in that covers the entity. Nothing after a broken link is trusted or handed on.
+    /// verified events to every plug-in that covers the entity. Nothing after a broken link is trusted or handed on.
     /// </summary>
     private async Task<(long Events, long Chains, Dictionary<string, (long Seq, ChainHash Hash)>? Heads)> AuditEntityAsync(
-        AuditRunContext context, string entity, IAuditPluginRun? run, CancellationToken cancellationToken)
+        AuditRunContext context, string entity, IReadOnlyList<IAuditPluginRun> covering, CancellationToken cancellationToken)
     {
         var heads = new Dictionary<string, (long Seq, ChainHash Hash)>(StringComparer.Ordinal);
         var requests = new HashSet<(string Origin, string RequestId)>();
-        var pass = run is null ? null : await run.BeginEntityAsync(entity, cancellationToken);
+        var passes = new List<IEntityAuditPass>(covering.Count);
+        foreach (var run in covering)
+        {
+            passes.Add(await run.BeginEntityAsync(entity, cancellationToken));
+        }
+
         long position = 0;
         while (true)
         {
@@ -223,12 +228,16 @@ public sealed partial class RegionAuditor(
                     context.Report(entity, AuditFindingKinds.InvariantViolated, logged.Position, $"I4: request '{logged.Event.RequestId}' took effect twice at origin {logged.Event.Origin}");
                 }
 
-                pass?.Apply(logged);
+                foreach (var pass in passes)
+                {
+                    pass.Apply(logged);
+                }
+
                 position = logged.Position;
             }
         }
 
-        if (pass is not null)
+        foreach (var pass in passes)
         {
             await pass.FinishAsync(cancellationToken);
         }

@@ -1,3 +1,4 @@
+using Concord.Grains.Entities;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Events;
@@ -14,7 +15,7 @@ namespace Concord.Grains.Derived;
 
 /// <summary>
 /// The account summary view, fed by the account's log stream. It folds the log with the same code as
-/// the replica (<see cref="AccountState"/>), so the two cannot disagree on what an event means.
+/// the replica (<see cref="AccountType"/>), so the two cannot disagree on what an event means.
 /// </summary>
 [ImplicitStreamSubscription(StreamNames.AccountLog)]
 internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain, IStreamSubscriptionObserver
@@ -23,10 +24,11 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
     private readonly IEventLogStore _store;
     private readonly ConcordOptions _options;
     private readonly ILogger<AccountSummaryGrain> _logger;
-    private AccountState _fold = new();
+    private EntityFold<AccountState> _fold = null!;
     private List<PendingTransfer> _pending = [];
-    private readonly List<ApologyNotice> _unrecordedApologies = [];
     private LogFollower _follower = null!;
+    private long _persistedPosition;
+    private bool _refold;
 
     // The fold position the totals shard last acknowledged; -1 until this activation reported once. A report that
     // failed is retried on the next catch-up even when the log has nothing new.
@@ -48,8 +50,10 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _fold = AccountState.FromSnapshot(_persisted.State.Fold);
-        _pending = [.. _persisted.State.Pending];
+        var restored = _persisted.State.Fold is { } snapshot ? AccountType.FromSnapshot(Account, snapshot) : null;
+        _fold = restored ?? AccountType.NewFold(Account);
+        _pending = restored is null ? [] : [.. _persisted.State.Pending];
+        _persistedPosition = _fold.Position;
         _follower = new LogFollower(_store, Account) { Position = _fold.Position };
         return Task.CompletedTask;
     }
@@ -58,7 +62,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
     {
         // Best effort: the view catches up from the log after reactivation whatever is lost here. At silo
         // shutdown the storage may already be gone, so do not try.
-        if (_fold.Position > _persisted.State.Fold.Position && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        if (_fold.Position > _persistedPosition && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
             try
             {
@@ -89,10 +93,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
 
     public async Task<AccountSummary> RebuildAsync(CancellationToken cancellationToken = default)
     {
-        _fold = new AccountState();
-        _pending = [];
-        _follower.Position = 0;
-        await _follower.CatchUpAsync(long.MaxValue, ApplyAsync, cancellationToken);
+        await RefoldAsync(cancellationToken);
         await AfterBatchAsync(replace: true, cancellationToken);
         await PersistAsync();
         await PruneSettledAsync(cancellationToken);
@@ -115,28 +116,33 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
 
     private Task ApplyAsync(LoggedEvent logged)
     {
-        var outcome = _fold.Apply(logged);
         var e = logged.Event;
-        if (e.Payload is Debited debited && outcome != ApplyOutcome.Void)
+        var known = _fold.TryGetRequest(e.RequestId, out _);
+        _refold |= !_fold.Apply(logged);
+        if (e.Payload is Debited debited && !known)
         {
             _pending.Add(new PendingTransfer(e.Id, e.RequestId, debited.To, debited.Amount));
-        }
-
-        if (e.Payload is IApologyPayload apology && outcome != ApplyOutcome.Void)
-        {
-            _unrecordedApologies.Add(new ApologyNotice(e.Id, e.Hlc, e.Payload.Kind, apology.Describe()));
         }
 
         return Task.CompletedTask;
     }
 
+    /// <summary>Folds the whole log again: after a rebuild, or when a request's winner arrived after its loser was folded.</summary>
+    private async Task RefoldAsync(CancellationToken cancellationToken)
+    {
+        var log = await LogFollower.ReadAllAsync(_store, Account, cancellationToken);
+        _fold = AccountType.FoldOf(Account, log);
+        _pending = [.. log.Where(l => l.Event.Payload is Debited && _fold.TryGetRequest(l.Event.RequestId, out var winner) && winner.Id == l.Event.Id)
+            .Select(l => new PendingTransfer(l.Event.Id, l.Event.RequestId, ((Debited)l.Event.Payload).To, ((Debited)l.Event.Payload).Amount))];
+        _follower.Position = _fold.Position;
+        _refold = false;
+    }
+
     private async Task AfterBatchAsync(bool replace, CancellationToken cancellationToken)
     {
-        while (_unrecordedApologies.Count > 0)
+        if (_refold)
         {
-            // The feed de-duplicates by event id, so a notice retried after a failure is recorded once.
-            await GrainFactory.GetGrain<IApologyFeedGrain>(0).RecordAsync(_unrecordedApologies[0], cancellationToken);
-            _unrecordedApologies.RemoveAt(0);
+            await RefoldAsync(cancellationToken);
         }
 
         if (!replace && _fold.Position == _reportedPosition)
@@ -144,7 +150,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
             return;
         }
 
-        var t = _fold.Totals;
+        var t = _fold.State.Totals;
         var contribution = new AccountContribution(
             _fold.Position,
             new RegionTotals(1, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited),
@@ -152,7 +158,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         await GrainFactory.GetGrain<IRegionTotalsShardGrain>(RegionTotalsShards.ShardOf(Account)).ReportAsync(Account, contribution, cancellationToken);
         _reportedPosition = _fold.Position;
 
-        if (_fold.Position - _persisted.State.Fold.Position >= _options.SnapshotInterval)
+        if (_fold.Position - _persistedPosition >= _options.SnapshotInterval)
         {
             await PersistAsync();
         }
@@ -178,16 +184,17 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         _pending = open;
     }
 
-    private Task PersistAsync()
+    private async Task PersistAsync()
     {
         _persisted.State.Fold = _fold.ToSnapshot();
         _persisted.State.Pending = [.. _pending];
-        return _persisted.WriteStateAsync();
+        await _persisted.WriteStateAsync();
+        _persistedPosition = _fold.Position;
     }
 
     private AccountSummary Summary()
     {
-        var t = _fold.Totals;
-        return new AccountSummary(Account, _fold.Position, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited, _fold.LastActivity, [.. _pending]);
+        var t = _fold.State.Totals;
+        return new AccountSummary(Account, _fold.Position, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited, _fold.State.LastActivity, [.. _pending]);
     }
 }

@@ -1,5 +1,5 @@
+using Concord.Grains.Entities;
 using Concord.Grains.Interfaces.Derived;
-using Concord.Grains.Ledger;
 
 namespace Concord.Grains.Derived;
 
@@ -7,9 +7,11 @@ namespace Concord.Grains.Derived;
 [GenerateSerializer, Alias("concord.derived.account-summary-state")]
 public sealed class AccountSummaryState
 {
-    [Id(0)]
-    public AccountSnapshot Fold { get; set; } = AccountSnapshot.Empty;
+    // Id 0 held the fold before accounts were an entity type; such a record reads with no fold and is rebuilt from the log.
 
     [Id(1)]
     public List<PendingTransfer> Pending { get; set; } = [];
+
+    [Id(2)]
+    public EntitySnapshot? Fold { get; set; }
 }

@@ -41,12 +41,14 @@ internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes p
     /// <summary>Folds a whole log: winners of every request id first, then the fold over winners only.</summary>
     public static EntityFold<TState> Of(IStateFold<TState> type, PayloadTypes payloads, string entityId, IReadOnlyList<LoggedEvent> log)
     {
-        var winners = new Dictionary<string, HlcTimestamp>(StringComparer.Ordinal);
+        // The winner is an event, not a timestamp: of two events with one request id and equal HLCs (possible only
+        // within one origin, which never reuses either), the first in the log wins, as it does when folding one by one.
+        var winners = new Dictionary<string, (HlcTimestamp Hlc, EventId Id)>(StringComparer.Ordinal);
         foreach (var logged in log)
         {
-            if (!winners.TryGetValue(logged.Event.RequestId, out var best) || logged.Event.Hlc < best)
+            if (!winners.TryGetValue(logged.Event.RequestId, out var best) || logged.Event.Hlc < best.Hlc)
             {
-                winners[logged.Event.RequestId] = logged.Event.Hlc;
+                winners[logged.Event.RequestId] = (logged.Event.Hlc, logged.Event.Id);
             }
         }
 
@@ -54,7 +56,7 @@ internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes p
         foreach (var logged in log)
         {
             fold.Track(logged);
-            if (winners[logged.Event.RequestId] == logged.Event.Hlc)
+            if (winners[logged.Event.RequestId].Id == logged.Event.Id)
             {
                 fold.FoldPayload(logged.Event);
             }

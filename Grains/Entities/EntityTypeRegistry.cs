@@ -18,19 +18,23 @@ internal sealed class EntityTypeRegistry(IEnumerable<IEntityTypeRuntime> types, 
 
     private readonly Dictionary<Type, GrainType> _grainTypes = [];
 
+    // The type whose entity ids are bare keys (the ledger's accounts), if registered.
+    private readonly IEntityTypeRuntime? _bare = types.FirstOrDefault(t => t.KeyIsEntityId);
+
     public IEnumerable<IEntityTypeRuntime> Types => _byName.Values;
 
-    /// <summary>The registered type of <paramref name="entityId"/>, if its type part names one.</summary>
+    /// <summary>The registered type of <paramref name="entityId"/>: the one its type part names, or the bare-key type when it has none.</summary>
     public bool TryResolve(string entityId, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out IEntityTypeRuntime type, out string key)
     {
-        if (EntityIds.TrySplit(entityId, out var name, out key) && _byName.TryGetValue(name, out var found))
+        if (EntityIds.TrySplit(entityId, out var name, out key))
         {
-            type = found;
-            return true;
+            type = _byName.GetValueOrDefault(name);
+            return type is not null;
         }
 
-        type = null!;
-        return false;
+        key = entityId;
+        type = _bare;
+        return type is not null;
     }
 
     /// <summary>True when the id has a type part that is not registered (account ids have none).</summary>

@@ -13,6 +13,12 @@ internal interface IEntityTypeRuntime
 
     bool IsValidKey(string key);
 
+    /// <summary>True when the type's entity ids are bare keys (the ledger's accounts).</summary>
+    bool KeyIsEntityId { get; }
+
+    /// <summary>The id of the entity with <paramref name="key"/> in logs and replication.</summary>
+    string EntityIdOf(string key);
+
     string HomeRegionOf(string key, IReadOnlyList<string> regions);
 
     /// <summary>Folds a whole log as the auditor does and reports what it finds.</summary>
@@ -36,6 +42,8 @@ internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
         Type = type;
         GrainClass = grainClass;
         ChecksRetries = type.GetType().GetMethod(nameof(ReplicatedEntityType<TState>.IsRetryOf))!.DeclaringType != typeof(ReplicatedEntityType<TState>);
+        HasOwnDerivedState = grainClass.GetMethod("CatchUpDerivedAsync", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.DeclaringType
+            is { } declaring && declaring != typeof(ReplicatedEntityGrain<TState>);
         Payloads = new PayloadTypes();
         type.RegisterPayloads(Payloads);
     }
@@ -45,7 +53,14 @@ internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
     /// <summary>Whether the type compares retries with their first attempt; when it does not, a replay needs no read of the log.</summary>
     public bool ChecksRetries { get; }
 
+    /// <summary>Whether the grain keeps derived state of its own that the repair pass must catch up.</summary>
+    public bool HasOwnDerivedState { get; }
+
     public string Name => Type.Name;
+
+    public bool KeyIsEntityId => Type.KeyIsEntityId;
+
+    public string EntityIdOf(string key) => KeyIsEntityId ? key : Interfaces.Entities.EntityIds.Of(Name, key);
 
     public Type GrainClass { get; }
 

@@ -55,11 +55,17 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     /// <summary>The state folded from every durable event this region holds.</summary>
     protected TState State => _fold.State;
 
+    /// <summary>
+    /// What decisions see: <see cref="State"/> with every event staged for the group commit but not yet durable
+    /// folded in. Check a rule outside <see cref="Decide"/> against this, never against <see cref="State"/>.
+    /// </summary>
+    protected TState DecisionState => Decidable;
+
     /// <summary>The entity's key (the grain's primary key).</summary>
     protected string Key => this.GetPrimaryKeyString();
 
     /// <summary>The entity's id in logs and replication: <c>type/key</c>.</summary>
-    protected string EntityId => EntityIds.Of(_runtime.Name, Key);
+    protected string EntityId => _runtime.EntityIdOf(Key);
 
     /// <summary>This region.</summary>
     protected string Region => _options.Region;
@@ -72,6 +78,9 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
     /// <summary>The position of the last event folded into <see cref="State"/> in this region's log.</summary>
     protected long Position => _fold.Position;
+
+    /// <summary>Per origin, the highest event received from a peer that waits for its causal past before it can be applied.</summary>
+    protected VersionVector HighestBuffered => _replica.HighestWaiting();
 
     /// <summary>What decisions see: the durable state with every staged event (local or remote) folded in, in commit order.</summary>
     private TState Decidable => _staged.Count == 0 ? _fold.State : _speculative;
@@ -88,7 +97,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
         _fold = new EntityFold<TState>(_runtime.Type, _runtime.Payloads, EntityId);
         _views = _registry.ViewsOf(_runtime.Name);
-        _repair = new DerivedRepair(() => _log.Position, CatchUpViewsAsync, (ex, target) => LogRepairFailed(ex, EntityId, target));
+        _repair = new DerivedRepair(() => _log.Position, CatchUpAllDerivedAsync, (ex, target) => LogRepairFailed(ex, EntityId, target));
         if (!_runtime.IsValidKey(Key))
         {
             _invalidKeyMessage = $"'{Key}' is not a valid key of entity type '{_runtime.Name}'.";
@@ -141,6 +150,13 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         return ExecuteCoreAsync(DerivedRequestIds.Of(purpose, basis), command, cancellationToken);
     }
 
+    /// <summary>Like <see cref="ExecuteDerivedAsync"/> under a derived request id the ledger formed before it existed (<c>source/request</c>).</summary>
+    internal Task<EntityReceipt> ExecuteUnderDerivedIdAsync(string requestId, object command, CancellationToken cancellationToken = default)
+    {
+        EnsureValidKey();
+        return ExecuteCoreAsync(requestId, command, cancellationToken);
+    }
+
     private async Task<EntityReceipt> ExecuteCoreAsync(string requestId, object command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -182,7 +198,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         var context = new CommandContext(EntityId, Key, requestId, mode, Region, HomeRegion, _replica.EffectiveVersion());
         var decided = mode == ConsistencyMode.Strict
             ? DecideAndStageAsync(requestId, DecideStrictAsync(Decidable, command, context, cancellationToken))
-            : DecideAndStageAsync(requestId, Task.FromResult(_runtime.Type.Decide(Decidable, command, context)));
+            : DecideAndStageAsync(requestId, Task.FromResult(Decide(Decidable, command, context)));
         _inFlight[requestId] = decided;
         try
         {
@@ -205,7 +221,30 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     /// in between) is this grain's to reconcile, typically in <c>OnActivateAsync</c> after the base's.
     /// </summary>
     protected virtual Task<object?> DecideAtHomeAsync(TState state, object command, CommandContext context, CancellationToken cancellationToken) =>
-        Task.FromResult(_runtime.Type.Decide(state, command, context));
+        Task.FromResult(Decide(state, command, context));
+
+    /// <summary>
+    /// Decides a command in this region: optimistic ones wherever they arrive, strict ones at home (through
+    /// <see cref="DecideAtHomeAsync"/>). The default is the entity type's <see cref="ReplicatedEntityType{TState}.Decide"/>.
+    /// Override it for a rule on state the grain keeps outside the fold, such as funds reserved for a pending
+    /// decision elsewhere; it runs in a synchronous section, so such state cannot change under it.
+    /// </summary>
+    protected virtual object? Decide(TState state, object command, CommandContext context) => _runtime.Type.Decide(state, command, context);
+
+    /// <summary>
+    /// Brings derived state the grain keeps itself (grains it feeds outside registered views) up to
+    /// <paramref name="target"/>; true when all of it is there. Called after commits by the repair pass, which
+    /// retries until it is true. The default has nothing to catch up.
+    /// </summary>
+    protected virtual Task<bool> CatchUpDerivedAsync(long target, CancellationToken cancellationToken) => Task.FromResult(true);
+
+    /// <summary>A page of this entity's events in this region's log, from <paramref name="fromPosition"/> (1-based).</summary>
+    protected async Task<IReadOnlyList<LoggedEvent>> ReadEventsAsync(long fromPosition, int maxCount, CancellationToken cancellationToken = default) =>
+        await _store.ReadAsync(EntityId, fromPosition, maxCount, cancellationToken);
+
+    /// <summary>One event of any entity in this region's log, or null when this region does not hold it.</summary>
+    protected async Task<EventEnvelope?> FindEventAsync(Interfaces.Events.EventId id, CancellationToken cancellationToken = default) =>
+        (await _store.FindAsync(id, cancellationToken))?.Event;
 
     /// <summary>Called after every group of events becomes durable here, local or replicated; must not wait on this grain's appends.</summary>
     protected virtual void OnStateChanged()
@@ -332,7 +371,11 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             }
         }
 
-        return result.ReceiptAs<EntityReceipt>();
+        // The home's position means nothing here: answer with this region's, once its copy of the event is applied.
+        var receipt = result.ReceiptAs<EntityReceipt>();
+        return receipt.Events.Length == 1 && _fold.TryGetRequest(requestId, out var applied) && applied.Id == receipt.Events[0]
+            ? receipt with { Position = applied.Position, AnsweredBy = Region }
+            : receipt;
     }
 
     private void OnStaged(EventEnvelope e)
@@ -380,7 +423,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             LogPublishFailed(ex, EntityId);
         }
 
-        if (_views.Count > 0)
+        if (_views.Count > 0 || _runtime.HasOwnDerivedState)
         {
             _repair.Arm(this, _options.DerivedRepairDelay);
         }
@@ -396,9 +439,10 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         var other => new ApologyNotice(e.Id, e.Hlc, other.Kind, $"{EntityId}: {other.Kind}"),
     };
 
-    /// <summary>Whether every view of this entity caught up with its log to <paramref name="target"/>.</summary>
-    private async Task<bool> CatchUpViewsAsync(long target, CancellationToken cancellationToken) =>
-        (await Task.WhenAll(_views.Select(v => _registry.ViewGrainOf(GrainFactory, v, EntityId).CatchUpAsync(target, cancellationToken)))).All(p => p >= target);
+    /// <summary>Whether every view of this entity, and the grain's own derived state, caught up with its log to <paramref name="target"/>.</summary>
+    private async Task<bool> CatchUpAllDerivedAsync(long target, CancellationToken cancellationToken) =>
+        (await Task.WhenAll(_views.Select(v => _registry.ViewGrainOf(GrainFactory, v, EntityId).CatchUpAsync(target, cancellationToken)))).All(p => p >= target)
+        && await CatchUpDerivedAsync(target, cancellationToken);
 
     /// <summary>Shows every apology this region's log received in the region's apology feed; a failed notice waits for the next commit.</summary>
     private async Task RecordApologiesAsync()
@@ -542,7 +586,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     {
         if (_invalidKeyMessage is not null)
         {
-            throw new InvalidRequestException("key", _invalidKeyMessage);
+            throw new InvalidRequestException(_runtime.Name, _invalidKeyMessage);
         }
     }
 }

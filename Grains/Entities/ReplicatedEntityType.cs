@@ -44,6 +44,12 @@ public abstract class ReplicatedEntityType<TState> : IStateFold<TState>
     /// </summary>
     public virtual bool IsRetryOf(object command, object payload) => true;
 
+    /// <summary>
+    /// True for the ledger's accounts only, whose ids predate entity types: the entity id is the bare key, without
+    /// a <c>type/</c> part. At most one registered type may say so.
+    /// </summary>
+    internal virtual bool KeyIsEntityId => false;
+
     /// <summary>Keys of this type's entities; the default is <see cref="EntityKeys"/>' rule.</summary>
     public virtual bool IsValidKey(string key) => EntityKeys.IsValidKey(key);
 

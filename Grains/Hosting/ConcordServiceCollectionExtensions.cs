@@ -68,6 +68,7 @@ public static class ConcordSiloBuilderExtensions
         }
 
         services.TryAddSingleton<Concord.Grains.Entities.EntityTypeRegistry>();
+        services.AddReplicatedEntity<Concord.Grains.Ledger.AccountGrain, Concord.Grains.Ledger.AccountState>(_ => Concord.Grains.Ledger.AccountType.Instance);
         services.AddReplicatedEntity<Concord.Grains.Handles.HandleGrain, Concord.Grains.Handles.HandleState>(
             sp => new Concord.Grains.Handles.HandleType(sp.GetRequiredService<IOptions<ConcordOptions>>().Value.HandlePrimary));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuditPlugin, Concord.Grains.Ledger.LedgerAudit>());

@@ -14,6 +14,7 @@ internal sealed partial class AccountGrain : IRemindable
 {
     private const string HoldRecoveryReminder = "settle-holds";
 
+    private readonly Dictionary<string, long> _reservations = new(StringComparer.Ordinal);
     private bool _holdReminderRegistered;
     private bool _settling;
 
@@ -31,7 +32,7 @@ internal sealed partial class AccountGrain : IRemindable
 
         // Committed holds still outstanding are settled (appends are idempotent, so racing a live coordinator is
         // harmless); reservations are not recomputed here, because legs being appended right now are already counted.
-        var outstanding = await GrainFactory.GetGrain<IAccountHoldsGrain>(Account).GetOutstandingAsync();
+        var outstanding = await GrainFactory.GetGrain<IAccountHoldsGrain>(Key).GetOutstandingAsync();
         if (outstanding.Count > 0)
         {
             StartSettling(outstanding.Keys);
@@ -52,23 +53,41 @@ internal sealed partial class AccountGrain : IRemindable
         _holdReminderRegistered = false;
     }
 
-    /// <summary>The balance minus debits being appended and funds reserved by batch transfers.</summary>
-    private long Available() => _state.Balance - _stagedDebits - _reservations.Values.Sum();
+    /// <summary>Funds reserved by batch transfers whose legs are not appended yet.</summary>
+    private long Reserved() => _reservations.Values.Sum();
+
+    /// <summary>Moves a held leg from its batch's reservation into the log: the funds it needs are already set aside.</summary>
+    private Debited DrawOnHold(HeldDebit held)
+    {
+        if (_reservations.TryGetValue(held.BatchId, out var reserved))
+        {
+            if (reserved - held.Debit.Amount > 0)
+            {
+                _reservations[held.BatchId] = reserved - held.Debit.Amount;
+            }
+            else
+            {
+                _reservations.Remove(held.BatchId);
+            }
+        }
+
+        return held.Debit;
+    }
 
     public async Task ReserveAsync(string batchId, long amount)
     {
         EnsureValidKey();
         if (!IsHome)
         {
-            throw new CoordinationUnavailableException(Account, _home, $"holds are placed at the home region, not in '{_options.Region}'.");
+            throw new CoordinationUnavailableException(Key, HomeRegion, $"holds are placed at the home region, not in '{Region}'.");
         }
 
         if (!_reservations.ContainsKey(batchId))
         {
-            var available = Available();
+            var available = DecisionState.Balance - Reserved();
             if (amount > available)
             {
-                throw new InsufficientFundsException(Account, amount, available);
+                throw new InsufficientFundsException(Key, amount, available);
             }
 
             _reservations[batchId] = amount;
@@ -88,10 +107,11 @@ internal sealed partial class AccountGrain : IRemindable
         return Task.CompletedTask;
     }
 
-    public Task<WriteReceipt> ApplyHeldDebitAsync(string batchId, HeldLeg leg)
+    public async Task<WriteReceipt> ApplyHeldDebitAsync(string batchId, HeldLeg leg)
     {
         EnsureValidKey();
-        return CommitAsync(leg.RequestId, new Debited(leg.Amount, leg.To, ConsistencyMode.Strict), batchId);
+        var receipt = await ExecuteUnderDerivedIdAsync(leg.RequestId, new HeldDebit(batchId, new Debited(leg.Amount, leg.To, ConsistencyMode.Strict)));
+        return new WriteReceipt(receipt.Events[0], receipt.Position, receipt.Replayed);
     }
 
     /// <summary>
@@ -101,11 +121,11 @@ internal sealed partial class AccountGrain : IRemindable
     /// </summary>
     private async Task RestoreHoldsAsync()
     {
-        var holds = GrainFactory.GetGrain<IAccountHoldsGrain>(Account);
+        var holds = GrainFactory.GetGrain<IAccountHoldsGrain>(Key);
         var outstanding = await holds.GetOutstandingAsync();
         foreach (var (batchId, legs) in outstanding)
         {
-            var unapplied = legs.Where(l => !_state.TryGetRequest(l.RequestId, out _)).Sum(l => l.Amount);
+            var unapplied = legs.Where(l => !TryGetDecision(l.RequestId, out _)).Sum(l => l.Amount);
             if (unapplied > 0)
             {
                 _reservations[batchId] = unapplied;
@@ -122,8 +142,8 @@ internal sealed partial class AccountGrain : IRemindable
         if (unsettled.Count > 0 && !_settling)
         {
             _settling = true;
-            LogSettlingHolds(Account, unsettled.Count);
-            var holds = GrainFactory.GetGrain<IAccountHoldsGrain>(Account);
+            LogSettlingHolds(Key, unsettled.Count);
+            var holds = GrainFactory.GetGrain<IAccountHoldsGrain>(Key);
             IGrainTimer? timer = null;
             timer = this.RegisterGrainTimer(
                 async ct =>
@@ -138,7 +158,7 @@ internal sealed partial class AccountGrain : IRemindable
                         }
                         catch (Exception ex) when (ex is not InsufficientFundsException)
                         {
-                            LogSettleFailed(ex, Account, batchId);
+                            LogSettleFailed(ex, Key, batchId);
                         }
                     }
 

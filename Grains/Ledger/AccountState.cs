@@ -1,225 +1,108 @@
-using Concord.Grains.Interfaces.Canonical;
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+using Concord.Grains.Entities;
 using Concord.Grains.Interfaces.Events;
-using Concord.Grains.Replication;
+using Concord.Grains.Interfaces.Ledger;
 
 namespace Concord.Grains.Ledger;
 
 /// <summary>
-/// An account folded from its log. Each request id counts once: when the same id reached the log
-/// through two origins, the event with the smaller (HLC, origin) wins and the other is void, so the
-/// state is a function of the set of events and not of the order they arrived in.
+/// An account folded from the winning events of its log (see <see cref="AccountType"/>). Totals are sums, so they
+/// depend on the set of events only; the overdraft tracking follows this region's log order, which is the home's
+/// order where it matters (the apology is decided there).
 /// </summary>
-internal sealed class AccountState : IReplicaFold
+internal sealed record AccountState
 {
-    private readonly Dictionary<string, RequestRecord> _requests = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ChainHead> _heads = new(StringComparer.Ordinal);
+    public const int MaxTrackedDebits = 32;
 
-    public long Position { get; private set; }
+    public static AccountState Empty { get; } = new();
 
-    public VersionVector Version { get; private set; } = VersionVector.Empty;
+    public LedgerTotals Totals { get; init; }
 
-    public LedgerTotals Totals { get; private set; }
-
+    [JsonIgnore]
     public long Balance => Totals.Balance;
 
-    public HlcTimestamp? LastActivity { get; private set; }
+    /// <summary>The latest event's timestamp (the largest HLC folded).</summary>
+    public HlcTimestamp? LastActivity { get; init; }
 
-    /// <summary>Overdraft apologies in the log (a function of the event set).</summary>
-    public int Apologies { get; private set; }
+    /// <summary>Overdraft apologies in the log.</summary>
+    public int Apologies { get; init; }
 
-    /// <summary>An apology covers the current overdraft (log order: set by an apology, cleared at balance >= 0).</summary>
-    public bool OverdraftOpen { get; private set; }
+    /// <summary>An apology covers the current overdraft: set by an apology, cleared when the balance is back at 0 or above.</summary>
+    public bool OverdraftOpen { get; init; }
 
-    /// <summary>Debits applied since the balance was last at zero or above, in log order (at most 32).</summary>
-    public IReadOnlyList<EventId> RecentDebits => _recentDebits;
+    /// <summary>The debits behind the current overdraft: the one that crossed zero, those concurrent with it, and later ones.</summary>
+    public ImmutableArray<EventId> RecentDebits { get; init; } = [];
 
-    /// <summary>Overdrawn after an apology: optimistic debits are refused. A function of the event set, so every region agrees.</summary>
+    /// <summary>The last debits folded with their causal past, to name every concurrent debit behind an overdraft.</summary>
+    public ImmutableArray<DebitMark> DebitWindow { get; init; } = [];
+
+    /// <summary>The lowest balance this log passed through, in its order (I1 at home).</summary>
+    public long LowestBalance { get; init; }
+
+    /// <summary>Whether any optimistic debit was folded (I1 holds only for accounts that saw strict debits alone).</summary>
+    public bool SawOptimisticDebit { get; init; }
+
+    /// <summary>Overdrawn after an apology: optimistic debits are refused until the balance is back at 0.</summary>
+    [JsonIgnore]
     public bool Frozen => Apologies > 0 && Balance < 0;
 
-    private readonly List<EventId> _recentDebits = [];
-
-    // The last debits applied, with their causal past, to name every concurrent debit behind an overdraft.
-    private readonly Queue<(EventId Id, VersionVector Deps)> _debitWindow = new();
-
-    public static AccountState FromSnapshot(AccountSnapshot snapshot)
+    /// <summary>The state after <paramref name="payload"/>.</summary>
+    public AccountState With(EventPayload payload, EventContext e)
     {
-        var state = new AccountState
+        var totals = Totals + LedgerTotals.EffectOf(payload);
+        var isDebit = payload is Debited or PaidOut;
+        var next = this with
         {
-            Position = snapshot.Position,
-            Version = snapshot.Version,
-            Totals = snapshot.Totals,
-            LastActivity = snapshot.LastActivity,
+            Totals = totals,
+            LastActivity = LastActivity is { } last && last > e.Hlc ? last : e.Hlc,
+            LowestBalance = Math.Min(LowestBalance, totals.Balance),
+            SawOptimisticDebit = SawOptimisticDebit || payload is Debited { Mode: ConsistencyMode.Optimistic },
+            Apologies = Apologies + (payload is OverdraftApology ? 1 : 0),
         };
-        foreach (var head in snapshot.Heads)
+
+        var recent = RecentDebits;
+        var open = OverdraftOpen;
+        if (totals.Balance >= 0)
         {
-            state._heads[head.Origin] = head;
+            open = false;
+            recent = [];
         }
-
-        foreach (var request in snapshot.Requests)
+        else if (isDebit && recent.Length < MaxTrackedDebits)
         {
-            state._requests[request.RequestId] = request;
-        }
-
-        if (snapshot.Overdraft is { } overdraft)
-        {
-            state.Apologies = overdraft.Apologies;
-            state.OverdraftOpen = overdraft.Open;
-            state._recentDebits.AddRange(overdraft.RecentDebits);
-        }
-
-        return state;
-    }
-
-    public AccountSnapshot ToSnapshot() => new(
-        Position,
-        Version,
-        [.. _heads.Values.OrderBy(h => h.Origin, StringComparer.Ordinal)],
-        Totals,
-        LastActivity,
-        [.. _requests.Values.OrderBy(r => r.RequestId, StringComparer.Ordinal)],
-        new OverdraftTracking(Apologies, OverdraftOpen, [.. _recentDebits]));
-
-    /// <summary>The head of every origin's chain.</summary>
-    public IEnumerable<KeyValuePair<string, (long Seq, ChainHash Hash)>> Heads =>
-        _heads.Select(h => new KeyValuePair<string, (long Seq, ChainHash Hash)>(h.Key, (h.Value.Seq, h.Value.Hash)));
-
-    public bool TryGetRequest(string requestId, out RequestRecord record) => _requests.TryGetValue(requestId, out record!);
-
-    /// <summary>The head of <paramref name="origin"/>'s chain: seq 0 and the genesis hash when nothing from it was applied.</summary>
-    public (long Seq, ChainHash Hash) HeadOf(string origin) =>
-        _heads.TryGetValue(origin, out var head) ? (head.Seq, head.Hash) : (0, ChainHash.Genesis);
-
-    /// <summary>Folds the next event of the log into the state.</summary>
-    /// <exception cref="InvalidOperationException">The event is not the next position or breaks its origin's chain.</exception>
-    public ApplyOutcome Apply(LoggedEvent logged)
-    {
-        var e = logged.Event;
-        if (logged.Position != Position + 1)
-        {
-            throw new InvalidOperationException($"Event {e.Id} is at position {logged.Position}, but the state is at {Position}.");
-        }
-
-        var (seq, hash) = HeadOf(e.Origin);
-        if (e.Seq != seq + 1 || e.PrevHash != hash)
-        {
-            throw new InvalidOperationException($"Event {e.Id} does not continue origin '{e.Origin}' after seq {seq}.");
-        }
-
-        _heads[e.Origin] = new ChainHead(e.Origin, e.Seq, e.Hash);
-        Version = Version.With(e.Origin, e.Seq);
-        Position = logged.Position;
-        if (LastActivity is null || e.Hlc > LastActivity)
-        {
-            LastActivity = e.Hlc;
-        }
-
-        var outcome = Fold(new RequestRecord(e.RequestId, e.Id, logged.Position, e.Hlc, e.Payload));
-        TrackOverdraft(e, outcome);
-        return outcome;
-    }
-
-    private ApplyOutcome Fold(RequestRecord record)
-    {
-        if (_requests.TryGetValue(record.RequestId, out var existing))
-        {
-            if (record.Hlc >= existing.Hlc)
-            {
-                return ApplyOutcome.Void;
-            }
-
-            Totals = Totals - LedgerTotals.EffectOf(existing.Payload) + LedgerTotals.EffectOf(record.Payload);
-            _requests[record.RequestId] = record;
-            return ApplyOutcome.Superseded;
-        }
-
-        _requests[record.RequestId] = record;
-        Totals += LedgerTotals.EffectOf(record.Payload);
-        if (record.Payload is Interfaces.Ledger.OverdraftApology)
-        {
-            Apologies++;
-        }
-
-        return ApplyOutcome.Applied;
-    }
-
-    private void TrackOverdraft(EventEnvelope e, ApplyOutcome outcome)
-    {
-        var isDebit = outcome != ApplyOutcome.Void && e.Payload is Interfaces.Ledger.Debited or Interfaces.Ledger.PaidOut;
-        if (Balance >= 0)
-        {
-            OverdraftOpen = false;
-            _recentDebits.Clear();
-        }
-        else if (isDebit && _recentDebits.Count < 32)
-        {
-            if (_recentDebits.Count == 0)
+            if (recent.IsEmpty)
             {
                 // The debit that crossed zero, and every earlier debit it did not know of, caused it together.
-                _recentDebits.AddRange(_debitWindow.Where(d => IsConcurrent(d, (e.Id, e.Deps))).Select(d => d.Id).Take(31));
+                recent = [.. DebitWindow.Where(d => d.IsConcurrentWith(e.Id, e.Deps)).Select(d => d.Id).Take(MaxTrackedDebits - 1)];
             }
 
-            _recentDebits.Add(e.Id);
+            recent = recent.Add(e.Id);
         }
 
+        var window = DebitWindow;
         if (isDebit)
         {
-            _debitWindow.Enqueue((e.Id, e.Deps));
-            if (_debitWindow.Count > 32)
+            window = window.Add(new DebitMark(e.Id, e.Deps));
+            if (window.Length > MaxTrackedDebits)
             {
-                _debitWindow.Dequeue();
+                window = window.RemoveAt(0);
             }
         }
 
-        if (e.Payload is Interfaces.Ledger.OverdraftApology)
-        {
-            OverdraftOpen = true;
-        }
+        return next with { RecentDebits = recent, DebitWindow = window, OverdraftOpen = open || payload is OverdraftApology };
     }
 
-    private static bool IsConcurrent((EventId Id, VersionVector Deps) a, (EventId Id, VersionVector Deps) b) =>
-        b.Deps[a.Id.Origin] < a.Id.Seq && a.Deps[b.Id.Origin] < b.Id.Seq;
+    // Records compare arrays by reference; states compare by content.
+    public bool Equals(AccountState? other) =>
+        other is not null && Totals == other.Totals && LastActivity == other.LastActivity && Apologies == other.Apologies
+        && OverdraftOpen == other.OverdraftOpen && LowestBalance == other.LowestBalance && SawOptimisticDebit == other.SawOptimisticDebit
+        && RecentDebits.SequenceEqual(other.RecentDebits) && DebitWindow.SequenceEqual(other.DebitWindow);
 
-    /// <summary>
-    /// The replicated state in canonical bytes: totals, version, chain heads and the winning event of
-    /// each request, all sorted. Region-local positions are left out, so two replicas that applied the same
-    /// events encode identically whatever order they applied them in.
-    /// </summary>
-    public byte[] CanonicalState()
-    {
-        var writer = new CanonicalWriter(256);
-        writer.WriteInt64(Totals.Deposited);
-        writer.WriteInt64(Totals.Credited);
-        writer.WriteInt64(Totals.Debited);
-        writer.WriteInt64(Totals.PaidOut);
-        writer.WriteInt32(Apologies);
-        writer.WriteInt32(_heads.Count);
-        foreach (var head in _heads.Values.OrderBy(h => h.Origin, StringComparer.Ordinal))
-        {
-            writer.WriteString(head.Origin);
-            writer.WriteInt64(head.Seq);
-            writer.WriteHash(head.Hash);
-        }
-
-        writer.WriteInt32(_requests.Count);
-        foreach (var request in _requests.Values.OrderBy(r => r.RequestId, StringComparer.Ordinal))
-        {
-            writer.WriteString(request.RequestId);
-            writer.WriteString(request.EventId.Origin);
-            writer.WriteInt64(request.EventId.Seq);
-        }
-
-        return writer.ToArray();
-    }
+    public override int GetHashCode() => HashCode.Combine(Totals, Apologies, RecentDebits.Length);
 }
 
-internal enum ApplyOutcome
+/// <summary>A debit and its causal past.</summary>
+internal sealed record DebitMark(EventId Id, VersionVector Deps)
 {
-    /// <summary>The event took effect.</summary>
-    Applied,
-
-    /// <summary>The event took effect in place of an earlier-applied event with the same request id.</summary>
-    Superseded,
-
-    /// <summary>The event's request id already took effect through a winning event; this one has no effect.</summary>
-    Void,
+    public bool IsConcurrentWith(EventId other, VersionVector otherDeps) => otherDeps[Id.Origin] < Id.Seq && Deps[other.Origin] < other.Seq;
 }

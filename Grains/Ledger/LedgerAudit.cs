@@ -1,33 +1,30 @@
 using Concord.Grains.Audit;
-using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Audit;
 using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
-using Microsoft.Extensions.Options;
 
 namespace Concord.Grains.Ledger;
 
 /// <summary>
-/// The ledger's audit plug-in. Per account: the stored snapshot, the replica and the account summary against a
-/// fold of the log; I1 (an account that saw only strict debits is never negative at home) and I6 (an overdraft
-/// at home has an apology). Per region, on a full audit: the region totals view against the sum of the folds, and
-/// I2 (the logs conserve money).
+/// The ledger's audit plug-in, beside the audit every registered type gets (replica, snapshot, I1 as the type's
+/// invariant, I6 as its owed apology). Per account: the account summary against a fold of the log. Per region, on a
+/// full audit: the region totals view against the sum of the folds, and I2 (the logs conserve money).
 /// </summary>
-internal sealed class LedgerAudit(IOptions<ConcordOptions> options) : IAuditPlugin
+internal sealed class LedgerAudit : IAuditPlugin
 {
-    public IAuditPluginRun Start(AuditRunContext context) => new Run(options.Value, context);
+    public IAuditPluginRun Start(AuditRunContext context) => new Run(context);
 
-    private sealed class Run(ConcordOptions options, AuditRunContext context) : IAuditPluginRun
+    private sealed class Run(AuditRunContext context) : IAuditPluginRun
     {
         public RegionTotals Recomputed { get; set; } = RegionTotals.Zero;
 
         // Accounts are the entities whose ids have no type part.
         public bool Covers(string entityId) => !EntityIds.TrySplit(entityId, out _, out _);
 
-        public async ValueTask<IEntityAuditPass> BeginEntityAsync(string entityId, CancellationToken cancellationToken) =>
-            new AccountPass(this, options, context, entityId, await context.Grains.GetGrain<IReplicaAuditGrain>(entityId).GetStoredSnapshotAsync());
+        public ValueTask<IEntityAuditPass> BeginEntityAsync(string entityId, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IEntityAuditPass>(new AccountPass(this, context, entityId));
 
         public async Task FinishAsync(CancellationToken cancellationToken)
         {
@@ -49,71 +46,30 @@ internal sealed class LedgerAudit(IOptions<ConcordOptions> options) : IAuditPlug
         }
     }
 
-    private sealed class AccountPass(Run run, ConcordOptions options, AuditRunContext context, string entity, AccountSnapshot? snapshot) : IEntityAuditPass
+    private sealed class AccountPass(Run run, AuditRunContext context, string entity) : IEntityAuditPass
     {
-        private readonly AccountState _account = new();
-        private byte[]? _stateAtSnapshot;
-        private bool _onlyStrictDebits = true;
-        private long _lowest;
+        private readonly List<LoggedEvent> _log = [];
 
-        public void Apply(LoggedEvent verified)
-        {
-            _account.Apply(verified);
-            _onlyStrictDebits &= verified.Event.Payload is not Debited { Mode: ConsistencyMode.Optimistic };
-            _lowest = Math.Min(_lowest, _account.Balance);
-            if (snapshot is not null && verified.Position == snapshot.Position)
-            {
-                _stateAtSnapshot = _account.CanonicalState();
-            }
-        }
+        public void Apply(LoggedEvent verified) => _log.Add(verified);
 
         public async Task FinishAsync(CancellationToken cancellationToken)
         {
-            if (snapshot is not null && snapshot.Position > 0
-                && (_stateAtSnapshot is null || !_stateAtSnapshot.AsSpan().SequenceEqual(AccountState.FromSnapshot(snapshot).CanonicalState())))
-            {
-                context.Report(entity, AuditFindingKinds.SnapshotMismatch, snapshot.Position, "the stored snapshot differs from a fold of the log up to its position");
-            }
-
-            var replica = await context.Grains.GetGrain<IAccountGrain>(entity).GetBalanceAsync(cancellationToken);
-            if (replica.Position == _account.Position && (replica.Balance != _account.Balance || !replica.Version.Equals(_account.Version)))
-            {
-                context.Report(entity, AuditFindingKinds.ReplicaMismatch, _account.Position,
-                    $"replica holds {Money.Format(replica.Balance)} at {replica.Version}, the log folds to {Money.Format(_account.Balance)} at {_account.Version}");
-            }
-
-            await AuditViewAsync(cancellationToken);
-
-            var atHome = string.Equals(HomeRegions.OfAccount(entity, options.EffectiveRegions), context.Region, StringComparison.Ordinal);
-            if (atHome && _onlyStrictDebits && _lowest < 0)
-            {
-                context.Report(entity, AuditFindingKinds.InvariantViolated, null, $"I1: the account saw only strict debits, yet its home log reaches {Money.Format(_lowest)}");
-            }
-
-            if (atHome && _account.Balance < 0 && _account.Apologies == 0)
-            {
-                context.Report(entity, AuditFindingKinds.InvariantViolated, _account.Position, $"I6: overdrawn by {Money.Format(-_account.Balance)} at its home region with no apology");
-            }
-
-            var t = _account.Totals;
-            run.Recomputed = run.Recomputed.Add(new RegionTotals(1, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited));
-        }
-
-        private async Task AuditViewAsync(CancellationToken cancellationToken)
-        {
+            var fold = AccountType.FoldOf(entity, _log);
+            var t = fold.State.Totals;
             var summary = context.Grains.GetGrain<IAccountSummaryGrain>(entity);
-            await summary.CatchUpAsync(_account.Position, cancellationToken);
+            await summary.CatchUpAsync(fold.Position, cancellationToken);
             var view = await summary.GetAsync(cancellationToken);
-            var t = _account.Totals;
-            if (view.Position == _account.Position
+            if (view.Position == fold.Position
                 && (view.Balance != t.Balance || view.Deposited != t.Deposited || view.PaidOut != t.PaidOut || view.TransferredOut != t.Debited || view.TransferredIn != t.Credited))
             {
-                context.Report(entity, AuditFindingKinds.ViewMismatch, _account.Position, $"account summary says {Money.Format(view.Balance)}, the log folds to {Money.Format(t.Balance)}");
+                context.Report(entity, AuditFindingKinds.ViewMismatch, fold.Position, $"account summary says {Money.Format(view.Balance)}, the log folds to {Money.Format(t.Balance)}");
             }
-            else if (view.Position != _account.Position)
+            else if (view.Position != fold.Position)
             {
-                context.Report(entity, AuditFindingKinds.ViewMismatch, view.Position, $"account summary is at position {view.Position} and cannot catch up to the log's {_account.Position}");
+                context.Report(entity, AuditFindingKinds.ViewMismatch, view.Position, $"account summary is at position {view.Position} and cannot catch up to the log's {fold.Position}");
             }
+
+            run.Recomputed = run.Recomputed.Add(new RegionTotals(1, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited));
         }
     }
 }

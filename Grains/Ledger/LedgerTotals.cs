@@ -14,6 +14,7 @@ public readonly record struct LedgerTotals(
     [property: Id(2)] long Debited,
     [property: Id(3)] long PaidOut)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public long Balance => Deposited + Credited - Debited - PaidOut;
 
     /// <summary>The effect one payload has on the totals; payloads that move no money have none.</summary>

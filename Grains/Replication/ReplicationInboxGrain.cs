@@ -65,7 +65,7 @@ internal sealed partial class ReplicationInboxGrain(
     /// <summary>Hands one entity's events to its replica, found by the entity's registered type.</summary>
     private Task<RemoteApplyResult> ApplyAsync(string entityId, ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken) =>
         entityTypes.TryResolve(entityId, out var type, out var key) ? entityTypes.GrainOf(GrainFactory, type, key).ApplyRemoteAsync(events, cancellationToken)
-        : GrainFactory.GetGrain<IReplicaGrain>(entityId).ApplyRemoteAsync(events, cancellationToken);
+        : throw new Interfaces.Entities.UnknownEntityTypeException(entityId, entityId);
 
     /// <summary>
     /// Refuses the whole batch, before anything is applied, when an event names an entity type or a payload kind

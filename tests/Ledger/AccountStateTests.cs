@@ -1,3 +1,4 @@
+using Concord.Grains.Entities;
 using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
@@ -13,11 +14,12 @@ public sealed class AccountStateTests
     [Fact]
     public void Balance_is_credits_minus_debits()
     {
-        var state = Fold(Chain("eu", new Deposited(1000), new Debited(300, "b", ConsistencyMode.Optimistic), new PaidOut(200)));
+        var fold = Fold(Chain("eu", new Deposited(1000), new Debited(300, "b", ConsistencyMode.Optimistic), new PaidOut(200)));
 
-        Assert.Equal(500, state.Balance);
-        Assert.Equal(3, state.Position);
-        Assert.Equal(3, state.Version["eu"]);
+        Assert.Equal(500, fold.State.Balance);
+        Assert.Equal(new LedgerTotals(1000, 0, 300, 200), fold.State.Totals);
+        Assert.Equal(3, fold.Position);
+        Assert.Equal(3, fold.Version["eu"]);
     }
 
     [Fact]
@@ -25,11 +27,11 @@ public sealed class AccountStateTests
     {
         var events = Chain("eu", new Deposited(1), new Deposited(2));
         var forged = events[1] with { PrevHash = ChainHash.Genesis };
-        var state = new AccountState();
-        state.Apply(new LoggedEvent(1, events[0]));
+        var fold = AccountType.NewFold(Account);
+        fold.Apply(new LoggedEvent(1, events[0]));
 
-        Assert.Throws<InvalidOperationException>(() => state.Apply(new LoggedEvent(2, forged)));
-        Assert.Equal(1, state.Position);
+        Assert.Throws<InvalidOperationException>(() => fold.Apply(new LoggedEvent(2, forged)));
+        Assert.Equal(1, fold.Position);
     }
 
     [Fact]
@@ -41,10 +43,11 @@ public sealed class AccountStateTests
         var lateFirst = Fold([late, early]);
         var earlyFirst = Fold([early, late]);
 
-        Assert.Equal(700, lateFirst.Balance);
-        Assert.Equal(lateFirst.CanonicalState(), earlyFirst.CanonicalState());
+        Assert.Equal(700, lateFirst.State.Balance);
+        Assert.Equal(700, earlyFirst.State.Balance);
+        Assert.Equal(AccountFolds.Convergent(lateFirst), AccountFolds.Convergent(earlyFirst));
         Assert.True(lateFirst.TryGetRequest("same", out var winner));
-        Assert.Equal(early.Id, winner.EventId);
+        Assert.Equal(early.Id, winner.Id);
     }
 
     [Fact]
@@ -58,36 +61,27 @@ public sealed class AccountStateTests
             var inOrder = Fold([.. eu, .. us]);
             var interleaved = Fold(Interleave(eu, us, new Random(shuffleSeed)));
 
-            Assert.Equal(inOrder.Totals, interleaved.Totals);
+            Assert.Equal(inOrder.State.Totals, interleaved.State.Totals);
             Assert.Equal(inOrder.Version, interleaved.Version);
-            Assert.Equal(inOrder.CanonicalState(), interleaved.CanonicalState());
+            Assert.Equal(AccountFolds.Convergent(inOrder), AccountFolds.Convergent(interleaved));
         });
 
     [Fact]
     public void A_snapshot_restores_the_same_state()
     {
         var events = Chain("eu", new Deposited(1000), new Debited(1, "x", ConsistencyMode.Strict), new Credited(5, new EventId("x", "eu", 1)));
-        var state = Fold(events);
+        var fold = Fold(events);
 
-        var restored = AccountState.FromSnapshot(state.ToSnapshot());
+        var restored = AccountType.FromSnapshot(Account, fold.ToSnapshot());
 
-        Assert.Equal(state.CanonicalState(), restored.CanonicalState());
-        Assert.Equal(state.Position, restored.Position);
-        Assert.Equal(state.LastActivity, restored.LastActivity);
-        Assert.Equal(state.ToSnapshot().Requests.Select(r => r.Position), restored.ToSnapshot().Requests.Select(r => r.Position));
+        Assert.NotNull(restored);
+        Assert.Equal(fold.State, restored.State);
+        Assert.Equal(fold.Position, restored.Position);
+        Assert.Equal(fold.State.LastActivity, restored.State.LastActivity);
+        Assert.Equal(fold.ToSnapshot().Requests.Select(r => r.Position), restored.ToSnapshot().Requests.Select(r => r.Position));
     }
 
-    private static AccountState Fold(IEnumerable<EventEnvelope> events)
-    {
-        var state = new AccountState();
-        var position = 0L;
-        foreach (var e in events)
-        {
-            state.Apply(new LoggedEvent(++position, e));
-        }
-
-        return state;
-    }
+    private static EntityFold<AccountState> Fold(IEnumerable<EventEnvelope> events) => AccountFolds.Fold(events);
 
     private static EventEnvelope[] Chain(string origin, params EventPayload[] payloads) => Chain(origin, payloads, i => $"{origin}-{i}");
 

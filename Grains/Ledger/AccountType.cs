@@ -1,0 +1,111 @@
+using Concord.Grains.Entities;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Ledger;
+
+namespace Concord.Grains.Ledger;
+
+/// <summary>
+/// Accounts as a replicated entity type. A command is the payload it asks to append (a deposit, a debit, a payout, a
+/// transfer's credit), so a retry is the same request exactly when it carries the same payload. Deposits and credits
+/// are optimistic; payouts are strict; a transfer takes its mode from the client. An overdraft at home, reached by
+/// optimistic debits of several regions, is owed one apology; the account refuses optimistic debits until its
+/// balance is back at 0. Account ids are bare keys (they predate entity types).
+/// </summary>
+internal sealed class AccountType : ReplicatedEntityType<AccountState>
+{
+    public const string TypeName = "account";
+
+    /// <summary>The type, with its payloads, for folds outside the grain (the summary, the audit); it holds no state.</summary>
+    public static AccountType Instance { get; } = new();
+
+    private static readonly PayloadTypes LedgerPayloads = Registered(Instance);
+
+    /// <summary>An empty fold of <paramref name="account"/>'s log.</summary>
+    public static EntityFold<AccountState> NewFold(string account) => new(Instance, LedgerPayloads, account);
+
+    /// <summary>A fold of a whole log, request-id winners first, as the grain and the auditor fold it.</summary>
+    public static EntityFold<AccountState> FoldOf(string account, IReadOnlyList<LoggedEvent> log) => EntityFold<AccountState>.Of(Instance, LedgerPayloads, account, log);
+
+    /// <summary>The fold a stored snapshot describes, or null when it does not read back.</summary>
+    public static EntityFold<AccountState>? FromSnapshot(string account, EntitySnapshot snapshot) => EntityFold<AccountState>.FromSnapshot(Instance, LedgerPayloads, account, snapshot);
+
+    public override string Name => TypeName;
+
+    public override AccountState Initial => AccountState.Empty;
+
+    internal override bool KeyIsEntityId => true;
+
+    public override void RegisterPayloads(PayloadTypes payloads) => payloads
+        .AddEncoded<Deposited>(Deposited.KindName)
+        .AddEncoded<Debited>(Debited.KindName)
+        .AddEncoded<Credited>(Credited.KindName)
+        .AddEncoded<PaidOut>(PaidOut.KindName)
+        .AddEncoded<OverdraftApology>(OverdraftApology.KindName);
+
+    public override AccountState Apply(AccountState state, object payload, EventContext context) => state.With((EventPayload)payload, context);
+
+    public override ConsistencyMode ModeOf(object command) => command switch
+    {
+        Debited debit => debit.Mode,
+        PaidOut or HeldDebit => ConsistencyMode.Strict,
+        _ => ConsistencyMode.Optimistic,
+    };
+
+    public override object? Decide(AccountState state, object command, CommandContext context) => Decide(state, command, context.Key, reserved: 0);
+
+    /// <summary>The decision with <paramref name="reserved"/> minor units held back for batch transfers (at home only).</summary>
+    public static EventPayload Decide(AccountState state, object command, string account, long reserved)
+    {
+        if (command is Debited { Mode: ConsistencyMode.Optimistic } && state.Frozen)
+        {
+            throw new AccountFrozenException(account, state.Balance);
+        }
+
+        var payload = command as EventPayload ?? throw new InvalidRequestException("command", $"An account has no command {command.GetType().Name}.");
+        var effect = LedgerTotals.EffectOf(payload);
+        var debit = effect.Debited + effect.PaidOut;
+        var credit = effect.Deposited + effect.Credited;
+        if (debit > 0 && debit > state.Balance - reserved)
+        {
+            // Strict debits reach here only at the home region (I1); optimistic ones check this region's view.
+            throw new InsufficientFundsException(account, debit, state.Balance - reserved);
+        }
+
+        if (credit > 0 && state.Totals.Deposited + state.Totals.Credited > long.MaxValue - credit)
+        {
+            throw new InvalidRequestException("amount", $"Crediting {Money.Format(credit)} would overflow the totals of '{account}'.");
+        }
+
+        return payload;
+    }
+
+    private static PayloadTypes Registered(AccountType type)
+    {
+        var payloads = new PayloadTypes();
+        type.RegisterPayloads(payloads);
+        return payloads;
+    }
+
+    public override bool IsRetryOf(object command, object payload) => (command is HeldDebit held ? held.Debit : command).Equals(payload);
+
+    public override IEnumerable<Apology> OwedApologies(AccountState state)
+    {
+        if (state.Balance < 0 && !state.OverdraftOpen)
+        {
+            yield return new Apology($"overdraft/{state.Apologies + 1}", new OverdraftApology(-state.Balance, state.RecentDebits));
+        }
+    }
+
+    public override IEnumerable<string> CheckInvariants(AccountState state, bool atHome)
+    {
+        if (atHome && !state.SawOptimisticDebit && state.LowestBalance < 0)
+        {
+            yield return $"I1: the account saw only strict debits, yet its home log reaches {Money.Format(state.LowestBalance)}";
+        }
+    }
+}
+
+/// <summary>A strict debit that a batch transfer's hold already decided: it draws on the batch's reservation.</summary>
+[GenerateSerializer, Immutable, Alias("concord.ledger.held-debit")]
+internal sealed record HeldDebit([property: Id(0)] string BatchId, [property: Id(1)] Debited Debit);
