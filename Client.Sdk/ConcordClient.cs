@@ -6,37 +6,45 @@ using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Handles;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
 
 namespace Concord.Client.Sdk;
 
 /// <summary>
-/// The Concord SDK: typed, cancellable operations against one region. Write methods take an optional
-/// request id and make one up when none is given; transient failures are retried with the same id, so a
-/// retried write takes effect once. Errors are the typed exceptions of <c>Concord.Grains.Interfaces.Errors</c>.
-/// Connects on first use. When the region in use cannot be reached it fails over to the next of
-/// <see cref="ConcordClientOptions.FailoverRegions"/>, retrying with the same request id. Thread-safe.
+/// The Concord SDK (<see cref="IConcordClient"/>). Connects on first use. Transient failures are retried in the region
+/// in use with exponential backoff and jitter (<see cref="ConcordClientOptions.MaxAttempts"/>,
+/// <see cref="ConcordClientOptions.RetryDelay"/>); when that region cannot be reached it fails over to the next of
+/// <see cref="ConcordClientOptions.FailoverRegions"/>, with the same request id. Logs through the given
+/// <see cref="ILoggerFactory"/>, Orleans' client included. Thread-safe.
 /// </summary>
-public sealed class ConcordClient : IAsyncDisposable
+public sealed partial class ConcordClient : IConcordClient
 {
     private readonly ConcordClientOptions _options;
     private readonly RegionConnection[] _connections;
+    private readonly ResiliencePipeline _retries;
+    private readonly ILogger _logger;
     private int _current;
 
-    public ConcordClient(ConcordClientOptions options)
+    /// <exception cref="ConcordConfigurationException">An option cannot work; the message names it.</exception>
+    public ConcordClient(ConcordClientOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _connections = [.. options.RegionsInOrder.Select(r => new RegionConnection(r.Region, r.Gateways, options))];
+        _logger = (ILogger?)loggerFactory?.CreateLogger<ConcordClient>() ?? NullLogger.Instance;
+        _connections = [.. options.RegionsInOrder.Select(r => new RegionConnection(r.Region, r.Gateways, options, loggerFactory, _logger))];
+        _retries = RetryPipeline(options, _logger);
     }
 
-    /// <summary>The preferred region.</summary>
     public string Region => _options.Region;
 
     /// <summary>Creates a client and connects it, failing within <see cref="ConcordClientOptions.ConnectTimeout"/>.</summary>
-    public static async Task<ConcordClient> ConnectAsync(ConcordClientOptions options, CancellationToken cancellationToken = default)
+    public static async Task<ConcordClient> ConnectAsync(ConcordClientOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
-        var client = new ConcordClient(options);
+        var client = new ConcordClient(options, loggerFactory);
         try
         {
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -55,19 +63,19 @@ public sealed class ConcordClient : IAsyncDisposable
     public Task<WriteReceipt> DepositAsync(string account, decimal amount, string? requestId = null, CancellationToken cancellationToken = default)
     {
         var command = new DepositCommand(requestId ?? NewRequestId(), amount);
-        return CallAsync<IAccountGrain, WriteReceipt>(account, (grain, ct) => grain.DepositAsync(command, ct), cancellationToken);
+        return CallAccountAsync<IAccountGrain, WriteReceipt>(account, (grain, ct) => grain.DepositAsync(command, ct), cancellationToken);
     }
 
     public Task<WriteReceipt> TransferAsync(string from, string to, decimal amount, ConsistencyMode mode = ConsistencyMode.Optimistic, string? requestId = null, CancellationToken cancellationToken = default)
     {
         var command = new TransferCommand(requestId ?? NewRequestId(), to, amount, mode);
-        return CallAsync<IAccountGrain, WriteReceipt>(from, (grain, ct) => grain.TransferAsync(command, ct), cancellationToken);
+        return CallAccountAsync<IAccountGrain, WriteReceipt>(from, (grain, ct) => grain.TransferAsync(command, ct), cancellationToken);
     }
 
     public Task<WriteReceipt> PayoutAsync(string account, decimal amount, string? requestId = null, CancellationToken cancellationToken = default)
     {
         var command = new PayoutCommand(requestId ?? NewRequestId(), amount);
-        return CallAsync<IAccountGrain, WriteReceipt>(account, (grain, ct) => grain.PayoutAsync(command, ct), cancellationToken);
+        return CallAccountAsync<IAccountGrain, WriteReceipt>(account, (grain, ct) => grain.PayoutAsync(command, ct), cancellationToken);
     }
 
     /// <summary>Debits every leg or none, atomically at the sources' home region (all sources must share one home).</summary>
@@ -111,14 +119,14 @@ public sealed class ConcordClient : IAsyncDisposable
     }
 
     public Task<BalanceView> GetBalanceAsync(string account, CancellationToken cancellationToken = default) =>
-        CallAsync<IAccountGrain, BalanceView>(account, (grain, ct) => grain.GetBalanceAsync(ct), cancellationToken);
+        CallAccountAsync<IAccountGrain, BalanceView>(account, (grain, ct) => grain.GetBalanceAsync(ct), cancellationToken);
 
     public Task<Statement> GetStatementAsync(string account, long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default) =>
-        CallAsync<IAccountGrain, Statement>(account, (grain, ct) => grain.GetStatementAsync(fromPosition, maxCount, ct), cancellationToken);
+        CallAccountAsync<IAccountGrain, Statement>(account, (grain, ct) => grain.GetStatementAsync(fromPosition, maxCount, ct), cancellationToken);
 
     /// <summary>The derived summary of an account (may lag the account by a stream delivery).</summary>
     public Task<AccountSummary> GetSummaryAsync(string account, CancellationToken cancellationToken = default) =>
-        CallAsync<IAccountSummaryGrain, AccountSummary>(account, (grain, ct) => grain.GetAsync(ct), cancellationToken);
+        CallAccountAsync<IAccountSummaryGrain, AccountSummary>(account, (grain, ct) => grain.GetAsync(ct), cancellationToken);
 
     public Task<RegionTotals> GetRegionTotalsAsync(CancellationToken cancellationToken = default) =>
         CallClusterAsync(cluster => cluster.GetGrain<IRegionTotalsGrain>(0), (totals, ct) => totals.GetAsync(ct), cancellationToken);
@@ -165,8 +173,18 @@ public sealed class ConcordClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Connects to the region in use (the first reachable one, in order). Throws <see cref="RegionUnavailableException"/> when none answers.</summary>
-    public async Task<IClusterClient> ConnectAsync(CancellationToken cancellationToken = default)
+    public async Task ConnectAsync(CancellationToken cancellationToken = default) => await ConnectClusterAsync(cancellationToken).ConfigureAwait(false);
+
+    public Task<TResult> CallAsync<TGrain, TResult>(string key, Func<TGrain, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken = default)
+        where TGrain : IGrainWithStringKey
+    {
+        EntityKeys.RequireKey(key, "key");
+        ArgumentNullException.ThrowIfNull(call);
+        return CallClusterAsync(cluster => cluster.GetGrain<TGrain>(key), call, cancellationToken);
+    }
+
+    /// <summary>The Orleans client of the region in use (the first reachable one, in order).</summary>
+    private async Task<IClusterClient> ConnectClusterAsync(CancellationToken cancellationToken)
     {
         RegionUnavailableException? last = null;
         for (var i = 0; i < _connections.Length; i++)
@@ -187,10 +205,9 @@ public sealed class ConcordClient : IAsyncDisposable
         throw last!;
     }
 
-    /// <summary>The region requests go to now; it changes when the client fails over.</summary>
     public string CurrentRegion => _connections[Volatile.Read(ref _current)].Region;
 
-    private Task<TResult> CallAsync<TGrain, TResult>(string key, Func<TGrain, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+    private Task<TResult> CallAccountAsync<TGrain, TResult>(string key, Func<TGrain, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
         where TGrain : IGrainWithStringKey
     {
         EntityKeys.RequireKey(key, "account");
@@ -223,36 +240,71 @@ public sealed class ConcordClient : IAsyncDisposable
                 }
 
                 unreachable = ex;
-                Interlocked.CompareExchange(ref _current, (index + 1) % _connections.Length, index);
+                var next = (index + 1) % _connections.Length;
+                if (Interlocked.CompareExchange(ref _current, next, index) == index && tried + 1 < _connections.Length)
+                {
+                    LogFailingOver(_logger, connection.Region, _connections[next].Region, ex.Message);
+                }
             }
         }
 
         throw unreachable!;
     }
 
+    /// <summary>One call in one region: transient failures retried with backoff and jitter, an unreachable region reported as such.</summary>
     private async Task<TResult> WithRetriesAsync<TResult>(string region, Func<CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                if (_options.Credential is { } credential)
+            return await _retries.ExecuteAsync(
+                async ct =>
                 {
-                    RequestContext.Set(ClientCredentials.RequestContextKey, credential);
-                }
+                    if (_options.Credential is { } credential)
+                    {
+                        RequestContext.Set(ClientCredentials.RequestContextKey, credential);
+                    }
 
-                return await call(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (TransientFailures.IsTransient(ex) && attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (TransientFailures.IsUnreachable(ex))
-            {
-                // Orleans puts the remote stack into some messages; people need the first line.
-                var reason = ex.Message.Split('\n', 2)[0].Trim();
-                throw new RegionUnavailableException(region, $"Region '{region}' stopped answering: {reason}", ex);
-            }
+                    return await call(ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (TransientFailures.IsUnreachable(ex))
+        {
+            // Orleans puts the remote stack into some messages; people need the first line.
+            var reason = ex.Message.Split('\n', 2)[0].Trim();
+            throw new RegionUnavailableException(region, $"Region '{region}' stopped answering: {reason}", ex);
         }
     }
+
+    private static ResiliencePipeline RetryPipeline(ConcordClientOptions options, ILogger logger)
+    {
+        var builder = new ResiliencePipelineBuilder();
+        if (options.MaxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(TransientFailures.IsTransient),
+                MaxRetryAttempts = options.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryDelay,
+                OnRetry = retry =>
+                {
+                    LogRetrying(logger, retry.AttemptNumber + 2, options.MaxAttempts, retry.RetryDelay.TotalMilliseconds, retry.Outcome.Exception?.GetType().Name ?? "no answer");
+                    return default;
+                },
+            });
+        }
+
+        return builder.Build();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retrying a call (attempt {Attempt} of {MaxAttempts}) in {DelayMs:0} ms after {Failure}.")]
+    private static partial void LogRetrying(ILogger logger, int attempt, int maxAttempts, double delayMs, string failure);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Region {From} cannot be reached ({Reason}); failing over to {To}.")]
+    private static partial void LogFailingOver(ILogger logger, string from, string to, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to region {Region} through {Gateways}.")]
+    internal static partial void LogConnected(ILogger logger, string region, string gateways);
 }

@@ -45,6 +45,12 @@ public sealed class ConcordClientOptions
     /// <summary>Attempts per operation when the failure is transient; retries reuse the request id. Default 3.</summary>
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// The first retry's median delay; each later one doubles it, and jitter spreads every delay so that clients
+    /// that failed together do not retry together. Default 200 ms.
+    /// </summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>The gateways to use: <see cref="Gateways"/>, or the local default of <see cref="Region"/>.</summary>
     public IReadOnlyList<IPEndPoint> EffectiveGateways =>
         Gateways.Count > 0 ? Gateways
@@ -86,6 +92,11 @@ public sealed class ConcordClientOptions
         if (MaxAttempts < 1)
         {
             throw new ConcordConfigurationException($"MaxAttempts must be at least 1, not {MaxAttempts}.");
+        }
+
+        if (RetryDelay <= TimeSpan.Zero || RetryDelay > TimeSpan.FromMinutes(1))
+        {
+            throw new ConcordConfigurationException($"RetryDelay must be above 0 and at most a minute, not {RetryDelay}.");
         }
     }
 

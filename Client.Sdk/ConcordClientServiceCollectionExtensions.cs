@@ -2,11 +2,11 @@ using Concord.Client.Sdk;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers <see cref="ConcordClient"/> for dependency injection.</summary>
+/// <summary>Registers the Concord client (<see cref="IConcordClient"/>) for dependency injection.</summary>
 public static class ConcordClientServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds a singleton <see cref="ConcordClient"/> configured by <paramref name="configure"/>. It connects on
+    /// Adds a singleton <see cref="IConcordClient"/> configured by <paramref name="configure"/>. It connects on
     /// first use. Options are validated when the client is first resolved. Safe to call twice: the first wins.
     /// </summary>
     public static IServiceCollection AddConcordClient(this IServiceCollection services, Action<ConcordClientOptions> configure)
@@ -21,7 +21,7 @@ public static class ConcordClientServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds a singleton <see cref="ConcordClient"/> from a connection string such as
+    /// Adds a singleton <see cref="IConcordClient"/> from a connection string such as
     /// <c>Region=eu;Gateways=127.0.0.1:30000;Credential=...</c>, read and validated now: a bad value throws here,
     /// naming it. Safe to call twice: the first wins.
     /// </summary>
@@ -32,7 +32,7 @@ public static class ConcordClientServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds a singleton <see cref="ConcordClient"/> from a configuration section (for example
+    /// Adds a singleton <see cref="IConcordClient"/> from a configuration section (for example
     /// <c>configuration.GetSection("Concord")</c>), read and validated now: a bad value throws here, naming it.
     /// </summary>
     public static IServiceCollection AddConcordClient(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section)
@@ -45,7 +45,9 @@ public static class ConcordClientServiceCollectionExtensions
     {
         if (!services.Any(d => d.ServiceType == typeof(ConcordClient)))
         {
-            services.AddSingleton(_ => new ConcordClient(options()));
+            // The application's logging, when it has any.
+            services.AddSingleton(sp => new ConcordClient(options(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+            services.AddSingleton<IConcordClient>(sp => sp.GetRequiredService<ConcordClient>());
         }
 
         return services;

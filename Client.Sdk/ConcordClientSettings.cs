@@ -11,7 +11,7 @@ namespace Concord.Client.Sdk;
 /// </summary>
 public static class ConcordClientSettings
 {
-    private static readonly string[] Keys = ["Region", "Gateways", "FailoverRegions", "FailoverGateways", "ServiceId", "Credential", "ConnectTimeout", "CallTimeout", "MaxAttempts"];
+    private static readonly string[] Keys = ["Region", "Gateways", "FailoverRegions", "FailoverGateways", "ServiceId", "Credential", "ConnectTimeout", "CallTimeout", "MaxAttempts", "RetryDelay"];
 
     /// <summary>
     /// Parses <c>Region=eu;Gateways=127.0.0.1:30000,127.0.0.1:30001;Credential=...</c>. Keys are those of
@@ -117,6 +117,9 @@ public static class ConcordClientSettings
                 break;
             case "CallTimeout":
                 options.CallTimeout = Duration(key, value, source);
+                break;
+            case "RetryDelay":
+                options.RetryDelay = Duration(key, value, source);
                 break;
             case "MaxAttempts":
                 options.MaxAttempts = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var attempts) && attempts is >= 1 and <= 100

@@ -1,13 +1,14 @@
 using System.Net;
 using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Replication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Concord.Client.Sdk;
 
 /// <summary>A lazily connected Orleans client for one region, connected within a bounded time.</summary>
-internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> gateways, ConcordClientOptions options) : IAsyncDisposable
+internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> gateways, ConcordClientOptions options, ILoggerFactory? loggerFactory, ILogger logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private IHost? _host;
@@ -47,6 +48,7 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
 
             _host = host;
             _partial = listening.Count < gateways.Count;
+            ConcordClient.LogConnected(logger, region, string.Join(", ", listening));
             _cluster = host.Services.GetRequiredService<IClusterClient>();
             return _cluster;
         }
@@ -136,27 +138,10 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
         return listening.Count > 0 ? listening : gateways;
     }
 
-    private IHost BuildHost(IReadOnlyList<IPEndPoint> reachable)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleansClient(client =>
-        {
-            client.UseStaticClustering([.. reachable]);
-            client.Configure<ClusterOptions>(cluster =>
-            {
-                cluster.ClusterId = Grains.Interfaces.Replication.RegionClusters.ClusterIdOf(region);
-                cluster.ServiceId = options.ServiceId;
-            });
-            client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = options.CallTimeout);
-
-            // Keep retrying the first connection until ConnectTimeout cancels it; a region that is still
-            // starting is reachable a moment later, one that is down fails fast instead of hanging.
-            client.UseConnectionRetryFilter(async (_, ct) =>
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
-                return true;
-            });
-        });
-        return builder.Build();
-    }
+    // Retried until ConnectTimeout cancels the start: a region still starting is reachable a moment later.
+    private IHost BuildHost(IReadOnlyList<IPEndPoint> reachable) => RegionClientHost.Create(
+        region,
+        reachable,
+        options.ServiceId,
+        new RegionClientHostSettings { ResponseTimeout = options.CallTimeout, ConnectRetryDelay = TimeSpan.FromMilliseconds(200), LoggerFactory = loggerFactory });
 }

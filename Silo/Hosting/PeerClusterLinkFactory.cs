@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Concord.Grains.Replication;
+using Concord.Grains.Interfaces.Replication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
 
 namespace Concord.Silo.Hosting;
 
@@ -62,22 +62,7 @@ public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnly
                     return _client;
                 }
 
-                var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-                builder.UseOrleansClient(client =>
-                {
-                    client.UseStaticClustering([.. gateways]);
-                    client.Configure<ClusterOptions>(o =>
-                    {
-                        o.ClusterId = Concord.Grains.Interfaces.Replication.RegionClusters.ClusterIdOf(peer);
-                        o.ServiceId = serviceId;
-                    });
-                    client.UseConnectionRetryFilter(async (_, ct) =>
-                    {
-                        await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
-                        return true;
-                    });
-                });
-                host = builder.Build();
+                host = RegionClientHost.Create(peer, gateways, serviceId, new RegionClientHostSettings { ConnectRetryDelay = TimeSpan.FromMilliseconds(250) });
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(connectTimeout);
                 await host.StartAsync(timeout.Token);

@@ -10,7 +10,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Orleans.Configuration;
 
 namespace Concord.Bench.Harness;
 
@@ -156,21 +155,8 @@ public sealed class Deployment : IAsyncDisposable
 
     private static async Task<IHost> ConnectAsync(string region, IPEndPoint gateway, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Error);
-        builder.UseOrleansClient(client =>
-        {
-            client.UseStaticClustering(gateway);
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = Concord.Grains.Interfaces.Replication.RegionClusters.ClusterIdOf(region);
-                o.ServiceId = "concord";
-            });
-
-            // Audits of large regions and activations of long logs are single calls that may take a while.
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(2));
-        });
-        var host = builder.Build();
+        // Audits of large regions and activations of long logs are single calls that may take a while.
+        var host = Concord.Grains.Interfaces.Replication.RegionClientHost.Create(region, [gateway], "concord", new() { ResponseTimeout = TimeSpan.FromMinutes(2) });
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         await host.StartAsync(timeout.Token);

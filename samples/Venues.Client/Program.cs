@@ -37,18 +37,20 @@ var services = new ServiceCollection()
     })
     .BuildServiceProvider();
 await using var _ = services;
-var concord = services.GetRequiredService<ConcordClient>();
-using var connect = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-var venue = (await concord.ConnectAsync(connect.Token)).GetGrain<IVenueGrain>(rest[1]);
-var requestId = Guid.NewGuid().ToString("N");
+var concord = services.GetRequiredService<IConcordClient>();
+using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+// Every attempt of a call, retried or failed over, carries the one request id made here.
+Task<T> Venue<T>(Func<IVenueGrain, CancellationToken, Task<T>> call) => concord.CallAsync(rest[1], call, deadline.Token);
+var requestId = ConcordClient.NewRequestId();
 try
 {
     var receipt = rest[0] switch
     {
-        "open" => await venue.OpenAsync(requestId, int.Parse(rest[2], System.Globalization.CultureInfo.InvariantCulture)),
-        "hold" => await venue.HoldAsync(requestId, rest[2]),
-        "book" => await venue.BookAsync(requestId, rest[2]),
-        "release" => await venue.ReleaseAsync(requestId, rest[2]),
+        "open" => await Venue((venue, ct) => venue.OpenAsync(requestId, int.Parse(rest[2], System.Globalization.CultureInfo.InvariantCulture), ct)),
+        "hold" => await Venue((venue, ct) => venue.HoldAsync(requestId, rest[2], ct)),
+        "book" => await Venue((venue, ct) => venue.BookAsync(requestId, rest[2], ct)),
+        "release" => await Venue((venue, ct) => venue.ReleaseAsync(requestId, rest[2], ct)),
         _ => null,
     };
     if (receipt is not null)
@@ -56,7 +58,7 @@ try
         Console.WriteLine($"{rest[0]} {rest[1]}: request {requestId}, event {string.Join(", ", receipt.Events)} decided in {receipt.Events.FirstOrDefault()?.Origin ?? receipt.AnsweredBy}");
     }
 
-    var view = await venue.GetAsync();
+    var view = await Venue((venue, ct) => venue.GetAsync(ct));
     Console.WriteLine($"{view.Venue} in {view.Region} (home {view.Home}): {view.Capacity} seats, booked [{string.Join(", ", view.Booked)}], " +
         $"held [{string.Join(", ", view.ActiveHolds.Select(h => $"{h}@{view.HeldIn[h]}"))}], bumped [{string.Join(", ", view.BumpedHolds)}], " +
         $"attendees [{string.Join(", ", view.Attendees)}], version {view.Version}");

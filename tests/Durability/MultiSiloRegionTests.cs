@@ -29,7 +29,14 @@ public sealed class MultiSiloRegionTests(ITestOutputHelper output)
 
         // Membership lists two active silos, and accounts live on both of them.
         Assert.Equal(2, await ActiveSilosAsync(deployment));
-        var management = (await eu.ConnectAsync()).GetGrain<IManagementGrain>(0);
+        // Orleans' management grain is no part of the SDK: reach it with a plain Orleans client of the region.
+        using var managementHost = Concord.Grains.Interfaces.Replication.RegionClientHost.Create("eu", deployment.Gateways("eu"), "concord", new() { ConnectRetryDelay = TimeSpan.FromMilliseconds(200) });
+        using (var connect = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await managementHost.StartAsync(connect.Token);
+        }
+
+        var management = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IClusterClient>(managementHost.Services).GetGrain<IManagementGrain>(0);
         var accountHosts = (await management.GetDetailedGrainStatistics())
             .Where(s => s.GrainType.Contains("AccountGrain", StringComparison.Ordinal))
             .Select(s => s.SiloAddress)

@@ -16,17 +16,16 @@ public sealed class VenueSiloProcessTests
 
         await using var client = new Concord.Client.Sdk.ConcordClient(new() { Gateways = [new(System.Net.IPAddress.Loopback, ports[0])] });
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var grains = await client.ConnectAsync(deadline.Token);
-        var venue = grains.GetGrain<IVenueGrain>("recital");
-        await venue.OpenAsync("open", 2, deadline.Token);
-        await venue.HoldAsync("hold-1", "ada", deadline.Token);
-        await venue.BookAsync("book-1", "grace", deadline.Token);
+        Task<T> Venue<T>(Func<IVenueGrain, CancellationToken, Task<T>> call) => client.CallAsync("recital", call, deadline.Token);
+        await Venue((venue, ct) => venue.OpenAsync("open", 2, ct));
+        await Venue((venue, ct) => venue.HoldAsync("hold-1", "ada", ct));
+        await Venue((venue, ct) => venue.BookAsync("book-1", "grace", ct));
 
-        // The entity's typed refusal crosses the process boundary as itself.
-        var full = await Assert.ThrowsAsync<CommandRejectedException>(() => venue.HoldAsync("hold-2", "linus", deadline.Token));
+        // The entity's typed refusal crosses the process boundary, and the SDK, as itself.
+        var full = await Assert.ThrowsAsync<CommandRejectedException>(() => Venue((venue, ct) => venue.HoldAsync("hold-2", "linus", ct)));
         Assert.Equal("venue/recital", full.EntityId);
 
-        var view = await venue.GetAsync(deadline.Token);
+        var view = await Venue((venue, ct) => venue.GetAsync(ct));
         Assert.Equal((2, "eu", "eu"), (view.Capacity, view.Region, view.Home));
         Assert.Equal(["hold-1"], view.ActiveHolds.ToArray());
         Assert.Equal(["grace"], view.Booked.ToArray());

@@ -67,21 +67,22 @@ public sealed class ClientAuthenticationTests : IAsyncLifetime
     {
         await using var client = new ConcordClient(Options("eu", credential: null));
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var stock = (await client.ConnectAsync(deadline.Token)).GetGrain<Inventory.IStockGrain>("bolts");
+        await using var trusted = new ConcordClient(Options("eu", Credential));
 
-        await Assert.ThrowsAsync<UnauthenticatedException>(() => stock.RestockAsync("r-1", 5));
-
-        RequestContext.Set(Concord.Grains.Interfaces.Events.ClientCredentials.RequestContextKey, Credential);
-        try
+        // The SDK's own call to a team's grain carries no credential here, so it is refused like any other.
+        await Assert.ThrowsAsync<UnauthenticatedException>(() => client.CallAsync<Inventory.IStockGrain, bool>("bolts", async (stock, _) =>
         {
-            Assert.Equal(0, (await stock.GetAsync()).Units);
+            await stock.RestockAsync("r-1", 5);
+            return true;
+        }, deadline.Token));
+
+        Assert.Equal(0, await trusted.CallAsync<Inventory.IStockGrain, int>("bolts", async (stock, _) => (await stock.GetAsync()).Units, deadline.Token));
+        await trusted.CallAsync<Inventory.IStockGrain, bool>("bolts", async (stock, _) =>
+        {
             await stock.RestockAsync("r-2", 5);
-            Assert.Equal(5, (await stock.GetAsync()).Units);
-        }
-        finally
-        {
-            RequestContext.Remove(Concord.Grains.Interfaces.Events.ClientCredentials.RequestContextKey);
-        }
+            return true;
+        }, deadline.Token);
+        Assert.Equal(5, await trusted.CallAsync<Inventory.IStockGrain, int>("bolts", async (stock, _) => (await stock.GetAsync()).Units, deadline.Token));
     }
 
     private ConcordClientOptions Options(string region, string? credential) => new()
