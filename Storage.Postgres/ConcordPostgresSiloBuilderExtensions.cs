@@ -40,8 +40,9 @@ public static class ConcordPostgresSiloBuilderExtensions
         builder.Services.Configure(configure);
         builder.Services.AddSingleton<IConfigurationValidator, ConcordPostgresOptionsValidator>();
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        builder.Services.TryAddSingleton<IEventLogStore, PostgresEventLogStore>();
-        builder.Services.TryAddSingleton<ICheckpointArchive, PostgresCheckpointArchive>();
+        // Replaced, not tried: AddConcord's in-memory defaults must never win because it was called first.
+        builder.Services.Replace(ServiceDescriptor.Singleton<IEventLogStore, PostgresEventLogStore>());
+        builder.Services.Replace(ServiceDescriptor.Singleton<ICheckpointArchive, PostgresCheckpointArchive>());
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PostgresSchemaCheck>();
         if (options.UseForClustering)
         {

@@ -73,13 +73,17 @@ public sealed class ConcordTestRegions : IAsyncDisposable
         }
 
         var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ClusterId = $"{_options.ServiceId}-{region}";
+        builder.Options.ClusterId = RegionClusters.ClusterIdOf(region);
         builder.Options.ServiceId = _options.ServiceId;
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(ConcordStorage.Name);
-            silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
-            silo.UseInMemoryReminderService();
+            if (_options.InMemoryStorage)
+            {
+                silo.AddMemoryGrainStorage(ConcordStorage.Name);
+                silo.AddMemoryGrainStorage(ConcordStorage.Transactions);
+                silo.UseInMemoryReminderService();
+            }
+
             silo.Services.AddSingleton<IRegionLinkFactory>(new RunningRegionLinks(_clusters));
             silo.AddConcord(options => Configure(region, options));
             _options.ConfigureSilo?.Invoke(region, silo);

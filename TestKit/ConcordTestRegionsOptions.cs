@@ -9,7 +9,7 @@ public sealed class ConcordTestRegionsOptions
     /// <summary>The regions' names. Default <c>ap</c>, <c>eu</c>, <c>us</c>.</summary>
     public IList<string> Regions { get; set; } = ["ap", "eu", "us"];
 
-    /// <summary>The Orleans service id every region's cluster shares; each cluster id is <c>ServiceId-region</c>. Default <c>concord-test</c>.</summary>
+    /// <summary>The Orleans service id every region's cluster shares; each cluster id is the region's, <c>concord-region</c>. Default <c>concord-test</c>.</summary>
     public string ServiceId { get; set; } = "concord-test";
 
     /// <summary>Adds to every region's silo, given the region's name: your entity types, views and audit plug-ins. Default none.</summary>
@@ -17,6 +17,12 @@ public sealed class ConcordTestRegionsOptions
 
     /// <summary>Changes Concord's options of a region after the kit's test defaults (short intervals and timeouts). Default none.</summary>
     public Action<string, ConcordOptions>? ConfigureConcord { get; set; }
+
+    /// <summary>
+    /// Gives every region in-memory grain storage, transaction storage and reminders. Default true. Turn it off to
+    /// bring your own in <see cref="ConfigureSilo"/> (a database, say); the event log is then yours to choose too.
+    /// </summary>
+    public bool InMemoryStorage { get; set; } = true;
 
     /// <summary>Gives every region a fresh checkpoint signing key, trusted by the others. Default true.</summary>
     public bool SignCheckpoints { get; set; } = true;

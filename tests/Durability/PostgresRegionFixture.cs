@@ -34,6 +34,8 @@ public sealed class PostgresRegionFixture : RegionClusterFixture
         await PostgresServer.DropDatabaseAsync(ConnectionString);
     }
 
+    protected override bool UsesMemoryStorage => false;
+
     protected override void ConfigureStorage(ISiloBuilder silo) =>
         silo.AddConcordPostgres(postgres =>
         {

@@ -22,6 +22,32 @@ public sealed class PostgresOptionsTests
         Assert.DoesNotContain(builder.Services, d => d.ServiceType == typeof(Npgsql.NpgsqlDataSource));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_log_and_the_archive_are_postgres_whether_AddConcord_comes_first_or_last(bool concordFirst)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleans(silo =>
+        {
+            if (concordFirst)
+            {
+                silo.AddConcord(options => options.Region = "eu");
+            }
+
+            silo.AddConcordPostgres(postgres => postgres.ConnectionString = "Host=127.0.0.1;Database=concord_eu;Username=concord");
+            if (!concordFirst)
+            {
+                silo.AddConcord(options => options.Region = "eu");
+            }
+        });
+
+        var log = Assert.Single(builder.Services, d => d.ServiceType == typeof(Concord.Grains.Storage.IEventLogStore));
+        Assert.Equal(typeof(Concord.Storage.Postgres.PostgresEventLogStore), log.ImplementationType);
+        var archive = Assert.Single(builder.Services, d => d.ServiceType == typeof(Concord.Grains.Replication.ICheckpointArchive));
+        Assert.Equal(typeof(Concord.Storage.Postgres.PostgresCheckpointArchive), archive.ImplementationType);
+    }
+
     [Fact]
     public void A_good_connection_string_registers_the_log_the_archive_and_the_schema_check_once()
     {
