@@ -26,6 +26,8 @@ public sealed partial class ConcordClient : IConcordClient
     private readonly RegionConnection[] _connections;
     private readonly ResiliencePipeline _retries;
     private readonly ILogger _logger;
+    private readonly ClientSession? _session;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Type, string), string> _entityIds = new();
     private int _current;
 
     /// <exception cref="ConcordConfigurationException">An option cannot work; the message names it.</exception>
@@ -37,7 +39,17 @@ public sealed partial class ConcordClient : IConcordClient
         _logger = (ILogger?)loggerFactory?.CreateLogger<ConcordClient>() ?? NullLogger.Instance;
         _connections = [.. options.RegionsInOrder.Select(r => new RegionConnection(r.Region, r.Gateways, options, loggerFactory, _logger))];
         _retries = RetryPipeline(options, _logger);
+        if (options.UseSession)
+        {
+            _session = new ClientSession();
+            if (options.SessionToken is { } token)
+            {
+                _session.Resume(SessionTokens.Parse(token, options.ServiceId));
+            }
+        }
     }
+
+    public string SessionToken => SessionTokens.Format(_options.ServiceId, _session?.Entries ?? []);
 
     public string Region => _options.Region;
 
@@ -115,7 +127,7 @@ public sealed partial class ConcordClient : IConcordClient
     private Task<TResult> CallHandleAsync<TResult>(string handle, Func<IHandleGrain, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
     {
         EntityKeys.RequireKey(handle, "handle");
-        return CallClusterAsync(cluster => cluster.GetGrain<IHandleGrain>(handle), call, cancellationToken);
+        return CallClusterAsync(cluster => cluster.GetGrain<IHandleGrain>(handle), call, cancellationToken, $"handle/{handle}");
     }
 
     public Task<BalanceView> GetBalanceAsync(string account, CancellationToken cancellationToken = default) =>
@@ -180,7 +192,10 @@ public sealed partial class ConcordClient : IConcordClient
     {
         EntityKeys.RequireKey(key, "key");
         ArgumentNullException.ThrowIfNull(call);
-        return CallClusterAsync(cluster => cluster.GetGrain<TGrain>(key), call, cancellationToken);
+
+        // The entity id (type/key) is learnt from the first receipt; until then the call carries no dependency.
+        var grain = (typeof(TGrain), key);
+        return CallClusterAsync(cluster => cluster.GetGrain<TGrain>(key), call, cancellationToken, _entityIds.GetValueOrDefault(grain), grain);
     }
 
     /// <summary>The Orleans client of the region in use (the first reachable one, in order).</summary>
@@ -211,14 +226,15 @@ public sealed partial class ConcordClient : IConcordClient
         where TGrain : IGrainWithStringKey
     {
         EntityKeys.RequireKey(key, "account");
-        return CallClusterAsync(cluster => cluster.GetGrain<TGrain>(key), call, cancellationToken);
+        return CallClusterAsync(cluster => cluster.GetGrain<TGrain>(key), call, cancellationToken, key);
     }
 
     /// <summary>
     /// Calls the region in use, retrying transient failures there, then fails over to the next region.
     /// The caller built the command once, so every attempt carries the same request id.
     /// </summary>
-    private async Task<TResult> CallClusterAsync<TGrain, TResult>(Func<IClusterClient, TGrain> grainOf, Func<TGrain, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+    private async Task<TResult> CallClusterAsync<TGrain, TResult>(
+        Func<IClusterClient, TGrain> grainOf, Func<TGrain, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken, string? entityId = null, (Type, string)? grain = null)
     {
         RegionUnavailableException? unreachable = null;
         for (var tried = 0; tried < _connections.Length; tried++)
@@ -228,7 +244,18 @@ public sealed partial class ConcordClient : IConcordClient
             try
             {
                 var cluster = await connection.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                return await WithRetriesAsync(connection.Region, ct => call(grainOf(cluster), ct), cancellationToken).ConfigureAwait(false);
+                var result = await WithRetriesAsync(connection.Region, entityId, ct => call(grainOf(cluster), ct), cancellationToken).ConfigureAwait(false);
+                if (_session is not null)
+                {
+                    if (grain is { } learnt && result is Grains.Interfaces.Entities.EntityReceipt receipt)
+                    {
+                        _entityIds[learnt] = entityId ??= receipt.EntityId;
+                    }
+
+                    _session.Observe(entityId, result);
+                }
+
+                return result;
             }
             catch (RegionUnavailableException ex)
             {
@@ -252,7 +279,7 @@ public sealed partial class ConcordClient : IConcordClient
     }
 
     /// <summary>One call in one region: transient failures retried with backoff and jitter, an unreachable region reported as such.</summary>
-    private async Task<TResult> WithRetriesAsync<TResult>(string region, Func<CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+    private async Task<TResult> WithRetriesAsync<TResult>(string region, string? entityId, Func<CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
     {
         try
         {
@@ -262,6 +289,16 @@ public sealed partial class ConcordClient : IConcordClient
                     if (_options.Credential is { } credential)
                     {
                         RequestContext.Set(ClientCredentials.RequestContextKey, credential);
+                    }
+
+                    // What this session saw of the called entity: the region applies it before it answers or decides.
+                    if (entityId is not null && _session?.Of(entityId) is { } seen)
+                    {
+                        RequestContext.Set(SessionTokens.RequestContextKey, SessionTokens.DependencyOf(entityId, seen));
+                    }
+                    else
+                    {
+                        RequestContext.Remove(SessionTokens.RequestContextKey);
                     }
 
                     return await call(ct).ConfigureAwait(false);

@@ -46,6 +46,16 @@ public sealed class ConcordClientOptions
     public int MaxAttempts { get; set; } = 3;
 
     /// <summary>
+    /// Keeps a causal session (default true): every call on an entity carries what this client already wrote or read
+    /// of it, and the answering region applies that first (read-your-writes and monotonic reads, in every region and
+    /// across failover) or refuses with <c>SessionNotCaughtUpException</c>. Turn it off for writers that never read.
+    /// </summary>
+    public bool UseSession { get; set; } = true;
+
+    /// <summary>A session to resume: another client's <see cref="IConcordClient.SessionToken"/>. Default none.</summary>
+    public string? SessionToken { get; set; }
+
+    /// <summary>
     /// The first retry's median delay; each later one doubles it, and jitter spreads every delay so that clients
     /// that failed together do not retry together. Default 200 ms.
     /// </summary>
@@ -92,6 +102,18 @@ public sealed class ConcordClientOptions
         if (MaxAttempts < 1)
         {
             throw new ConcordConfigurationException($"MaxAttempts must be at least 1, not {MaxAttempts}.");
+        }
+
+        if (SessionToken is not null)
+        {
+            try
+            {
+                SessionTokens.Parse(SessionToken, ServiceId);
+            }
+            catch (InvalidRequestException ex)
+            {
+                throw new ConcordConfigurationException($"SessionToken: {ex.Message}");
+            }
         }
 
         if (RetryDelay <= TimeSpan.Zero || RetryDelay > TimeSpan.FromMinutes(1))

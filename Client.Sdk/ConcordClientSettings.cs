@@ -11,7 +11,7 @@ namespace Concord.Client.Sdk;
 /// </summary>
 public static class ConcordClientSettings
 {
-    private static readonly string[] Keys = ["Region", "Gateways", "FailoverRegions", "FailoverGateways", "ServiceId", "Credential", "ConnectTimeout", "CallTimeout", "MaxAttempts", "RetryDelay"];
+    private static readonly string[] Keys = ["Region", "Gateways", "FailoverRegions", "FailoverGateways", "ServiceId", "Credential", "ConnectTimeout", "CallTimeout", "MaxAttempts", "RetryDelay", "UseSession"];
 
     /// <summary>
     /// Parses <c>Region=eu;Gateways=127.0.0.1:30000,127.0.0.1:30001;Credential=...</c>. Keys are those of
@@ -120,6 +120,11 @@ public static class ConcordClientSettings
                 break;
             case "RetryDelay":
                 options.RetryDelay = Duration(key, value, source);
+                break;
+            case "UseSession":
+                options.UseSession = bool.TryParse(value, out var useSession)
+                    ? useSession
+                    : throw new ConcordConfigurationException($"Concord {source}: UseSession '{value}' is not true or false.");
                 break;
             case "MaxAttempts":
                 options.MaxAttempts = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var attempts) && attempts is >= 1 and <= 100

@@ -22,6 +22,12 @@ public interface IConcordClient : IAsyncDisposable
     /// <summary>The region requests go to now; it changes when the client fails over.</summary>
     string CurrentRegion { get; }
 
+    /// <summary>
+    /// The session so far, as a string (<c>s1;SERVICE;ENTITY=origin:seq,...</c>): give it to another client as
+    /// <see cref="ConcordClientOptions.SessionToken"/> and that client sees everything this one wrote and read.
+    /// </summary>
+    string SessionToken { get; }
+
     /// <summary>Connects to the first reachable region, in order; <see cref="Grains.Interfaces.Errors.RegionUnavailableException"/> when none answers.</summary>
     Task ConnectAsync(CancellationToken cancellationToken = default);
 

@@ -148,3 +148,30 @@ public sealed class UnauthenticatedException : ConcordException
     [Id(0)]
     public string Region { get; private set; }
 }
+
+/// <summary>
+/// The region could not apply what the caller's session already saw of an entity (its own writes, or what it read
+/// elsewhere) within its bound, so it did not answer from an older state. Nothing was changed: retry, in this region
+/// or another, once replication has caught up.
+/// </summary>
+[GenerateSerializer, Alias("concord.error.session-not-caught-up")]
+public sealed class SessionNotCaughtUpException : ConcordException
+{
+    public SessionNotCaughtUpException(string entityId, string region, string missing, TimeSpan waited)
+        : base($"Region '{region}' has not yet applied {missing} of '{entityId}', which this session depends on (waited {waited.TotalSeconds:0.#} s); nothing was changed, retry.")
+    {
+        EntityId = entityId;
+        Region = region;
+        Missing = missing;
+    }
+
+    [Id(0)]
+    public string EntityId { get; private set; }
+
+    [Id(1)]
+    public string Region { get; private set; }
+
+    /// <summary>The events the session needs and the region lacks, per origin (<c>origin:seq</c>: every event up to that seq).</summary>
+    [Id(2)]
+    public string Missing { get; private set; }
+}

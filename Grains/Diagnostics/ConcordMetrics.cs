@@ -25,6 +25,7 @@ public sealed class ConcordMetrics : IDisposable
     private readonly Counter<long> _strictForwards;
     private readonly Counter<long> _strictForwardFailures;
     private readonly Counter<long> _transactionAborts;
+    private readonly Counter<long> _sessionRefusals;
     private readonly ConcurrentDictionary<(string Region, string Peer), (long Events, long Ms)> _lag = new();
 
     public ConcordMetrics(IMeterFactory meters)
@@ -41,6 +42,7 @@ public sealed class ConcordMetrics : IDisposable
         _eventsSent = _meter.CreateCounter<long>("concord.replication.events_sent", description: "Events in acknowledged replication batches (feed and repairs), by peer.");
         _strictForwards = _meter.CreateCounter<long>("concord.strict.forwards", description: "Strict operations forwarded to their home region, by home.");
         _strictForwardFailures = _meter.CreateCounter<long>("concord.strict.forward_failures", description: "Strict forwards that failed with CoordinationUnavailable, by home.");
+        _sessionRefusals = _meter.CreateCounter<long>("concord.sessions.refused", description: "Calls refused because the replica could not apply the caller's session in time, by entity type.");
         _transactionAborts = _meter.CreateCounter<long>("concord.transactions.aborted", description: "Orleans transactions that aborted (batch transfers, handle ownership), by operation.");
         _meter.CreateObservableGauge("concord.replication.backlog", () => Lag(l => l.Events), unit: "{event}", description: "Events of this region not yet acknowledged by a peer, by peer (refreshed every anti-entropy interval).");
         _meter.CreateObservableGauge("concord.replication.lag", () => Lag(l => l.Ms), unit: "ms", description: "Age of the oldest event a peer has not acknowledged, by peer.");
@@ -94,6 +96,9 @@ public sealed class ConcordMetrics : IDisposable
             _strictForwardFailures.Add(1, Region(region), new KeyValuePair<string, object?>("home", home));
         }
     }
+
+    public void SessionRefused(string region, string entityType) =>
+        _sessionRefusals.Add(1, Region(region), new KeyValuePair<string, object?>("type", entityType));
 
     public void TransactionAborted(string region, string operation) =>
         _transactionAborts.Add(1, Region(region), new KeyValuePair<string, object?>("operation", operation));

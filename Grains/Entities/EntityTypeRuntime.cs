@@ -42,6 +42,7 @@ internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
         Type = type;
         GrainClass = grainClass;
         ChecksRetries = type.GetType().GetMethod(nameof(ReplicatedEntityType<TState>.IsRetryOf))!.DeclaringType != typeof(ReplicatedEntityType<TState>);
+        IsReentrant = grainClass.IsDefined(typeof(Orleans.Concurrency.ReentrantAttribute), inherit: true);
         HasOwnDerivedState = grainClass.GetMethod("CatchUpDerivedAsync", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.DeclaringType
             is { } declaring && declaring != typeof(ReplicatedEntityGrain<TState>);
         Payloads = new PayloadTypes();
@@ -52,6 +53,9 @@ internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
 
     /// <summary>Whether the type compares retries with their first attempt; when it does not, a replay needs no read of the log.</summary>
     public bool ChecksRetries { get; }
+
+    /// <summary>Whether the grain is reentrant, so that a call may wait in it for replication to arrive.</summary>
+    public bool IsReentrant { get; }
 
     /// <summary>Whether the grain keeps derived state of its own that the repair pass must catch up.</summary>
     public bool HasOwnDerivedState { get; }

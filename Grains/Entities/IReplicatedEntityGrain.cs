@@ -35,14 +35,16 @@ public interface IReplicatedEntityGrain : IGrainWithStringKey
 
 /// <summary>
 /// A strict command forwarded to the home region of <see cref="EntityId"/>: the user's serialisable command for a
-/// registered entity type, or one of the ledger's and handles' own (a batch names its request id as the entity).
+/// registered entity type, or a batch transfer (which names its request id as the entity). It carries the calling
+/// client's session dependency on the entity, since links carry no request context.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("concord.entities.forwarded-command")]
 public sealed record ForwardedCommand(
     [property: Id(0)] string EntityId,
     [property: Id(1)] string RequestId,
     [property: Id(2)] object Command,
-    [property: Id(3)] string FromRegion);
+    [property: Id(3)] string FromRegion,
+    [property: Id(4)] string? SessionDependency = null);
 
 /// <summary>
 /// The home region's receipt (an <see cref="EntityReceipt"/> for a registered type, the command's own receipt for
@@ -64,3 +66,11 @@ public sealed record ForwardedCommandResult(
 public sealed record EntityAuditState(
     [property: Id(0)] long Position,
     [property: Id(1)] string CanonicalState);
+
+/// <summary>What the session filter needs of an entity's activation: its id, and a bounded wait for a session's dependency.</summary>
+internal interface ISessionReplica
+{
+    string SessionEntityId { get; }
+
+    Task AwaitSessionAsync(VersionVector required);
+}

@@ -27,9 +27,11 @@ namespace Concord.Grains.Entities;
 /// <c>[Reentrant]</c> to let concurrent commands share one append: every decision is made in a synchronous
 /// section against the state including staged events, so interleaving is safe.
 /// </summary>
-public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicatedEntityGrain
+public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicatedEntityGrain, ISessionReplica
     where TState : class
 {
+    // Completed, and replaced, after every group of events becomes durable: what session waits wake on.
+    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, Task<LoggedEvent?>> _inFlight = new(StringComparer.Ordinal);
     private EntityTypeRuntime<TState> _runtime = null!;
     private EntityTypeRegistry _registry = null!;
@@ -64,7 +66,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     /// <summary>The entity's key (the grain's primary key).</summary>
     protected string Key => this.GetPrimaryKeyString();
 
-    /// <summary>The entity's id in logs and replication: <c>type/key</c>.</summary>
+    /// <summary>The entity's id in logs and replication: <c>type/key</c> (the bare key for the ledger's accounts).</summary>
     protected string EntityId => _runtime.EntityIdOf(Key);
 
     /// <summary>This region.</summary>
@@ -105,7 +107,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         }
 
         _clock = services.GetRequiredService<HybridLogicalClock>();
-        _log = new GroupCommitLog(EntityId, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault, services.GetRequiredService<ConcordMetrics>(), Region);
+        _log = new GroupCommitLog(EntityId, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault, services.GetRequiredService<ConcordMetrics>(), Region, services.GetRequiredService<LocalFeedSignal>());
         _replica = new EntityReplica(EntityId, Region, _clock, () => _log, () => _fold, OnStaged);
         HomeRegion = _runtime.HomeRegionOf(Key, _options.EffectiveRegions);
         _snapshots = services.GetRequiredKeyedService<IGrainStorage>(ConcordStorage.Name);
@@ -330,6 +332,12 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             throw new CoordinationUnavailableException(EntityId, HomeRegion, $"region '{command.FromRegion}' sent it to '{Region}', which computes '{HomeRegion}' as home; the regions' lists differ.");
         }
 
+        // The client's session travels with the command (links carry no request context), so home decides with it applied.
+        if (SessionTokens.TryReadDependency(command.SessionDependency, out var entityId, out var required) && string.Equals(entityId, EntityId, StringComparison.Ordinal))
+        {
+            await ((ISessionReplica)this).AwaitSessionAsync(required);
+        }
+
         var receipt = await ExecuteCoreAsync(DerivedRequestIds.RequireClientOrDerived(command.RequestId), command.Command, cancellationToken);
         var events = ImmutableArray.CreateBuilder<EventEnvelope>(receipt.Events.Length);
         foreach (var id in receipt.Events)
@@ -356,7 +364,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             HomeRegion,
             EntityId,
             _options.StrictForwardTimeout,
-            (link, ct) => link.ForwardCommandAsync(new ForwardedCommand(EntityId, requestId, command, Region), ct),
+            (link, ct) => link.ForwardCommandAsync(new ForwardedCommand(EntityId, requestId, command, Region, SessionDependencyOfCaller()), ct),
             cancellationToken);
         if (!result.Events.IsDefaultOrEmpty)
         {
@@ -377,6 +385,12 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             ? receipt with { Position = applied.Position, AnsweredBy = Region }
             : receipt;
     }
+
+    /// <summary>The calling client's session dependency on this entity, if its call carried one.</summary>
+    private string? SessionDependencyOfCaller() =>
+        SessionTokens.TryReadDependency(RequestContext.Get(SessionTokens.RequestContextKey), out var entityId, out var required) && string.Equals(entityId, EntityId, StringComparison.Ordinal)
+            ? SessionTokens.DependencyOf(entityId, required)
+            : null;
 
     private void OnStaged(EventEnvelope e)
     {
@@ -409,6 +423,10 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             // A winner arrived after its loser was folded: fold the log again with the loser void.
             await RefoldAsync(CancellationToken.None);
         }
+
+        var progressed = _progress;
+        _progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        progressed.TrySetResult();
 
         Apologise();
         _unrecordedApologies.AddRange(committed.Where(l => ApologyRequests.IsApology(l.Event)).Select(l => NoticeOf(l.Event)));
@@ -579,6 +597,54 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     {
         LogAppendFailed(ex, EntityId);
         DeactivateOnIdle();
+    }
+
+    string ISessionReplica.SessionEntityId => _runtime is null ? string.Empty : EntityId;
+
+    /// <summary>
+    /// Waits, bounded by <see cref="ConcordOptions.SessionCatchUpTimeout"/>, until this replica has applied
+    /// <paramref name="required"/>. A session that needs more of this region's own chain than it ever wrote is refused
+    /// at once: no wait can bring it.
+    /// </summary>
+    async Task ISessionReplica.AwaitSessionAsync(VersionVector required)
+    {
+        if (_invalidKeyMessage is not null || _fold.Version.Covers(required))
+        {
+            return;
+        }
+
+        var written = _replica.EffectiveHead(Region).Seq;
+        if (required[Region] > written)
+        {
+            throw new InvalidRequestException("session", $"The session depends on {Region}:{required[Region]} of '{EntityId}', but {Region} has written {written} events of it: the token is not from this deployment, or from a backup newer than this region's.");
+        }
+
+        var timeout = _options.SessionCatchUpTimeout;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (_runtime.IsReentrant && !_fold.Version.Covers(required))
+        {
+            var remaining = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            try
+            {
+                await _progress.Task.WaitAsync(remaining);
+            }
+            catch (TimeoutException)
+            {
+                break;
+            }
+        }
+
+        if (!_fold.Version.Covers(required))
+        {
+            var missing = string.Join(", ", required.Entries.Where(e => _fold.Version[e.Origin] < e.Seq).Select(e => $"{e.Origin}:{_fold.Version[e.Origin] + 1}-{e.Seq}"));
+            ServiceProvider.GetRequiredService<ConcordMetrics>().SessionRefused(Region, _runtime.Name);
+            throw new SessionNotCaughtUpException(EntityId, Region, missing, _runtime.IsReentrant ? timeout : TimeSpan.Zero);
+        }
     }
 
     /// <summary>Throws <see cref="InvalidRequestException"/> when this grain's key is not a valid key of the entity type.</summary>

@@ -19,7 +19,8 @@ internal sealed class GroupCommitLog(
     Func<IReadOnlyList<LoggedEvent>, Task> afterCommit,
     Action<Exception> onFault,
     ConcordMetrics metrics,
-    string region)
+    string region,
+    Replication.LocalFeedSignal? feed = null)
 {
     private readonly List<PendingAppend> _staged = [];
     private Task _flushing = Task.CompletedTask;
@@ -74,6 +75,12 @@ internal sealed class GroupCommitLog(
                     local,
                     batch.Count - local,
                     batch.Where(p => p.Envelope.Origin == region && p.Envelope.Payload is IApologyPayload).Select(p => p.Envelope.Payload.GetType().Name));
+                if (local > 0)
+                {
+                    // The region's feed grew: its replicators ship without waiting for their idle check.
+                    feed?.Notify();
+                }
+
                 foreach (var e in logged)
                 {
                     apply(e);

@@ -33,8 +33,21 @@ public sealed class ConcordOptions
     /// <summary>How often each outbound replicator looks for new events; events wait at most this long to be batched. Default 10 ms.</summary>
     public TimeSpan ReplicationLinger { get; set; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// How often a replicator whose feed is drained reads the store anyway. Appends in its own silo wake it at its next
+    /// linger tick without a read; this period bounds how late it sees appends made in the region's other silos. Default 1 second.
+    /// </summary>
+    public TimeSpan IdleFeedCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often digests are compared with each peer to find and resend anything missing. Default 5 seconds.</summary>
     public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a replica waits to apply what a caller's session already saw of an entity before it refuses with
+    /// <c>SessionNotCaughtUpException</c>. Keep it below <see cref="StrictForwardTimeout"/>, since a strict command
+    /// forwarded home may wait this long there. Default 1 second.
+    /// </summary>
+    public TimeSpan SessionCatchUpTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Bound on one call over a link to a peer region. Default 3 seconds.</summary>
     public TimeSpan LinkCallTimeout { get; set; } = TimeSpan.FromSeconds(3);

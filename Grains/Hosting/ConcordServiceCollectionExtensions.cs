@@ -89,6 +89,7 @@ public static class ConcordSiloBuilderExtensions
         services.TryAddSingleton<IEventPublisher, StreamEventPublisher>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LinkFaults>();
+        services.TryAddSingleton<LocalFeedSignal>();
         services.TryAddSingleton<InboundReplicationMonitor>();
         services.TryAddSingleton<BatchTransferTestHooks>();
         services.TryAddSingleton<BatchTransferCoordinator>();
@@ -106,6 +107,7 @@ public static class ConcordSiloBuilderExtensions
         {
             services.AddSingleton<IIncomingGrainCallFilter, ClientCredentialFilter>();
             services.AddSingleton<IIncomingGrainCallFilter, StorageFailureFilter>();
+            services.AddSingleton<IIncomingGrainCallFilter, SessionFilter>();
         }
         services.TryAddSingleton(sp => new RegionLinks(
             sp.GetService<IRegionLinkFactory>() ?? throw new InvalidOperationException("Concord has peer regions but no IRegionLinkFactory is registered."),

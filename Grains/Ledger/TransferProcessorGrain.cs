@@ -13,7 +13,9 @@ namespace Concord.Grains.Ledger;
 /// <summary>
 /// Turns each transfer debit of one account into the credit on its destination. Credits are idempotent
 /// by request id at the destination, so re-driving after a crash, a lost stream message or a retry never
-/// credits twice. Calls go source log → processor → destination, never back to the source.
+/// credits twice. Calls go source log → processor → destination, never back to the source. For the same reason
+/// the cursor is persisted lazily: every <see cref="ConcordOptions.SnapshotInterval"/> positions and when the
+/// grain deactivates, not on every delivery; after a crash the processor re-drives from the last saved position.
 /// </summary>
 [ImplicitStreamSubscription(StreamNames.AccountLog)]
 internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessorGrain, IStreamSubscriptionObserver
@@ -21,6 +23,7 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
     private readonly IPersistentState<ProcessorCursor> _cursor;
     private readonly IEventLogStore _store;
     private readonly string _region;
+    private readonly int _saveInterval;
     private readonly ILogger<TransferProcessorGrain> _logger;
     private LogFollower _follower = null!;
 
@@ -33,6 +36,7 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
         _cursor = cursor;
         _store = store;
         _region = options.Value.Region;
+        _saveInterval = options.Value.SnapshotInterval;
         _logger = logger;
     }
 
@@ -42,6 +46,22 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
     {
         _follower = new LogFollower(_store, Account) { Position = _cursor.State.Position };
         return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Best effort: what is not saved is re-driven after reactivation, and credits are idempotent.
+        if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        {
+            try
+            {
+                await SaveCursorAsync(force: true);
+            }
+            catch (Exception ex)
+            {
+                LogCursorSaveFailed(ex, Account, _follower.Position);
+            }
+        }
     }
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
@@ -55,7 +75,7 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
         }
         finally
         {
-            await SaveCursorAsync();
+            await SaveCursorAsync(force: false);
         }
 
         return _follower.Position;
@@ -74,7 +94,7 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
         }
         finally
         {
-            await SaveCursorAsync();
+            await SaveCursorAsync(force: false);
         }
     }
 
@@ -88,14 +108,18 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
         }
     }
 
-    private async Task SaveCursorAsync()
+    private async Task SaveCursorAsync(bool force)
     {
-        if (_cursor.State.Position != _follower.Position)
+        var unsaved = _follower.Position - _cursor.State.Position;
+        if (unsaved > 0 && (force || unsaved >= _saveInterval))
         {
             _cursor.State.Position = _follower.Position;
             await _cursor.WriteStateAsync();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Saving the transfer cursor of {Account} at position {Position} failed; a later activation re-drives from the last saved one.")]
+    private partial void LogCursorSaveFailed(Exception exception, string account, long position);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Crediting the transfer at position {Position} of {Account} failed; it will be retried.")]
     private partial void LogCreditFailed(Exception exception, string account, long position);

@@ -44,6 +44,12 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     private long _batches;
     private long _repaired;
     private readonly ConcordMetrics _metrics;
+    private readonly LocalFeedSignal _feedSignal;
+
+    // The feed signal's version when the feed was last read empty (everything acknowledged), or null when unknown:
+    // while it is unchanged and nothing else is owed, a tick reads no store until the idle check is due.
+    private long? _drainedAt;
+    private DateTimeOffset _idleCheckDue;
 
     // Identifies this activation's batches; the receiver refuses a (sender, sequence) it has seen.
     private readonly string _instance = Guid.NewGuid().ToString("N");
@@ -55,12 +61,14 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         RegionLinks links,
         InboundReplicationMonitor inbound,
         CheckpointBook checkpoints,
+        LocalFeedSignal feedSignal,
         IOptions<ConcordOptions> options,
         TimeProvider time,
         ConcordMetrics metrics,
         ILogger<OutboundReplicatorGrain> logger)
     {
         _metrics = metrics;
+        _feedSignal = feedSignal;
         _cursor = cursor;
         _store = store;
         _links = links;
@@ -121,15 +129,26 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
             return;
         }
 
+        var now = _time.GetUtcNow();
+        if (_drainedAt == _feedSignal.Version && _needs.Count == 0 && now < _idleCheckDue)
+        {
+            // Idle: nothing appended in this silo since the feed was drained, and nothing owed to the peer.
+            return;
+        }
+
         _shipping = true;
+        _drainedAt = null;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
+                // Read before the feed: an append that races the read shows as a newer version next tick.
+                var signalled = _feedSignal.Version;
                 var repairs = await CollectRepairsAsync(cancellationToken);
                 var feed = await _store.ReadFeedAsync(_options.Region, _cursor.State.Position, _options.ReplicationBatchSize, cancellationToken);
                 if (feed.Count == 0 && repairs.Length == 0)
                 {
+                    MarkDrained(signalled, now);
                     return;
                 }
 
@@ -164,6 +183,12 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
 
                 if (feed.Count < _options.ReplicationBatchSize && _needs.Count == 0)
                 {
+                    if (feed.Count == 0 || _cursor.State.Position >= feed[^1].FeedPosition)
+                    {
+                        // Everything read is acknowledged durable; what the peer buffered is owed again next tick.
+                        MarkDrained(signalled, now);
+                    }
+
                     return;
                 }
             }
@@ -176,6 +201,12 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         {
             _shipping = false;
         }
+    }
+
+    private void MarkDrained(long signalled, DateTimeOffset now)
+    {
+        _drainedAt = signalled;
+        _idleCheckDue = now + _options.IdleFeedCheckInterval;
     }
 
     /// <summary>Events the peer has not acknowledged, and the age of the oldest of them; also published as metrics.</summary>

@@ -13,7 +13,7 @@ public sealed class ConcordClientSettingsTests
     {
         var options = ConcordClientSettings.FromConnectionString(
             "region=us; Gateways=127.0.0.1:30001,localhost:30011; FailoverRegions=eu,ap; FailoverGateways=eu=127.0.0.1:30000|127.0.0.1:30010;" +
-            "ServiceId=prod; Credential=0123456789abcdef; ConnectTimeout=2.5; CallTimeout=00:00:20; MaxAttempts=5");
+            "ServiceId=prod; Credential=0123456789abcdef; ConnectTimeout=2.5; CallTimeout=00:00:20; MaxAttempts=5; RetryDelay=0.5; UseSession=false");
 
         Assert.Equal("us", options.Region);
         Assert.Equal(["127.0.0.1:30001", "127.0.0.1:30011"], options.Gateways.Select(g => g.ToString()));
@@ -24,6 +24,8 @@ public sealed class ConcordClientSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(2.5), options.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(20), options.CallTimeout);
         Assert.Equal(5, options.MaxAttempts);
+        Assert.Equal(TimeSpan.FromSeconds(0.5), options.RetryDelay);
+        Assert.False(options.UseSession);
     }
 
     [Theory]

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Handles;
+using Concord.Grains.Interfaces.Ledger;
+
+namespace Concord.Client.Sdk;
+
+/// <summary>
+/// What one client's session has seen, per entity: the merge of every receipt's events and every read's version.
+/// A call on an entity carries that entity's entry, so the answering region applies it first (read-your-writes,
+/// monotonic reads, across regions and failover). Thread-safe.
+/// </summary>
+internal sealed class ClientSession
+{
+    private readonly ConcurrentDictionary<string, VersionVector> _seen = new(StringComparer.Ordinal);
+
+    public IEnumerable<KeyValuePair<string, VersionVector>> Entries => _seen;
+
+    public VersionVector? Of(string entityId) => _seen.TryGetValue(entityId, out var version) ? version : null;
+
+    public void Resume(IReadOnlyDictionary<string, VersionVector> session)
+    {
+        foreach (var (entity, version) in session)
+        {
+            Observe(entity, version);
+        }
+    }
+
+    /// <summary>Merges what an answer shows about <paramref name="entityId"/> (the called entity) into the session.</summary>
+    public void Observe(string? entityId, object? answer)
+    {
+        switch (answer)
+        {
+            case WriteReceipt receipt:
+                Observe(receipt.EventId);
+                break;
+            case BatchReceipt batch:
+                foreach (var debit in batch.Debits)
+                {
+                    Observe(debit.EventId);
+                }
+
+                break;
+            case Grains.Interfaces.Entities.EntityReceipt receipt:
+                foreach (var id in receipt.Events)
+                {
+                    Observe(id);
+                }
+
+                break;
+            case BalanceView view:
+                Observe(view.Account, view.Version);
+                break;
+            case HandleView view when entityId is not null:
+                Observe(entityId, view.Version);
+                break;
+        }
+    }
+
+    private void Observe(EventId id) => Observe(id.EntityId, VersionVector.Empty.With(id.Origin, id.Seq));
+
+    private void Observe(string entityId, VersionVector version)
+    {
+        if (version.Entries.Length > 0)
+        {
+            _seen.AddOrUpdate(entityId, version, (_, seen) => Merge(seen, version));
+        }
+    }
+
+    private static VersionVector Merge(VersionVector a, VersionVector b)
+    {
+        var merged = a;
+        foreach (var entry in b.Entries)
+        {
+            if (merged[entry.Origin] < entry.Seq)
+            {
+                merged = merged.With(entry.Origin, entry.Seq);
+            }
+        }
+
+        return merged;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Net;
+using Concord.Client.Sdk;
+using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Replication;
+using Concord.Silo.Hosting;
+using Concord.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Concord.Tests.Replication;
+
+/// <summary>
+/// Session guarantees through the SDK, over TCP, between two regions whose replication lingers two seconds: a
+/// session's own writes are applied before a region answers or decides, or the region refuses, typed and unchanged.
+/// </summary>
+public sealed class SessionTests : IAsyncLifetime
+{
+    private static readonly string[] Regions = ["eu", "us"];
+    private readonly int[] _ports = FreePorts.Take(4);
+    private IHost _eu = null!;
+    private IHost _us = null!;
+
+    public async Task InitializeAsync()
+    {
+        var eu = new IPEndPoint(IPAddress.Loopback, _ports[0]);
+        var us = new IPEndPoint(IPAddress.Loopback, _ports[2]);
+
+        // Replication that lags the client by up to two seconds: the race the sessions must close, every time.
+        static void Lagging(ISiloBuilder silo) => silo.Services.PostConfigure<ConcordOptions>(options =>
+        {
+            options.ReplicationLinger = TimeSpan.FromSeconds(2);
+            options.AntiEntropyInterval = TimeSpan.FromMinutes(1);
+            options.SessionCatchUpTimeout = TimeSpan.FromSeconds(5);
+            options.StrictForwardTimeout = TimeSpan.FromSeconds(8);
+        });
+        _eu = RegionHost.Create(new RegionHostOptions { Region = "eu", GatewayPort = _ports[0], SiloPort = _ports[1], Peers = new() { ["us"] = [us] }, FaultInjection = true }, configureSilo: Lagging);
+        _us = RegionHost.Create(new RegionHostOptions { Region = "us", GatewayPort = _ports[2], SiloPort = _ports[3], Peers = new() { ["eu"] = [eu] }, FaultInjection = true }, configureSilo: Lagging);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _eu.StartAsync(timeout.Token);
+        await _us.StartAsync(timeout.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in new[] { _eu, _us })
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await host.StopAsync(timeout.Token);
+            host.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_deposit_in_eu_then_at_once_a_strict_transfer_homed_in_us_succeeds()
+    {
+        var account = Names.AccountHomedIn("us", "session-example", Regions);
+        await using var concord = Client("eu");
+
+        await concord.DepositAsync(account, 100m);
+        var transfer = await concord.TransferAsync(account, "bob", 30m, ConsistencyMode.Strict);
+
+        Assert.Equal("us", transfer.EventId.Origin);
+        var balance = await concord.GetBalanceAsync(account);
+        Assert.Equal(70_00, balance.Balance);
+        Assert.Equal(1, balance.Version["eu"]);
+        Assert.Equal(1, balance.Version["us"]);
+    }
+
+    [Fact]
+    public async Task A_read_in_another_region_right_after_a_write_sees_it()
+    {
+        var account = Names.Account("session-read");
+        await using var writer = Client("eu");
+        await writer.DepositAsync(account, 50m);
+
+        await using var reader = Client("us", writer.SessionToken);
+        var balance = await reader.GetBalanceAsync(account);
+
+        Assert.Equal(50_00, balance.Balance);
+        Assert.Equal("us", balance.Region);
+    }
+
+    [Fact]
+    public async Task A_region_cut_off_from_the_writes_origin_refuses_within_the_bound_and_changes_nothing()
+    {
+        var account = Names.Account("session-cut");
+        await using var writer = Client("eu");
+        await writer.SetLinkFaultAsync("us", new LinkFault(Cut: true));
+        try
+        {
+            await writer.DepositAsync(account, 20m);
+            await using var reader = Client("us", writer.SessionToken);
+
+            var clock = Stopwatch.StartNew();
+            var refused = await Assert.ThrowsAsync<SessionNotCaughtUpException>(() => reader.DepositAsync(account, 1m, requestId: "after-the-cut"));
+            clock.Stop();
+
+            Assert.Equal((account, "us", "eu:1-1"), (refused.EntityId, refused.Region, refused.Missing));
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(30));
+            await using var plain = Client("us", useSession: false);
+            var untouched = await plain.GetBalanceAsync(account);
+            Assert.Equal((0L, 0L), (untouched.Balance, untouched.Position));
+        }
+        finally
+        {
+            await writer.SetLinkFaultAsync("us", LinkFault.None);
+        }
+    }
+
+    [Fact]
+    public async Task Bad_session_tokens_are_refused_with_a_clear_error()
+    {
+        var malformed = Assert.Throws<ConcordConfigurationException>(() => Client("eu", "not-a-token"));
+        Assert.Contains("is not a Concord session token", malformed.Message, StringComparison.Ordinal);
+
+        var elsewhere = Assert.Throws<ConcordConfigurationException>(() => Client("eu", "s1;another-deployment;alice=eu:1"));
+        Assert.Contains("from deployment 'another-deployment', not 'concord'", elsewhere.Message, StringComparison.Ordinal);
+
+        var badEntry = Assert.Throws<ConcordConfigurationException>(() => Client("eu", "s1;concord;alice=eu:0"));
+        Assert.Contains("'alice=eu:0' is not ENTITY=origin:seq", badEntry.Message, StringComparison.Ordinal);
+
+        // A dependency on events of eu's own chain that eu never wrote: refused at once, no wait can bring it.
+        var account = Names.Account("session-future");
+        await using var future = Client("eu", $"s1;concord;{account}=eu:99");
+        var clock = Stopwatch.StartNew();
+        var refused = await Assert.ThrowsAsync<InvalidRequestException>(() => future.GetBalanceAsync(account));
+        Assert.Equal("session", refused.Field);
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(4));
+    }
+
+    private ConcordClient Client(string region, string? session = null, bool useSession = true) => new(new ConcordClientOptions
+    {
+        Region = region,
+        Gateways = [new IPEndPoint(IPAddress.Loopback, region == "eu" ? _ports[0] : _ports[2])],
+        SessionToken = session,
+        UseSession = useSession,
+        CallTimeout = TimeSpan.FromSeconds(20),
+    });
+}
