@@ -12,6 +12,9 @@ namespace Concord.Client.Sdk;
 /// </summary>
 internal sealed class ClientSession
 {
+    /// <summary>The most entities a session remembers; past it, some are forgotten and their guarantees lapse.</summary>
+    public const int MaxEntities = 100_000;
+
     private readonly ConcurrentDictionary<string, VersionVector> _seen = new(StringComparer.Ordinal);
 
     public IEnumerable<KeyValuePair<string, VersionVector>> Entries => _seen;
@@ -64,6 +67,14 @@ internal sealed class ClientSession
         if (version.Entries.Length > 0)
         {
             _seen.AddOrUpdate(entityId, version, (_, seen) => Merge(seen, version));
+            if (_seen.Count > MaxEntities)
+            {
+                // Memory stays bounded for clients that touch millions of entities; a forgotten one starts afresh.
+                foreach (var forgotten in _seen.Keys.Where(k => k != entityId).Take(_seen.Count - MaxEntities))
+                {
+                    _seen.TryRemove(forgotten, out _);
+                }
+            }
         }
     }
 
