@@ -9,8 +9,11 @@ using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Client.Cli;
 
-/// <summary>Prints results as lines for people or, with <c>--json</c>, as one JSON object per command.</summary>
-internal sealed class CliOutput(TextWriter output, bool json)
+/// <summary>
+/// Prints results as lines for people or, with <c>--json</c>, as one JSON object per command, which carries the
+/// client's session after the command as <c>"session"</c> (pass it on with <c>--after</c>).
+/// </summary>
+internal sealed class CliOutput(TextWriter output, bool json, Func<string?>? session = null)
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
 
@@ -285,5 +288,14 @@ internal sealed class CliOutput(TextWriter output, bool json)
     private static Dictionary<string, long> VersionOf(VersionVector version) =>
         version.Entries.ToDictionary(e => e.Origin, e => e.Seq, StringComparer.Ordinal);
 
-    private void Json<T>(T value) => output.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+    private void Json<T>(T value)
+    {
+        var node = JsonSerializer.SerializeToNode(value, JsonOptions);
+        if (node is System.Text.Json.Nodes.JsonObject fields && session?.Invoke() is { } token)
+        {
+            fields["session"] = token;
+        }
+
+        output.WriteLine(node?.ToJsonString(JsonOptions) ?? "null");
+    }
 }

@@ -34,7 +34,13 @@ public static class ConcordCli
         Recursive = true,
     };
 
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print JSON instead of text.", Recursive = true };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print JSON instead of text; it includes the session after the command as \"session\".", Recursive = true };
+
+    private static readonly Option<string?> AfterOption = new("--after")
+    {
+        Description = "A session token (the \"session\" of an earlier --json output): the region applies what that session wrote and read before it answers.",
+        Recursive = true,
+    };
 
     private static readonly Option<string?> RequestIdOption = new("--request-id")
     {
@@ -85,6 +91,7 @@ public static class ConcordCli
         root.Options.Add(RegionOption);
         root.Options.Add(JsonOption);
         root.Options.Add(CredentialOption);
+        root.Options.Add(AfterOption);
 
         var account = new Argument<string>("account") { Description = "Account id." };
         var amount = new Argument<string>("amount") { Description = "Amount, at most 2 decimals, such as 12.50." };
@@ -258,6 +265,7 @@ public static class ConcordCli
             CallTimeout = callTimeout ?? TimeSpan.FromSeconds(10),
             Region = parse.GetValue(RegionOption) ?? "eu",
             Credential = parse.GetValue(CredentialOption) ?? Environment.GetEnvironmentVariable("CONCORD_CREDENTIAL"),
+            SessionToken = parse.GetValue(AfterOption),
         };
         foreach (var gateway in parse.GetValue(GatewayOption) ?? [])
         {
@@ -265,7 +273,7 @@ public static class ConcordCli
         }
 
         await using var client = new ConcordClient(options);
-        await run(client, new CliOutput(output, parse.GetValue(JsonOption)));
+        await run(client, new CliOutput(output, parse.GetValue(JsonOption), () => client.SessionToken));
         return ExitCodes.Success;
     }
 

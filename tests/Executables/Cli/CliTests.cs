@@ -43,6 +43,28 @@ public sealed class CliTests(TcpRegionFixture region)
     }
 
     [Fact]
+    public async Task Json_output_carries_the_session_and_after_passes_it_to_the_next_command()
+    {
+        var account = Names.Account("session");
+
+        var deposit = await RunAsync("--json", "deposit", account, "5");
+        using var written = JsonDocument.Parse(deposit.Out);
+        var session = written.RootElement.GetProperty("session").GetString();
+        Assert.Equal($"s1;concord;{account}=eu:1", session);
+
+        var balance = await RunAsync("--json", "--after", session!, "balance", account);
+        using var read = JsonDocument.Parse(balance.Out);
+        Assert.Equal(ExitCodes.Success, balance.Code);
+        Assert.Equal("5.00", read.RootElement.GetProperty("balance").GetString());
+        Assert.Equal(session, read.RootElement.GetProperty("session").GetString());
+
+        // A session naming events the region never wrote is refused by it at once, one line, exit 2.
+        var future = await RunAsync("--after", $"s1;concord;{account}=eu:9", "balance", account);
+        Assert.Equal(ExitCodes.InvalidInput, future.Code);
+        Assert.StartsWith("error: The session depends on eu:9 of", future.Err);
+    }
+
+    [Fact]
     public async Task A_repeated_request_id_is_reported_as_the_original_result()
     {
         var account = Names.Account("again");
@@ -152,6 +174,8 @@ public sealed class CliTests(TcpRegionFixture region)
     [InlineData(ExitCodes.InvalidInput, "transfer", "{0}", "other", "1", "--mode", "eventual")]
     [InlineData(ExitCodes.InvalidInput, "deposit", "{0}")]
     [InlineData(ExitCodes.InvalidInput, "launch-rockets")]
+    [InlineData(ExitCodes.InvalidInput, "--after", "not-a-session", "balance", "{0}")]
+    [InlineData(ExitCodes.InvalidInput, "--after", "s1;elsewhere;{0}=eu:1", "balance", "{0}")]
     public async Task Failures_print_one_line_and_the_right_exit_code(int expected, params string[] args)
     {
         var account = Names.Account("fail");

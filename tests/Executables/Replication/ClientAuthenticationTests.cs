@@ -1,9 +1,7 @@
 using Concord.Client.Cli;
 using Concord.Client.Sdk;
 using Concord.Grains.Interfaces.Errors;
-using Concord.Silo.Hosting;
 using Concord.Tests.Infrastructure;
-using Microsoft.Extensions.Hosting;
 
 namespace Concord.Tests.Replication;
 
@@ -11,31 +9,13 @@ namespace Concord.Tests.Replication;
 public sealed class ClientAuthenticationTests : IAsyncLifetime
 {
     private const string Credential = "test-credential-0123456789";
-    private readonly int[] _ports = FreePorts.Take(4);
-    private IHost _eu = null!;
-    private IHost _us = null!;
+    private TcpRegionPair _regions = null!;
 
-    public async Task InitializeAsync()
-    {
-        var eu = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _ports[0]);
-        var us = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _ports[2]);
-        static void Stock(ISiloBuilder silo) => silo.AddReplicatedEntity<Inventory.StockGrain, Inventory.Stock>(new Inventory.StockType());
-        _eu = RegionHost.Create(new RegionHostOptions { Region = "eu", GatewayPort = _ports[0], SiloPort = _ports[1], Peers = new() { ["us"] = [us] }, ClientCredentials = [Credential] }, configureSilo: Stock);
-        _us = RegionHost.Create(new RegionHostOptions { Region = "us", GatewayPort = _ports[2], SiloPort = _ports[3], Peers = new() { ["eu"] = [eu] }, ClientCredentials = [Credential] }, configureSilo: Stock);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _eu.StartAsync(timeout.Token);
-        await _us.StartAsync(timeout.Token);
-    }
+    public async Task InitializeAsync() => _regions = await TcpRegionPair.StartAsync(
+        options => options.ClientCredentials = [Credential],
+        silo => silo.AddReplicatedEntity<Inventory.StockGrain, Inventory.Stock>(new Inventory.StockType()));
 
-    public async Task DisposeAsync()
-    {
-        foreach (var host in new[] { _eu, _us })
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await host.StopAsync(timeout.Token);
-            host.Dispose();
-        }
-    }
+    public async Task DisposeAsync() => await _regions.DisposeAsync();
 
     [Fact]
     public async Task Calls_without_the_credential_are_refused_and_change_nothing()
@@ -55,8 +35,8 @@ public sealed class ClientAuthenticationTests : IAsyncLifetime
 
         var output = new StringWriter();
         var error = new StringWriter();
-        var refused = await ConcordCli.RunAsync(["--gateway", $"127.0.0.1:{_ports[0]}", "balance", account], output, error);
-        var accepted = await ConcordCli.RunAsync(["--gateway", $"127.0.0.1:{_ports[0]}", "--credential", Credential, "balance", account], output, error);
+        var refused = await ConcordCli.RunAsync(["--gateway", _regions.GatewayText("eu"), "balance", account], output, error);
+        var accepted = await ConcordCli.RunAsync(["--gateway", _regions.GatewayText("eu"), "--credential", Credential, "balance", account], output, error);
         Assert.Equal(ExitCodes.Rejected, refused);
         Assert.Contains("requires a client credential", error.ToString());
         Assert.Equal(ExitCodes.Success, accepted);
@@ -88,7 +68,7 @@ public sealed class ClientAuthenticationTests : IAsyncLifetime
     private ConcordClientOptions Options(string region, string? credential) => new()
     {
         Region = region,
-        Gateways = [new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, region == "eu" ? _ports[0] : _ports[2])],
+        Gateways = [_regions.Gateway(region)],
         Credential = credential,
     };
 }

@@ -1,14 +1,11 @@
 using System.Diagnostics;
-using System.Net;
 using Concord.Client.Sdk;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
-using Concord.Silo.Hosting;
 using Concord.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Concord.Tests.Replication;
 
@@ -19,39 +16,20 @@ namespace Concord.Tests.Replication;
 public sealed class SessionTests : IAsyncLifetime
 {
     private static readonly string[] Regions = ["eu", "us"];
-    private readonly int[] _ports = FreePorts.Take(4);
-    private IHost _eu = null!;
-    private IHost _us = null!;
+    private TcpRegionPair _regions = null!;
 
-    public async Task InitializeAsync()
-    {
-        var eu = new IPEndPoint(IPAddress.Loopback, _ports[0]);
-        var us = new IPEndPoint(IPAddress.Loopback, _ports[2]);
-
-        // Replication that lags the client by up to two seconds: the race the sessions must close, every time.
-        static void Lagging(ISiloBuilder silo) => silo.Services.PostConfigure<ConcordOptions>(options =>
+    // Replication that lags the client by up to two seconds: the race the sessions must close, every time.
+    public async Task InitializeAsync() => _regions = await TcpRegionPair.StartAsync(
+        options => options.FaultInjection = true,
+        silo => silo.Services.PostConfigure<ConcordOptions>(options =>
         {
             options.ReplicationLinger = TimeSpan.FromSeconds(2);
             options.AntiEntropyInterval = TimeSpan.FromMinutes(1);
             options.SessionCatchUpTimeout = TimeSpan.FromSeconds(5);
             options.StrictForwardTimeout = TimeSpan.FromSeconds(8);
-        });
-        _eu = RegionHost.Create(new RegionHostOptions { Region = "eu", GatewayPort = _ports[0], SiloPort = _ports[1], Peers = new() { ["us"] = [us] }, FaultInjection = true }, configureSilo: Lagging);
-        _us = RegionHost.Create(new RegionHostOptions { Region = "us", GatewayPort = _ports[2], SiloPort = _ports[3], Peers = new() { ["eu"] = [eu] }, FaultInjection = true }, configureSilo: Lagging);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _eu.StartAsync(timeout.Token);
-        await _us.StartAsync(timeout.Token);
-    }
+        }));
 
-    public async Task DisposeAsync()
-    {
-        foreach (var host in new[] { _eu, _us })
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await host.StopAsync(timeout.Token);
-            host.Dispose();
-        }
-    }
+    public async Task DisposeAsync() => await _regions.DisposeAsync();
 
     [Fact]
     public async Task A_deposit_in_eu_then_at_once_a_strict_transfer_homed_in_us_succeeds()
@@ -134,7 +112,7 @@ public sealed class SessionTests : IAsyncLifetime
     private ConcordClient Client(string region, string? session = null, bool useSession = true) => new(new ConcordClientOptions
     {
         Region = region,
-        Gateways = [new IPEndPoint(IPAddress.Loopback, region == "eu" ? _ports[0] : _ports[2])],
+        Gateways = [_regions.Gateway(region)],
         SessionToken = session,
         UseSession = useSession,
         CallTimeout = TimeSpan.FromSeconds(20),

@@ -1,49 +1,22 @@
 using System.Net;
 using Concord.Client.Cli;
 using Concord.Client.Sdk;
-using Concord.Silo.Hosting;
 using Concord.Tests.Infrastructure;
-using Microsoft.Extensions.Hosting;
 
 namespace Concord.Tests.Replication;
 
 /// <summary>Two regions as real silos over loopback TCP, linked by the production link: replication, the CLI's status, SDK failover.</summary>
 public sealed class TcpRegionsTests : IAsyncLifetime
 {
-    private readonly int[] _ports = FreePorts.Take(4);
-    private IHost _eu = null!;
-    private IHost _us = null!;
+    private TcpRegionPair _regions = null!;
 
-    private IPEndPoint EuGateway => new(IPAddress.Loopback, _ports[0]);
+    private IPEndPoint EuGateway => _regions.Gateway("eu");
 
-    private IPEndPoint UsGateway => new(IPAddress.Loopback, _ports[2]);
+    private IPEndPoint UsGateway => _regions.Gateway("us");
 
-    public async Task InitializeAsync()
-    {
-        _eu = RegionHost.Create(new RegionHostOptions { Region = "eu", GatewayPort = _ports[0], SiloPort = _ports[1], Peers = new() { ["us"] = [UsGateway] } });
-        _us = RegionHost.Create(new RegionHostOptions { Region = "us", GatewayPort = _ports[2], SiloPort = _ports[3], Peers = new() { ["eu"] = [EuGateway] } });
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _eu.StartAsync(timeout.Token);
-        await _us.StartAsync(timeout.Token);
-    }
+    public async Task InitializeAsync() => _regions = await TcpRegionPair.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var host in new[] { _eu, _us })
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            try
-            {
-                await host.StopAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Already stopped by the test, or slow to stop: disposing is enough.
-            }
-
-            host.Dispose();
-        }
-    }
+    public async Task DisposeAsync() => await _regions.DisposeAsync();
 
     [Fact]
     public async Task A_write_replicates_and_the_client_fails_over_when_its_region_goes_down()
@@ -65,7 +38,7 @@ public sealed class TcpRegionsTests : IAsyncLifetime
 
         using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
         {
-            await _eu.StopAsync(stop.Token);
+            await _regions.Host("eu").StopAsync(stop.Token);
         }
 
         var receipt = await client.DepositAsync(account, 5m, "second");
@@ -82,8 +55,8 @@ public sealed class TcpRegionsTests : IAsyncLifetime
         var output = new StringWriter();
         var error = new StringWriter();
 
-        var status = await ConcordCli.RunAsync(["--region", "eu", "--gateway", $"127.0.0.1:{_ports[0]}", "status"], output, error);
-        var cut = await ConcordCli.RunAsync(["--region", "eu", "--gateway", $"127.0.0.1:{_ports[0]}", "admin", "cut", "eu", "us", "--one-way"], output, error);
+        var status = await ConcordCli.RunAsync(["--region", "eu", "--gateway", _regions.GatewayText("eu"), "status"], output, error);
+        var cut = await ConcordCli.RunAsync(["--region", "eu", "--gateway", _regions.GatewayText("eu"), "admin", "cut", "eu", "us", "--one-way"], output, error);
 
         Assert.Equal(ExitCodes.Success, status);
         Assert.Contains("region eu:", output.ToString());
