@@ -89,6 +89,36 @@ public sealed class SessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Failover_mid_session_never_reads_from_before_the_sessions_own_write()
+    {
+        var account = Names.Account("session-failover");
+        await using var concord = new ConcordClient(new ConcordClientOptions
+        {
+            Region = "eu",
+            Gateways = [_regions.Gateway("eu")],
+            FailoverRegions = ["us"],
+            FailoverGateways = new() { ["us"] = [_regions.Gateway("us")] },
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            CallTimeout = TimeSpan.FromSeconds(20),
+        });
+        await concord.DepositAsync(account, 40m);
+
+        // eu goes down before its two-second linger ships the deposit: us cannot have it.
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+        {
+            await _regions.Host("eu").StopAsync(stop.Token);
+        }
+
+        var refused = await Assert.ThrowsAsync<SessionNotCaughtUpException>(() => concord.GetBalanceAsync(account));
+        Assert.Equal(("us", "eu:1-1"), (refused.Region, refused.Missing));
+        Assert.Equal("us", concord.CurrentRegion);
+
+        // Without the session, the same read in us answers from before the write: the stale read the session refuses.
+        await using var plain = Client("us", useSession: false);
+        Assert.Equal(0m, (await plain.GetBalanceAsync(account)).Balance);
+    }
+
+    [Fact]
     public async Task Bad_session_tokens_are_refused_with_a_clear_error()
     {
         var malformed = Assert.Throws<ConcordConfigurationException>(() => Client("eu", "not-a-token"));
