@@ -27,11 +27,11 @@ public interface IAccountSummaryGrain : IGrainWithStringKey
 public sealed record AccountSummary(
     [property: Id(0)] string Account,
     [property: Id(1)] long Position,
-    [property: Id(2)] long Balance,
-    [property: Id(3)] long Deposited,
-    [property: Id(4)] long PaidOut,
-    [property: Id(5)] long TransferredOut,
-    [property: Id(6)] long TransferredIn,
+    [property: Id(2)] decimal Balance,
+    [property: Id(3)] decimal Deposited,
+    [property: Id(4)] decimal PaidOut,
+    [property: Id(5)] decimal TransferredOut,
+    [property: Id(6)] decimal TransferredIn,
     [property: Id(7)] HlcTimestamp? LastActivity,
     [property: Id(8)] ImmutableArray<PendingTransfer> PendingOutgoing);
 
@@ -41,4 +41,4 @@ public sealed record PendingTransfer(
     [property: Id(0)] EventId DebitId,
     [property: Id(1)] string RequestId,
     [property: Id(2)] string To,
-    [property: Id(3)] long Amount);
+    [property: Id(3)] decimal Amount);

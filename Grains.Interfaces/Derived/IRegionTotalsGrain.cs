@@ -20,16 +20,16 @@ public interface IRegionTotalsGrain : IGrainWithIntegerKey
 [GenerateSerializer, Immutable, Alias("concord.derived.region-totals")]
 public sealed record RegionTotals(
     [property: Id(0)] long Accounts,
-    [property: Id(1)] long SumOfBalances,
-    [property: Id(2)] long Deposited,
-    [property: Id(3)] long PaidOut,
-    [property: Id(4)] long TransferredOut,
-    [property: Id(5)] long TransferredIn)
+    [property: Id(1)] decimal SumOfBalances,
+    [property: Id(2)] decimal Deposited,
+    [property: Id(3)] decimal PaidOut,
+    [property: Id(4)] decimal TransferredOut,
+    [property: Id(5)] decimal TransferredIn)
 {
     public static RegionTotals Zero { get; } = new(0, 0, 0, 0, 0, 0);
 
     /// <summary>Debited but not yet credited.</summary>
-    public long InFlight => TransferredOut - TransferredIn;
+    public decimal InFlight => TransferredOut - TransferredIn;
 
     /// <summary>True when the sums obey conservation (I2), counting money in flight.</summary>
     public bool IsConserved => SumOfBalances == Deposited - PaidOut - InFlight;

@@ -30,20 +30,20 @@ public sealed class InsufficientFundsException : ConcordException
         : base($"Insufficient funds in '{account}': requested {Ledger.Money.Format(requested)}, available {Ledger.Money.Format(available)}.")
     {
         Account = account;
-        Requested = requested;
-        Available = available;
+        Requested = Ledger.Money.ToDecimal(requested);
+        Available = Ledger.Money.ToDecimal(available);
     }
 
     [Id(0)]
     public string Account { get; private set; }
 
-    /// <summary>Requested amount in minor units.</summary>
-    [Id(1)]
-    public long Requested { get; private set; }
+    /// <summary>The amount requested.</summary>
+    [Id(3)]
+    public decimal Requested { get; private set; }
 
-    /// <summary>Spendable balance in minor units when the request was decided.</summary>
-    [Id(2)]
-    public long Available { get; private set; }
+    /// <summary>The spendable balance when the request was decided.</summary>
+    [Id(4)]
+    public decimal Available { get; private set; }
 }
 
 /// <summary>A strict operation could not reach the entity's home region in time. Nothing was changed.</summary>
@@ -110,14 +110,15 @@ public sealed class AccountFrozenException : ConcordException
         : base($"Account '{account}' is overdrawn ({Ledger.Money.Format(balance)}) and refuses optimistic debits until it is back at 0; use a strict debit or deposit first.")
     {
         Account = account;
-        Balance = balance;
+        Balance = Ledger.Money.ToDecimal(balance);
     }
 
     [Id(0)]
     public string Account { get; private set; }
 
-    [Id(1)]
-    public long Balance { get; private set; }
+    /// <summary>The (negative) balance that froze the account.</summary>
+    [Id(2)]
+    public decimal Balance { get; private set; }
 }
 
 /// <summary>The handle is bound to another account. Nothing was changed.</summary>

@@ -12,7 +12,7 @@ namespace Concord.Grains.Interfaces.Ledger;
 [GenerateSerializer, Immutable, Alias("concord.ledger.balance")]
 public sealed record BalanceView(
     [property: Id(0)] string Account,
-    [property: Id(1)] long Balance,
+    [property: Id(1)] decimal Balance,
     [property: Id(2)] VersionVector Version,
     [property: Id(3)] long Position,
     [property: Id(4)] string Region,
@@ -46,6 +46,6 @@ public sealed record StatementLine(
     [property: Id(2)] string RequestId,
     [property: Id(3)] HlcTimestamp Hlc,
     [property: Id(4)] string Kind,
-    [property: Id(5)] long Amount,
+    [property: Id(5)] decimal Amount,
     [property: Id(6)] string? Counterparty,
     [property: Id(7)] bool Void = false);

@@ -48,5 +48,8 @@ public static class Money
     public static decimal ToDecimal(long minorUnits) => minorUnits / 100m;
 
     /// <summary>Formats minor units as a decimal string with exactly two places, such as <c>12.50</c> or <c>-3.00</c>.</summary>
-    public static string Format(long minorUnits) => ToDecimal(minorUnits).ToString("0.00", CultureInfo.InvariantCulture);
+    public static string Format(long minorUnits) => Format(ToDecimal(minorUnits));
+
+    /// <summary>An amount with exactly two decimals, invariant culture (<c>70.00</c>).</summary>
+    public static string Format(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
 }

@@ -121,7 +121,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         _refold |= !_fold.Apply(logged);
         if (e.Payload is Debited debited && !known)
         {
-            _pending.Add(new PendingTransfer(e.Id, e.RequestId, debited.To, debited.Amount));
+            _pending.Add(new PendingTransfer(e.Id, e.RequestId, debited.To, Money.ToDecimal(debited.Amount)));
         }
 
         return Task.CompletedTask;
@@ -133,7 +133,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         var log = await LogFollower.ReadAllAsync(_store, Account, cancellationToken);
         _fold = AccountType.FoldOf(Account, log);
         _pending = [.. log.Where(l => l.Event.Payload is Debited && _fold.TryGetRequest(l.Event.RequestId, out var winner) && winner.Id == l.Event.Id)
-            .Select(l => new PendingTransfer(l.Event.Id, l.Event.RequestId, ((Debited)l.Event.Payload).To, ((Debited)l.Event.Payload).Amount))];
+            .Select(l => new PendingTransfer(l.Event.Id, l.Event.RequestId, ((Debited)l.Event.Payload).To, Money.ToDecimal(((Debited)l.Event.Payload).Amount)))];
         _follower.Position = _fold.Position;
         _refold = false;
     }
@@ -153,7 +153,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         var t = _fold.State.Totals;
         var contribution = new AccountContribution(
             _fold.Position,
-            new RegionTotals(1, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited),
+            t.ToRegionTotals(),
             replace);
         await GrainFactory.GetGrain<IRegionTotalsShardGrain>(RegionTotalsShards.ShardOf(Account)).ReportAsync(Account, contribution, cancellationToken);
         _reportedPosition = _fold.Position;
@@ -194,7 +194,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
 
     private AccountSummary Summary()
     {
-        var t = _fold.State.Totals;
-        return new AccountSummary(Account, _fold.Position, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited, _fold.State.LastActivity, [.. _pending]);
+        var t = _fold.State.Totals.ToRegionTotals();
+        return new AccountSummary(Account, _fold.Position, t.SumOfBalances, t.Deposited, t.PaidOut, t.TransferredOut, t.TransferredIn, _fold.State.LastActivity, [.. _pending]);
     }
 }

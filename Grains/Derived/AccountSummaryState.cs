@@ -7,9 +7,10 @@ namespace Concord.Grains.Derived;
 [GenerateSerializer, Alias("concord.derived.account-summary-state")]
 public sealed class AccountSummaryState
 {
-    // Id 0 held the fold before accounts were an entity type; such a record reads with no fold and is rebuilt from the log.
+    // Ids 0 and 1 held the fold and the pending transfers (in minor units) before accounts were an entity type and
+    // amounts decimals; such a record reads as empty and is rebuilt from the log.
 
-    [Id(1)]
+    [Id(3)]
     public List<PendingTransfer> Pending { get; set; } = [];
 
     [Id(2)]

@@ -80,7 +80,7 @@ internal sealed partial class AccountGrain(ILogger<AccountGrain> logger) : Repli
     public Task<BalanceView> GetBalanceAsync(CancellationToken cancellationToken = default)
     {
         EnsureValidKey();
-        return Task.FromResult(new BalanceView(Key, State.Balance, Version, Position, Region, HighestBuffered, HomeRegion, State.Frozen));
+        return Task.FromResult(new BalanceView(Key, Money.ToDecimal(State.Balance), Version, Position, Region, HighestBuffered, HomeRegion, State.Frozen));
     }
 
     public async Task<Statement> GetStatementAsync(long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default)

@@ -55,21 +55,21 @@ internal sealed class LedgerAudit : IAuditPlugin
         public async Task FinishAsync(CancellationToken cancellationToken)
         {
             var fold = AccountType.FoldOf(entity, _log);
-            var t = fold.State.Totals;
+            var t = fold.State.Totals.ToRegionTotals();
             var summary = context.Grains.GetGrain<IAccountSummaryGrain>(entity);
             await summary.CatchUpAsync(fold.Position, cancellationToken);
             var view = await summary.GetAsync(cancellationToken);
             if (view.Position == fold.Position
-                && (view.Balance != t.Balance || view.Deposited != t.Deposited || view.PaidOut != t.PaidOut || view.TransferredOut != t.Debited || view.TransferredIn != t.Credited))
+                && (view.Balance != t.SumOfBalances || view.Deposited != t.Deposited || view.PaidOut != t.PaidOut || view.TransferredOut != t.TransferredOut || view.TransferredIn != t.TransferredIn))
             {
-                context.Report(entity, AuditFindingKinds.ViewMismatch, fold.Position, $"account summary says {Money.Format(view.Balance)}, the log folds to {Money.Format(t.Balance)}");
+                context.Report(entity, AuditFindingKinds.ViewMismatch, fold.Position, $"account summary says {Money.Format(view.Balance)}, the log folds to {Money.Format(t.SumOfBalances)}");
             }
             else if (view.Position != fold.Position)
             {
                 context.Report(entity, AuditFindingKinds.ViewMismatch, view.Position, $"account summary is at position {view.Position} and cannot catch up to the log's {fold.Position}");
             }
 
-            run.Recomputed = run.Recomputed.Add(new RegionTotals(1, t.Balance, t.Deposited, t.PaidOut, t.Debited, t.Credited));
+            run.Recomputed = run.Recomputed.Add(t);
         }
     }
 }

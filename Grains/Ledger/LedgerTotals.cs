@@ -27,6 +27,10 @@ public readonly record struct LedgerTotals(
         _ => default,
     };
 
+    /// <summary>One account's share of the region totals, in the decimals users see.</summary>
+    public Interfaces.Derived.RegionTotals ToRegionTotals() =>
+        new(1, Money.ToDecimal(Balance), Money.ToDecimal(Deposited), Money.ToDecimal(PaidOut), Money.ToDecimal(Debited), Money.ToDecimal(Credited));
+
     public static LedgerTotals operator +(LedgerTotals a, LedgerTotals b) =>
         new(a.Deposited + b.Deposited, a.Credited + b.Credited, a.Debited + b.Debited, a.PaidOut + b.PaidOut);
 

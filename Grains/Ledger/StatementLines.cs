@@ -18,6 +18,6 @@ internal static class StatementLines
             OverdraftApology => ("apology", 0L, null),
             var other => (other.Kind, 0L, null),
         };
-        return new StatementLine(logged.Position, e.Id, e.RequestId, e.Hlc, kind, amount, counterparty, isVoid);
+        return new StatementLine(logged.Position, e.Id, e.RequestId, e.Hlc, kind, Money.ToDecimal(amount), counterparty, isVoid);
     }
 }

@@ -73,7 +73,7 @@ public sealed class BatchTransferTests(RegionClusterFixture region)
             await committed.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
             var error = await Assert.ThrowsAsync<InsufficientFundsException>(() => region.Grains.GetGrain<IAccountGrain>(a).PayoutAsync(new PayoutCommand("p", 30m)));
-            Assert.Equal(2000, error.Available);
+            Assert.Equal(20.00m, error.Available);
 
             proceed.SetResult();
             await batch;
@@ -142,5 +142,6 @@ public sealed class BatchTransferTests(RegionClusterFixture region)
     private Task Deposit(string account, decimal amount) =>
         region.Grains.GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand("seed", amount));
 
-    private async Task<long> Balance(string account) => (await region.Grains.GetGrain<IAccountGrain>(account).GetBalanceAsync()).Balance;
+    /// <summary>The balance in minor units, as the expected values here are written.</summary>
+    private async Task<long> Balance(string account) => (long)((await region.Grains.GetGrain<IAccountGrain>(account).GetBalanceAsync()).Balance * 100m);
 }

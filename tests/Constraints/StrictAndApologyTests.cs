@@ -23,7 +23,7 @@ public sealed class StrictAndApologyTests(MultiRegionFixture regions)
         Assert.Equal("us", receipt.EventId.Origin);
         Assert.True(again.Replayed);
         var balance = await Account("eu", account).GetBalanceAsync();
-        Assert.Equal(7000, balance.Balance);
+        Assert.Equal(70.00m, balance.Balance);
         Assert.Equal("us", balance.HomeRegion);
         await ConvergenceAssertions.AssertConvergedAsync(regions, [account], 7000);
     }
@@ -166,7 +166,7 @@ public sealed class StrictAndApologyTests(MultiRegionFixture regions)
         Assert.Contains("different regions", mixed.Message);
         Assert.All(receipt.Debits, r => Assert.Equal("us", r.EventId.Origin));
         await ConvergenceAssertions.AssertConvergedAsync(regions, [a, b, elsewhere, payee], 3000);
-        Assert.Equal(1000, (await Account("ap", payee).GetBalanceAsync()).Balance);
+        Assert.Equal(10.00m, (await Account("ap", payee).GetBalanceAsync()).Balance);
     }
 
     private Task WaitForApologiesAsync(string account, int count) =>

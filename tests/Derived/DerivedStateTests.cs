@@ -31,8 +31,8 @@ public sealed class DerivedStateTests(RegionClusterFixture region, ITestOutputHe
         var summary = region.Grains.GetGrain<IAccountSummaryGrain>(name);
         await Eventually.HoldsAsync(async () => (await summary.GetAsync()).Position == 3, "the summary covers all three deposits");
         var view = await summary.GetAsync();
-        Assert.Equal(700, view.Balance);
-        Assert.Equal(700, view.Deposited);
+        Assert.Equal(7.00m, view.Balance);
+        Assert.Equal(7.00m, view.Deposited);
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class DerivedStateTests(RegionClusterFixture region, ITestOutputHe
         await account.DepositAsync(new DepositCommand("second", 7m));
 
         // The account's repair pass finds the summary at the head and nothing new in the log; the report is still owed.
-        await Eventually.HoldsAsync(async () => (await totals.GetAsync()).Deposited == before + 700, "the region totals include the second deposit");
+        await Eventually.HoldsAsync(async () => (await totals.GetAsync()).Deposited == before + 7.00m, "the region totals include the second deposit");
     }
 
     [Fact]
@@ -102,16 +102,16 @@ public sealed class DerivedStateTests(RegionClusterFixture region, ITestOutputHe
 
         output.WriteLine($"{Operations} operations: {Money.Format(deposited)} deposited, {Money.Format(paidOut)} paid out, {refused} refused for funds");
         await Eventually.HoldsAsync(
-            async () => await totals.GetAsync() is { InFlight: 0 } t && t.Deposited == before.Deposited + deposited && t.PaidOut == before.PaidOut + paidOut,
+            async () => await totals.GetAsync() is { InFlight: 0 } t && t.Deposited == before.Deposited + Money.ToDecimal(deposited) && t.PaidOut == before.PaidOut + Money.ToDecimal(paidOut),
             "every transfer credited and every deposit and payout counted");
 
         var after = await totals.GetAsync();
         Assert.True(after.IsConserved, $"I2: {after}");
-        Assert.Equal(deposited - paidOut, after.SumOfBalances - before.SumOfBalances);
+        Assert.Equal(Money.ToDecimal(deposited - paidOut), after.SumOfBalances - before.SumOfBalances);
 
         var balances = await Task.WhenAll(accounts.Select(a => region.Grains.GetGrain<IAccountGrain>(a).GetBalanceAsync()));
         Assert.All(balances, b => Assert.True(b.Balance >= 0, $"I1: {b.Account} is {b.Balance}"));
-        Assert.Equal(deposited - paidOut, balances.Sum(b => b.Balance));
+        Assert.Equal(Money.ToDecimal(deposited - paidOut), balances.Sum(b => b.Balance));
 
         foreach (var balance in balances.Where(b => b.Position > 0))
         {

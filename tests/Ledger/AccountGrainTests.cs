@@ -24,7 +24,7 @@ public sealed class AccountGrainTests(RegionClusterFixture region)
         Assert.Equal(first.Position, again.Position);
         Assert.Equal(payout.EventId, payoutAgain.EventId);
         var balance = await account.GetBalanceAsync();
-        Assert.Equal(7000, balance.Balance);
+        Assert.Equal(70.00m, balance.Balance);
         Assert.Equal(2, balance.Position);
     }
 
@@ -37,7 +37,7 @@ public sealed class AccountGrainTests(RegionClusterFixture region)
 
         Assert.Single(receipts.Select(r => r.EventId).Distinct());
         Assert.Equal(1, receipts.Count(r => !r.Replayed));
-        Assert.Equal(500, (await account.GetBalanceAsync()).Balance);
+        Assert.Equal(5.00m, (await account.GetBalanceAsync()).Balance);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class AccountGrainTests(RegionClusterFixture region)
         var error = await Assert.ThrowsAsync<InvalidRequestException>(() => account.DepositAsync(new DepositCommand("r", 11m)));
 
         Assert.Equal("requestId", error.Field);
-        Assert.Equal(1000, (await account.GetBalanceAsync()).Balance);
+        Assert.Equal(10.00m, (await account.GetBalanceAsync()).Balance);
     }
 
     public static TheoryData<string, Func<IAccountGrain, Task>> BadCommands => new()
@@ -122,7 +122,7 @@ public sealed class AccountGrainTests(RegionClusterFixture region)
 
         Assert.NotNull(refusal);
         Assert.Equal(long.MaxValue / Money.MaxAmount, accepted);
-        Assert.Equal(accepted * Money.MaxAmount, (await account.GetBalanceAsync()).Balance);
+        Assert.Equal(Money.ToDecimal(accepted * Money.MaxAmount), (await account.GetBalanceAsync()).Balance);
     }
 
     [Theory]
@@ -137,10 +137,10 @@ public sealed class AccountGrainTests(RegionClusterFixture region)
         var transfer = await Assert.ThrowsAsync<InsufficientFundsException>(() => account.TransferAsync(new TransferCommand("t", "elsewhere", 10.01m, mode)));
         var payout = await Assert.ThrowsAsync<InsufficientFundsException>(() => account.PayoutAsync(new PayoutCommand("p", 11m)));
 
-        Assert.Equal(1001, transfer.Requested);
-        Assert.Equal(1000, transfer.Available);
-        Assert.Equal(1100, payout.Requested);
-        Assert.Equal(1000, (await account.GetBalanceAsync()).Balance);
+        Assert.Equal(10.01m, transfer.Requested);
+        Assert.Equal(10.00m, transfer.Available);
+        Assert.Equal(11.00m, payout.Requested);
+        Assert.Equal(10.00m, (await account.GetBalanceAsync()).Balance);
         Assert.Equal(1, await region.Store.GetHeadAsync(name));
     }
 
@@ -164,7 +164,7 @@ public sealed class AccountGrainTests(RegionClusterFixture region)
         }));
 
         Assert.Equal(33, attempts.Count(ok => ok));
-        Assert.Equal(100, (await account.GetBalanceAsync()).Balance);
+        Assert.Equal(1.00m, (await account.GetBalanceAsync()).Balance);
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public sealed class AccountGrainTests(RegionClusterFixture region)
         var statement = await account.GetStatementAsync();
 
         Assert.Equal(["deposit", "transfer-out", "payout"], statement.Lines.Select(l => l.Kind));
-        Assert.Equal([2000L, -500L, -150L], statement.Lines.Select(l => l.Amount));
+        Assert.Equal([20.00m, -5.00m, -1.50m], statement.Lines.Select(l => l.Amount));
         Assert.Null(statement.NextPosition);
         Assert.Equal(3, (await account.GetStatementAsync(1, 2)).NextPosition);
     }

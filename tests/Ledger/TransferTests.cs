@@ -94,7 +94,7 @@ public sealed class TransferTests(RegionClusterFixture region)
         await Eventually.HoldsAsync(async () => (await Balance(to)) == 500, "the credit lands");
         var view = await region.Grains.GetGrain<IAccountSummaryGrain>(from).GetAsync();
         Assert.Empty(view.PendingOutgoing);
-        Assert.Equal(500, view.TransferredOut);
+        Assert.Equal(5.00m, view.TransferredOut);
         Assert.NotEqual(default, debit);
     }
 
@@ -105,7 +105,8 @@ public sealed class TransferTests(RegionClusterFixture region)
         return await source.TransferAsync(new TransferCommand(requestId, to, amount));
     }
 
-    private async Task<long> Balance(string account) => (await region.Grains.GetGrain<IAccountGrain>(account).GetBalanceAsync()).Balance;
+    /// <summary>The balance in minor units, as the expected values here are written.</summary>
+    private async Task<long> Balance(string account) => (long)((await region.Grains.GetGrain<IAccountGrain>(account).GetBalanceAsync()).Balance * 100m);
 
     private async Task AssertCreditedOnce(string from, string to, string requestId, EventId debit)
     {

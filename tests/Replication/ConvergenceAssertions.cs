@@ -29,7 +29,7 @@ internal static class ConvergenceAssertions
                 }
 
                 // An overdraft is settled only once its home region has apologised (I6); until then it is in motion.
-                return perRegion.Values.All(balances => balances.Sum(b => b.Balance) == expectedSum && balances.All(b => b.Balance >= 0 || b.Frozen));
+                return perRegion.Values.All(balances => balances.Sum(b => b.Balance) == Money.ToDecimal(expectedSum) && balances.All(b => b.Balance >= 0 || b.Frozen));
             },
             $"all regions converge with the accounts summing to {Money.Format(expectedSum)}",
             timeout ?? TimeSpan.FromSeconds(30));

@@ -45,7 +45,7 @@ public sealed class IdleReplicationTests
         // A write in this silo wakes the replicator at its next tick, without waiting for the idle check.
         await regions.Grains("eu").GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand("second", 2m));
         var us = regions.Grains("us").GetGrain<IAccountGrain>(account);
-        await Eventually.HoldsAsync(async () => (await us.GetBalanceAsync()).Balance == 300, "the second deposit reached us", TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(async () => (await us.GetBalanceAsync()).Balance == 3.00m, "the second deposit reached us", TimeSpan.FromSeconds(30));
     }
 
     /// <summary>The in-memory store, counting reads of this region's feed.</summary>

@@ -85,7 +85,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         foreach (var account in accounts)
         {
             var logged = await deployment.Store("eu").ReadAsync(account, 1, int.MaxValue);
-            var expected = logged.Sum(e => e.Event.Payload is Deposited d ? d.Amount : 0);
+            var expected = Money.ToDecimal(logged.Sum(e => e.Event.Payload is Deposited d ? d.Amount : 0));
             Assert.Equal(expected, (await euClient.GetBalanceAsync(account)).Balance);
             await Eventually.HoldsAsync(async () => (await usClient.GetBalanceAsync(account)).Balance == expected, $"us's replica of {account} equals the log");
         }
@@ -143,9 +143,9 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         await using var retry = deployment.Client("eu");
         var receipt = await retry.BatchTransferAsync(legs, "batch-crash");
         Assert.True(receipt.Replayed, "the client's retry finds the batch already complete");
-        await Eventually.HoldsAsync(async () => (await retry.GetBalanceAsync(c)).Balance == 5000, "both credits reach the destination");
-        Assert.Equal(7000, (await retry.GetBalanceAsync(a)).Balance);
-        Assert.Equal(8000, (await retry.GetBalanceAsync(b)).Balance);
+        await Eventually.HoldsAsync(async () => (await retry.GetBalanceAsync(c)).Balance == 50.00m, "both credits reach the destination");
+        Assert.Equal(70.00m, (await retry.GetBalanceAsync(a)).Balance);
+        Assert.Equal(80.00m, (await retry.GetBalanceAsync(b)).Balance);
         Assert.Equal(2, await store.GetHeadAsync(a));
         Assert.Single(await store.FindByRequestAsync(a, "batch-crash/0"));
         Assert.Single(await store.FindByRequestAsync(b, "batch-crash/1"));

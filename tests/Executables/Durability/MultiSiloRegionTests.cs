@@ -72,14 +72,14 @@ public sealed class MultiSiloRegionTests(ITestOutputHelper output)
         Assert.All(acknowledged.Keys, id => Assert.Contains(id, euLog));
         foreach (var account in accounts)
         {
-            Assert.Equal(1100, (await eu.GetBalanceAsync(account)).Balance);
+            Assert.Equal(11.00m, (await eu.GetBalanceAsync(account)).Balance);
         }
 
         // Links keep working through the region's remaining gateway, both ways.
         await us.DepositAsync(accounts[0], 5m, "from-us-after-kill");
         // us's link to eu may still be on eu-0's gateway: it must time out, back off and move to eu-1 first, so this
         // wait gets the same bound as the convergence below, not the default.
-        await Eventually.HoldsAsync(async () => (await eu.GetBalanceAsync(accounts[0])).Balance == 1600, "us's write reaches eu", TimeSpan.FromSeconds(90));
+        await Eventually.HoldsAsync(async () => (await eu.GetBalanceAsync(accounts[0])).Balance == 16.00m, "us's write reaches eu", TimeSpan.FromSeconds(90));
         await Eventually.HoldsAsync(
             async () => (await deployment.Store("eu").GetDigestAsync()).Root == (await deployment.Store("us").GetDigestAsync()).Root,
             "eu and us converge",

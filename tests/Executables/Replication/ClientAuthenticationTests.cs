@@ -30,8 +30,8 @@ public sealed class ClientAuthenticationTests : IAsyncLifetime
         await Assert.ThrowsAsync<UnauthenticatedException>(() => wrong.DepositAsync(account, 5m));
         await trusted.DepositAsync(account, 7m);
 
-        Assert.Equal(700, (await trusted.GetBalanceAsync(account)).Balance);
-        await Eventually.HoldsAsync(async () => (await trustedUs.GetBalanceAsync(account)).Balance == 700, "the peer link presents the credential and replicates");
+        Assert.Equal(7.00m, (await trusted.GetBalanceAsync(account)).Balance);
+        await Eventually.HoldsAsync(async () => (await trustedUs.GetBalanceAsync(account)).Balance == 7.00m, "the peer link presents the credential and replicates");
 
         var output = new StringWriter();
         var error = new StringWriter();

@@ -42,7 +42,7 @@ public sealed class SessionTests : IAsyncLifetime
 
         Assert.Equal("us", transfer.EventId.Origin);
         var balance = await concord.GetBalanceAsync(account);
-        Assert.Equal(70_00, balance.Balance);
+        Assert.Equal(70.00m, balance.Balance);
         Assert.Equal(1, balance.Version["eu"]);
         Assert.Equal(1, balance.Version["us"]);
     }
@@ -57,7 +57,7 @@ public sealed class SessionTests : IAsyncLifetime
         await using var reader = Client("us", writer.SessionToken);
         var balance = await reader.GetBalanceAsync(account);
 
-        Assert.Equal(50_00, balance.Balance);
+        Assert.Equal(50.00m, balance.Balance);
         Assert.Equal("us", balance.Region);
     }
 
@@ -80,7 +80,7 @@ public sealed class SessionTests : IAsyncLifetime
             Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(30));
             await using var plain = Client("us", useSession: false);
             var untouched = await plain.GetBalanceAsync(account);
-            Assert.Equal((0L, 0L), (untouched.Balance, untouched.Position));
+            Assert.Equal((0m, 0L), (untouched.Balance, untouched.Position));
         }
         finally
         {

@@ -34,7 +34,7 @@ public sealed class TcpRegionsTests : IAsyncLifetime
         await using var usClient = new ConcordClient(new ConcordClientOptions { Region = "us", Gateways = [UsGateway] });
 
         await client.DepositAsync(account, 10m, "first");
-        await Eventually.HoldsAsync(async () => (await usClient.GetBalanceAsync(account)).Balance == 1000, "the deposit replicates to us over TCP");
+        await Eventually.HoldsAsync(async () => (await usClient.GetBalanceAsync(account)).Balance == 10.00m, "the deposit replicates to us over TCP");
 
         using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
         {
@@ -45,7 +45,7 @@ public sealed class TcpRegionsTests : IAsyncLifetime
 
         Assert.Equal("us", client.CurrentRegion);
         Assert.Equal("us", receipt.EventId.Origin);
-        Assert.Equal(1500, (await client.GetBalanceAsync(account)).Balance);
+        Assert.Equal(15.00m, (await client.GetBalanceAsync(account)).Balance);
         Assert.True((await client.DepositAsync(account, 10m, "first")).Replayed, "a retry of the first request through us takes effect once");
     }
 
