@@ -38,7 +38,7 @@ fi
 
 echo "== test"
 # A hung test fails the run after 5 minutes instead of stalling CI.
-dotnet test Orleans.sln --no-build -nologo \
+dotnet test Orleans.sln --no-build -nologo -m:1 \
   --blame-hang-timeout 5m \
   --logger "trx" --logger "console;verbosity=normal" \
   --results-directory "$results" "$@"

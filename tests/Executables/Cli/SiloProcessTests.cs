@@ -44,7 +44,7 @@ public sealed class SiloProcessTests
         Assert.Contains($"dashboard http://127.0.0.1:{ports[2]}/dashboard", ready);
         Assert.Contains($"metrics http://127.0.0.1:{ports[3]}/metrics", ready);
 
-        await using (var client = new Concord.Client.Sdk.ConcordClient(new() { Gateways = [new(System.Net.IPAddress.Loopback, ports[0])] }))
+        await using (var client = new Concord.Client.Sdk.ConcordClient(new() { Gateways = [new(System.Net.IPAddress.Loopback, ports[0])], ConnectTimeout = TimeSpan.FromSeconds(30) }))
         {
             await client.DepositAsync("acc-metrics", 1m, "metrics-1");
         }

@@ -86,7 +86,8 @@ public sealed class DurableDeployment : IAsyncDisposable
     {
         Region = region,
         Gateways = [.. Gateways(region)],
-        ConnectTimeout = TimeSpan.FromSeconds(5),
+        // A silo process that just printed its ready line can take a while to serve its first client on a loaded machine.
+        ConnectTimeout = TimeSpan.FromSeconds(20),
         CallTimeout = TimeSpan.FromSeconds(5),
     });
 

@@ -14,7 +14,7 @@ public sealed class VenueSiloProcessTests
         await using var silo = SiloProcess.Start("eu", ["--region", "eu", "--gateway-port", ports[0].ToString(), "--silo-port", ports[1].ToString(), "--entities", "venues"]);
         await silo.WaitReadyAsync();
 
-        await using var client = new Concord.Client.Sdk.ConcordClient(new() { Gateways = [new(System.Net.IPAddress.Loopback, ports[0])] });
+        await using var client = new Concord.Client.Sdk.ConcordClient(new() { Gateways = [new(System.Net.IPAddress.Loopback, ports[0])], ConnectTimeout = TimeSpan.FromSeconds(30) });
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         Task<T> Venue<T>(Func<IVenueGrain, CancellationToken, Task<T>> call) => client.CallAsync("recital", call, deadline.Token);
         await Venue((venue, ct) => venue.OpenAsync("open", 2, ct));
