@@ -84,6 +84,89 @@ public sealed class CrdtConvergenceTests
         Assert.Equal(["merged"], resolved.Values);
     }
 
+    [Fact]
+    public void Bounded_counter_converges_and_never_goes_negative_in_any_causal_order() =>
+        Gen.Int.Sample(seed =>
+        {
+            var random = new Random(seed);
+
+            // Each region decides at its own state: it adds, or spends (decrements or hands to a peer) only rights it holds.
+            var known = Origins.Select(_ => new List<Ev>()).ToArray();
+            var states = Origins.Select(_ => BoundedCounter.Empty).ToArray();
+            var events = new List<Ev>();
+            var steps = random.Next(1, 40);
+            for (var step = 1; step <= steps; step++)
+            {
+                var at = random.Next(Origins.Length);
+                if (random.Next(3) == 0)
+                {
+                    var from = random.Next(Origins.Length);
+                    foreach (var e in known[from].Where(e => !known[at].Contains(e)).ToList())
+                    {
+                        known[at].Add(e);
+                        states[at] = ApplyEscrow(states[at], e);
+                    }
+
+                    continue;
+                }
+
+                var version = VersionOf(known[at]);
+                var origin = Origins[at];
+                var rights = states[at].RightsOf(origin);
+                var kind = random.Next(3);
+                var amount = kind == 0 ? random.Next(1, 10) : (int)Math.Min(rights, random.Next(1, 10));
+                if (kind != 0 && !states[at].CanSpend(origin, amount))
+                {
+                    continue;
+                }
+
+                // A hand-over's receiving region rides in Observed (this test's events have no other use for it).
+                var ev = new Ev(new Dot(origin, version[origin] + 1), version, new HlcTimestamp(step, 0, origin), kind, amount, [new Dot(Origins[(at + 1 + random.Next(2)) % 3], 0)]);
+                known[at].Add(ev);
+                states[at] = ApplyEscrow(states[at], ev);
+                events.Add(ev);
+            }
+
+            BoundedCounter Checked(BoundedCounter counter, Ev e)
+            {
+                var next = ApplyEscrow(counter, e);
+                Assert.True(next.Value >= 0, $"the counter went to {next.Value}");
+                Assert.All(Origins, o => Assert.True(next.RightsOf(o) >= 0, $"{o} holds {next.RightsOf(o)} rights"));
+                return next;
+            }
+
+            var first = Deliver(random, events, BoundedCounter.Empty, Checked, duplicatesApply: true);
+            for (var order = 0; order < 3; order++)
+            {
+                Assert.Equal(Json(first), Json(Deliver(random, events, BoundedCounter.Empty, Checked, duplicatesApply: true)));
+            }
+
+            Assert.Equal(events.Where(e => e.Kind == 0).Sum(e => (long)e.Value) - events.Where(e => e.Kind == 1).Sum(e => (long)e.Value), first.Value);
+        }, iter: 200);
+
+    [Fact]
+    public void Bounded_counter_spends_only_rights_a_region_holds_and_hands_them_over()
+    {
+        var counter = BoundedCounter.Empty.Increment(new Dot("eu", 1), 10);
+        Assert.True(counter.CanSpend("eu", 10));
+        Assert.False(counter.CanSpend("us", 1));
+
+        var handed = counter.Transfer(new Dot("eu", 2), "us", 4);
+        Assert.Equal((6L, 4L, 10L), (handed.RightsOf("eu"), handed.RightsOf("us"), handed.Value));
+        Assert.False(handed.CanSpend("eu", 7));
+
+        var spent = handed.Decrement(new Dot("us", 1), 4);
+        Assert.Equal((0L, 6L), (spent.RightsOf("us"), spent.Value));
+        Assert.Same(spent, spent.Decrement(new Dot("us", 1), 4));
+    }
+
+    private static BoundedCounter ApplyEscrow(BoundedCounter counter, Ev e) => e.Kind switch
+    {
+        0 => counter.Increment(e.Dot, e.Value),
+        1 => counter.Decrement(e.Dot, e.Value),
+        _ => counter.Transfer(e.Dot, e.Observed.Min.Origin, e.Value),
+    };
+
     private static readonly Gen<PNCounter> Counter =
         Gen.Select(Gen.Int[0, 2], Gen.Int[-20, 20]).Array[0, 8].Select(ops => ops.Aggregate(PNCounter.Empty, (c, op) => c.Add(Origins[op.Item1], op.Item2)));
 
