@@ -12,6 +12,7 @@ public interface IAuditorGrain : IGrainWithIntegerKey
 {
     /// <summary>Runs an audit; <see cref="AuditRequest.SampleFraction"/> below 1 audits a seeded random part of the entities.</summary>
     [Alias("run")]
+    [Events.RequiresRole(Events.ClientRole.Operator)]
     Task<AuditReport> RunAsync(AuditRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Activates the auditor; with a routine audit interval configured, its timer audits from then on.</summary>
@@ -20,10 +21,12 @@ public interface IAuditorGrain : IGrainWithIntegerKey
 
     /// <summary>How far the running audit has got; <see cref="AuditProgress.Running"/> is false between audits.</summary>
     [Alias("progress")]
+    [Events.RequiresRole(Events.ClientRole.Operator)]
     Task<AuditProgress> GetProgressAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The latest report, or null before the first audit.</summary>
     [Alias("latest")]
+    [Events.RequiresRole(Events.ClientRole.Operator)]
     Task<AuditReport?> GetLatestAsync(CancellationToken cancellationToken = default);
 }
 

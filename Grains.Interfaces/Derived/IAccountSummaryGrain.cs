@@ -11,6 +11,7 @@ namespace Concord.Grains.Interfaces.Derived;
 public interface IAccountSummaryGrain : IGrainWithStringKey
 {
     [Alias("get")]
+    [Events.RequiresRole(Events.ClientRole.Reader)]
     Task<AccountSummary> GetAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Pulls from the log until the view covers <paramref name="throughPosition"/>; returns the view's position.</summary>
@@ -19,6 +20,7 @@ public interface IAccountSummaryGrain : IGrainWithStringKey
 
     /// <summary>Discards the view and recomputes it from the account's log.</summary>
     [Alias("rebuild")]
+    [Events.RequiresRole(Events.ClientRole.Operator)]
     Task<AccountSummary> RebuildAsync(CancellationToken cancellationToken = default);
 }
 

@@ -12,6 +12,7 @@ public interface IApologyFeedGrain : IGrainWithIntegerKey
 {
     /// <summary>The newest apologies first, optionally only those about <paramref name="account"/>.</summary>
     [Alias("get")]
+    [Events.RequiresRole(Events.ClientRole.Reader)]
     Task<ImmutableArray<ApologyNotice>> GetAsync(string? account = null, int maxCount = 100, CancellationToken cancellationToken = default);
 
     [Alias("record")]

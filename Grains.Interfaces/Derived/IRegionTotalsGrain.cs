@@ -9,10 +9,12 @@ namespace Concord.Grains.Interfaces.Derived;
 public interface IRegionTotalsGrain : IGrainWithIntegerKey
 {
     [Alias("get")]
+    [Events.RequiresRole(Events.ClientRole.Reader)]
     Task<RegionTotals> GetAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Rebuilds every account summary and the totals from the logs. Long-running on large regions.</summary>
     [Alias("rebuild")]
+    [Events.RequiresRole(Events.ClientRole.Operator)]
     Task<RegionTotals> RebuildAsync(CancellationToken cancellationToken = default);
 }
 

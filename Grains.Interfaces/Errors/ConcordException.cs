@@ -176,3 +176,25 @@ public sealed class SessionNotCaughtUpException : ConcordException
     [Id(2)]
     public string Missing { get; private set; }
 }
+
+/// <summary>The call's credential is valid but its role does not allow the method. Nothing was changed.</summary>
+[GenerateSerializer, Alias("concord.error.unauthorized")]
+public sealed class UnauthorizedException : ConcordException
+{
+    public UnauthorizedException(string region, string method, Events.ClientRole required, Events.ClientRole presented)
+        : base($"Region '{region}' refuses {method} to a {presented.ToString().ToLowerInvariant()} credential: it needs the {required.ToString().ToLowerInvariant()} role.")
+    {
+        Region = region;
+        Required = required;
+        Presented = presented;
+    }
+
+    [Id(0)]
+    public string Region { get; private set; }
+
+    [Id(1)]
+    public Events.ClientRole Required { get; private set; }
+
+    [Id(2)]
+    public Events.ClientRole Presented { get; private set; }
+}

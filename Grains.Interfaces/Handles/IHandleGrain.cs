@@ -25,6 +25,7 @@ public interface IHandleGrain : IGrainWithStringKey
     Task<HandleReceipt> ReleaseAsync(string requestId, CancellationToken cancellationToken = default);
 
     [Alias("whois")]
+    [Events.RequiresRole(Events.ClientRole.Reader)]
     Task<HandleView> WhoisAsync(CancellationToken cancellationToken = default);
 }
 

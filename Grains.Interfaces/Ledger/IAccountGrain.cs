@@ -23,9 +23,11 @@ public interface IAccountGrain : IGrainWithStringKey
     Task<WriteReceipt> PayoutAsync(PayoutCommand command, CancellationToken cancellationToken = default);
 
     [Alias("balance")]
+    [Events.RequiresRole(Events.ClientRole.Reader)]
     Task<BalanceView> GetBalanceAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Events of this region's copy of the log from <paramref name="fromPosition"/> (1-based), at most <paramref name="maxCount"/>.</summary>
     [Alias("statement")]
+    [Events.RequiresRole(Events.ClientRole.Reader)]
     Task<Statement> GetStatementAsync(long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default);
 }

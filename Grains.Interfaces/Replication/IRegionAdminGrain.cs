@@ -5,6 +5,7 @@ namespace Concord.Grains.Interfaces.Replication;
 public interface IRegionAdminGrain : IGrainWithIntegerKey
 {
     [Alias("status")]
+    [Events.RequiresRole(Events.ClientRole.Reader)]
     Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -12,6 +13,7 @@ public interface IRegionAdminGrain : IGrainWithIntegerKey
     /// <see cref="Errors.InvalidRequestException"/> unless the region runs with fault injection enabled.
     /// </summary>
     [Alias("set-link-fault")]
+    [Events.RequiresRole(Events.ClientRole.Operator)]
     Task SetLinkFaultAsync(string peer, LinkFault fault, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -19,6 +21,7 @@ public interface IRegionAdminGrain : IGrainWithIntegerKey
     /// and entities of registered types (<c>venue/gala</c>) alike, each event with its chain hashes.
     /// </summary>
     [Alias("read-log")]
+    [Events.RequiresRole(Events.ClientRole.Reader)]
     Task<EntityLogPage> ReadLogAsync(string entityId, long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default);
 }
 

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using Concord.Grains.Interfaces.Errors;
@@ -9,43 +10,53 @@ namespace Concord.Grains.Hosting;
 /// <summary>
 /// When the region is configured with client credentials, every grain call that comes from a client (an SDK,
 /// the CLI, a peer region's link, a team's own app) must carry one of them, whatever the namespace of the grain:
-/// a team's entity types are covered like Concord's own. Calls between grains of the region and Orleans' own
-/// system calls pass. A refused call throws <see cref="UnauthenticatedException"/> before any grain code runs,
-/// so it changes nothing.
+/// a team's entity types are covered like Concord's own. The credential's role must reach the method's
+/// (<see cref="RequiresRoleAttribute"/>; writer when unmarked). Calls between grains of the region and Orleans' own
+/// system calls pass. A refused call throws <see cref="UnauthenticatedException"/> or
+/// <see cref="UnauthorizedException"/> before any grain code runs, so it changes nothing.
 /// </summary>
 internal sealed class ClientCredentialFilter(IOptions<ConcordOptions> options) : IIncomingGrainCallFilter
 {
-    private readonly byte[][] _accepted = [.. options.Value.ClientCredentials.Select(Encoding.UTF8.GetBytes)];
+    private readonly (ClientRole Role, byte[] Secret)[] _accepted =
+        [.. options.Value.ClientCredentials.Select(ClientCredentialRoles.Parse).Select(c => (c.Role, Encoding.UTF8.GetBytes(c.Secret)))];
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
         if (_accepted.Length > 0
             && context.SourceId is { } source && source.IsClient()
-            && context.InterfaceMethod?.DeclaringType?.Namespace is { } calledNamespace
-            && !calledNamespace.StartsWith("Orleans", StringComparison.Ordinal)
-            && !IsAccepted(RequestContext.Get(ClientCredentials.RequestContextKey) as string))
+            && context.InterfaceMethod is { DeclaringType.Namespace: { } calledNamespace } method
+            && !calledNamespace.StartsWith("Orleans", StringComparison.Ordinal))
         {
-            throw new UnauthenticatedException(options.Value.Region);
+            var role = RoleOf(RequestContext.Get(ClientCredentials.RequestContextKey) as string)
+                ?? throw new UnauthenticatedException(options.Value.Region);
+            var required = method.GetCustomAttribute<RequiresRoleAttribute>()?.Role ?? ClientRole.Writer;
+            if (role < required)
+            {
+                throw new UnauthorizedException(options.Value.Region, $"{method.DeclaringType!.Name}.{method.Name}", required, role);
+            }
         }
 
         return context.Invoke();
     }
 
-    private bool IsAccepted(string? presented)
+    private ClientRole? RoleOf(string? presented)
     {
         if (presented is null)
         {
-            return false;
+            return null;
         }
 
         var bytes = Encoding.UTF8.GetBytes(presented);
-        var accepted = false;
-        foreach (var candidate in _accepted)
+        ClientRole? role = null;
+        foreach (var (candidateRole, secret) in _accepted)
         {
-            // Constant time per candidate, so timing does not reveal how much of a credential matched.
-            accepted |= CryptographicOperations.FixedTimeEquals(bytes, candidate);
+            // Constant time per candidate, and every candidate compared, so timing does not reveal which matched or how much.
+            if (CryptographicOperations.FixedTimeEquals(bytes, secret) && role is null)
+            {
+                role = candidateRole;
+            }
         }
 
-        return accepted;
+        return role;
     }
 }

@@ -38,9 +38,9 @@ internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) 
             Fail($"HandlePrimaryRegion '{primary}' is not one of the regions [{string.Join(", ", o.EffectiveRegions)}].");
         }
 
-        if (o.ClientCredentials.Any(c => c.Length < Interfaces.Events.ClientCredentials.MinLength))
+        if (o.ClientCredentials.Any(c => Interfaces.Events.ClientCredentialRoles.Parse(c).Secret.Length < Interfaces.Events.ClientCredentials.MinLength))
         {
-            Fail($"Every client credential needs at least {Interfaces.Events.ClientCredentials.MinLength} characters.");
+            Fail($"Every client credential needs at least {Interfaces.Events.ClientCredentials.MinLength} characters, after its role prefix (reader:, writer: or operator:) if it has one.");
         }
 
         if (o.ReplicationSecret is { Length: < 32 })

@@ -61,9 +61,9 @@ internal sealed partial class RegionBackgroundGrains(IServiceProvider services, 
         await services.GetRequiredService<CheckpointBook>().RefreshAsync(includeEvidence: false, cancellationToken);
 
         // The silo's own calls present a credential like any client's.
-        if (concord.ClientCredentials.Count > 0)
+        if (Interfaces.Events.ClientCredentialRoles.StrongestSecret(concord.ClientCredentials) is { } secret)
         {
-            RequestContext.Set(Interfaces.Events.ClientCredentials.RequestContextKey, concord.ClientCredentials[0]);
+            RequestContext.Set(Interfaces.Events.ClientCredentials.RequestContextKey, secret);
         }
 
         var grains = services.GetRequiredService<IGrainFactory>();

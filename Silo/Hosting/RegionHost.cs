@@ -132,7 +132,7 @@ public static class RegionHost
         if (options.Peers.Count > 0)
         {
             var peers = options.Peers.ToDictionary(p => p.Key, p => (IReadOnlyList<IPEndPoint>)p.Value, StringComparer.Ordinal);
-            builder.Services.AddSingleton<IRegionLinkFactory>(new PeerClusterLinkFactory(peers, options.ServiceId, TimeSpan.FromSeconds(3), options.ClientCredentials.FirstOrDefault()));
+            builder.Services.AddSingleton<IRegionLinkFactory>(new PeerClusterLinkFactory(peers, options.ServiceId, TimeSpan.FromSeconds(3), Grains.Interfaces.Events.ClientCredentialRoles.StrongestSecret(options.ClientCredentials)));
         }
 
         if (options.MetricsPort is { } metricsPort)

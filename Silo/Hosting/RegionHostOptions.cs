@@ -139,9 +139,9 @@ public sealed class RegionHostOptions
             throw new ArgumentException($"--entities '{unknown}' is not an entity type this silo can host (known: {string.Join(", ", EntityModules.Names)}).");
         }
 
-        if (ClientCredentials.Any(c => c.Length < Grains.Interfaces.Events.ClientCredentials.MinLength))
+        if (ClientCredentials.Any(c => Grains.Interfaces.Events.ClientCredentialRoles.Parse(c).Secret.Length < Grains.Interfaces.Events.ClientCredentials.MinLength))
         {
-            throw new ArgumentException($"--client-credential values need at least {Grains.Interfaces.Events.ClientCredentials.MinLength} characters.");
+            throw new ArgumentException($"--client-credential values need at least {Grains.Interfaces.Events.ClientCredentials.MinLength} characters after their role (reader:, writer: or operator:) if they name one.");
         }
 
         if (ReplicationSecret is { Length: < 32 })

@@ -21,6 +21,7 @@ public interface IVenueGrain : IGrainWithStringKey
     Task<EntityReceipt> ReleaseAsync(string requestId, string holdId, CancellationToken cancellationToken = default);
 
     [Alias("get")]
+    [Concord.Grains.Interfaces.Events.RequiresRole(Concord.Grains.Interfaces.Events.ClientRole.Reader)]
     Task<VenueView> GetAsync(CancellationToken cancellationToken = default);
 }
 

@@ -23,5 +23,6 @@ public sealed record VenueActivity(
 public interface IVenueActivityGrain : IGrainWithStringKey
 {
     [Alias("get")]
+    [Concord.Grains.Interfaces.Events.RequiresRole(Concord.Grains.Interfaces.Events.ClientRole.Reader)]
     Task<VenueActivity> GetAsync(CancellationToken cancellationToken = default);
 }

@@ -32,6 +32,7 @@ public interface IStockGrain : IGrainWithStringKey
 {
     Task<EntityReceipt> RestockAsync(string requestId, int units);
 
+    [RequiresRole(ClientRole.Reader)]
     Task<Stock> GetAsync();
 }
 
