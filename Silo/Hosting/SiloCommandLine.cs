@@ -26,7 +26,7 @@ public static class SiloCommandLine
     private static readonly Option<string?> DashboardPort = new("--dashboard-port") { HelpName = "PORT", Description = "Serve the Orleans Dashboard on this port." };
     private static readonly Option<string?> MetricsPort = new("--metrics-port") { HelpName = "PORT", Description = "Serve Prometheus metrics on this port." };
     private static readonly Option<string[]> Entities = new("--entities") { HelpName = "NAME[,NAME]...", Description = "Entity types to host beyond the ledger and handles (known: venues)." };
-    private static readonly Option<string[]> ClientCredential = new("--client-credential") { HelpName = "SECRET", Description = "A credential clients must present; repeat for several (or CONCORD_CLIENT_CREDENTIALS)." };
+    private static readonly Option<string[]> ClientCredential = new("--client-credential") { HelpName = "SECRET", Description = "A credential clients must present, as [reader:|writer:|operator:]SECRET (bare: operator); repeat for several (or CONCORD_CLIENT_CREDENTIALS)." };
     private static readonly Option<string?> ReplicationSecret = new("--replication-secret") { HelpName = "SECRET", Description = "Authenticates replication batches (or CONCORD_REPLICATION_SECRET)." };
     private static readonly Option<string?> SigningKey = new("--signing-key") { HelpName = "PEMFILE", Description = "This region's checkpoint signing key (PKCS#8)." };
     private static readonly Option<string[]> RegionKey = new("--region-key") { HelpName = "NAME=PEMFILE", Description = "A region's public key; repeat for every region." };
