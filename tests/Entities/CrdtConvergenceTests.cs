@@ -91,41 +91,14 @@ public sealed class CrdtConvergenceTests
             var random = new Random(seed);
 
             // Each region decides at its own state: it adds, or spends (decrements or hands to a peer) only rights it holds.
-            var known = Origins.Select(_ => new List<Ev>()).ToArray();
-            var states = Origins.Select(_ => BoundedCounter.Empty).ToArray();
-            var events = new List<Ev>();
-            var steps = random.Next(1, 40);
-            for (var step = 1; step <= steps; step++)
+            // A hand-over's receiving region rides in Observed (this test's events have no other use for it).
+            var events = History(random, BoundedCounter.Empty, ApplyEscrow, (counter, origin, r) =>
             {
-                var at = random.Next(Origins.Length);
-                if (random.Next(3) == 0)
-                {
-                    var from = random.Next(Origins.Length);
-                    foreach (var e in known[from].Where(e => !known[at].Contains(e)).ToList())
-                    {
-                        known[at].Add(e);
-                        states[at] = ApplyEscrow(states[at], e);
-                    }
-
-                    continue;
-                }
-
-                var version = VersionOf(known[at]);
-                var origin = Origins[at];
-                var rights = states[at].RightsOf(origin);
-                var kind = random.Next(3);
-                var amount = kind == 0 ? random.Next(1, 10) : (int)Math.Min(rights, random.Next(1, 10));
-                if (kind != 0 && !states[at].CanSpend(origin, amount))
-                {
-                    continue;
-                }
-
-                // A hand-over's receiving region rides in Observed (this test's events have no other use for it).
-                var ev = new Ev(new Dot(origin, version[origin] + 1), version, new HlcTimestamp(step, 0, origin), kind, amount, [new Dot(Origins[(at + 1 + random.Next(2)) % 3], 0)]);
-                known[at].Add(ev);
-                states[at] = ApplyEscrow(states[at], ev);
-                events.Add(ev);
-            }
+                var kind = r.Next(3);
+                var amount = kind == 0 ? r.Next(1, 10) : (int)Math.Min(counter.RightsOf(origin), r.Next(1, 10));
+                var to = Origins[(Array.IndexOf(Origins, origin) + 1 + r.Next(2)) % Origins.Length];
+                return kind == 0 || counter.CanSpend(origin, amount) ? (kind, amount, [new Dot(to, 0)]) : null;
+            }, maxSteps: 40);
 
             BoundedCounter Checked(BoundedCounter counter, Ev e)
             {
@@ -181,7 +154,11 @@ public sealed class CrdtConvergenceTests
         Gen.Int.Sample(seed =>
         {
             var random = new Random(seed);
-            var events = History(random, empty, apply, observe);
+            var events = History(random, empty, apply, (state, _, r) =>
+            {
+                var op = (Kind: r.Next(2), Value: r.Next(10));
+                return (op.Kind, op.Value, observe(state, op));
+            });
             var expected = Json(Deliver(random, events, empty, apply, duplicatesApply));
             for (var order = 0; order < 3; order++)
             {
@@ -189,12 +166,13 @@ public sealed class CrdtConvergenceTests
             }
         }, iter: 200);
 
-    private static List<Ev> History<T>(Random random, T empty, Func<T, Ev, T> apply, Func<T, (int Kind, int Value), ImmutableSortedSet<Dot>> observe)
+    /// <summary>A random history of three regions that operate and sync at random; <paramref name="decide"/> picks an operation at a region's state, or none.</summary>
+    private static List<Ev> History<T>(Random random, T empty, Func<T, Ev, T> apply, Func<T, string, Random, (int Kind, int Value, ImmutableSortedSet<Dot> Observed)?> decide, int maxSteps = 30)
     {
         var known = Origins.Select(_ => new List<Ev>()).ToArray();
         var states = Origins.Select(_ => empty).ToArray();
         var all = new List<Ev>();
-        var steps = random.Next(1, 30);
+        var steps = random.Next(1, maxSteps);
         for (var step = 1; step <= steps; step++)
         {
             var at = random.Next(Origins.Length);
@@ -211,9 +189,13 @@ public sealed class CrdtConvergenceTests
             }
 
             var version = VersionOf(known[at]);
-            var op = (Kind: random.Next(2), Value: random.Next(10));
             var origin = Origins[at];
-            var ev = new Ev(new Dot(origin, version[origin] + 1), version, new HlcTimestamp(step / 3, step % 3, origin), op.Kind, op.Value, observe(states[at], op));
+            if (decide(states[at], origin, random) is not { } op)
+            {
+                continue;
+            }
+
+            var ev = new Ev(new Dot(origin, version[origin] + 1), version, new HlcTimestamp(step / 3, step % 3, origin), op.Kind, op.Value, op.Observed);
             known[at].Add(ev);
             states[at] = apply(states[at], ev);
             all.Add(ev);
