@@ -66,29 +66,16 @@ internal sealed class ClientSession
     {
         if (version.Entries.Length > 0)
         {
-            _seen.AddOrUpdate(entityId, version, (_, seen) => Merge(seen, version));
+            _seen.AddOrUpdate(entityId, version, (_, seen) => seen.Merge(version));
             if (_seen.Count > MaxEntities)
             {
                 // Memory stays bounded for clients that touch millions of entities; a forgotten one starts afresh.
-                foreach (var forgotten in _seen.Keys.Where(k => k != entityId).Take(_seen.Count - MaxEntities))
+                // A tenth goes at once, so the scan is paid once per 10,000 new entities, not on every call.
+                foreach (var forgotten in _seen.Keys.Where(k => k != entityId).Take(_seen.Count - (MaxEntities * 9 / 10)).ToList())
                 {
                     _seen.TryRemove(forgotten, out _);
                 }
             }
         }
-    }
-
-    private static VersionVector Merge(VersionVector a, VersionVector b)
-    {
-        var merged = a;
-        foreach (var entry in b.Entries)
-        {
-            if (merged[entry.Origin] < entry.Seq)
-            {
-                merged = merged.With(entry.Origin, entry.Seq);
-            }
-        }
-
-        return merged;
     }
 }

@@ -61,6 +61,13 @@ public sealed class VersionVector : IEquatable<VersionVector>
         }
     }
 
+    /// <summary>The least vector covering both: per origin, the higher seq.</summary>
+    public VersionVector Merge(VersionVector other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return other.Entries.Aggregate(this, (merged, entry) => merged.With(entry.Origin, entry.Seq));
+    }
+
     /// <summary>Returns a vector with <paramref name="origin"/> raised to <paramref name="seq"/> (never lowered).</summary>
     public VersionVector With(string origin, long seq)
     {

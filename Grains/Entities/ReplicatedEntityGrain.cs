@@ -30,8 +30,9 @@ namespace Concord.Grains.Entities;
 public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicatedEntityGrain, ISessionReplica
     where TState : class
 {
-    // Completed, and replaced, after every group of events becomes durable: what session waits wake on.
-    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // What session waits wake on: made by the first waiter, completed and dropped when the next group of events is
+    // durable. Null while nobody waits, so the write path allocates nothing for it.
+    private TaskCompletionSource? _progress;
     private readonly Dictionary<string, Task<LoggedEvent?>> _inFlight = new(StringComparer.Ordinal);
     private EntityTypeRuntime<TState> _runtime = null!;
     private EntityTypeRegistry _registry = null!;
@@ -424,9 +425,11 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             await RefoldAsync(CancellationToken.None);
         }
 
-        var progressed = _progress;
-        _progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        progressed.TrySetResult();
+        if (_progress is { } progressed)
+        {
+            _progress = null;
+            progressed.TrySetResult();
+        }
 
         Apologise();
         _unrecordedApologies.AddRange(committed.Where(l => ApologyRequests.IsApology(l.Event)).Select(l => NoticeOf(l.Event)));
@@ -631,6 +634,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
             try
             {
+                _progress ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 await _progress.Task.WaitAsync(remaining);
             }
             catch (TimeoutException)

@@ -17,6 +17,9 @@ namespace Concord.Grains.Hosting;
 /// </summary>
 internal sealed class ClientCredentialFilter(IOptions<ConcordOptions> options) : IIncomingGrainCallFilter
 {
+    // Roles are read from attributes once per method, not on every call.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<MethodInfo, ClientRole> _required = new();
+
     private readonly (ClientRole Role, byte[] Secret)[] _accepted =
         [.. options.Value.ClientCredentials.Select(ClientCredentialRoles.Parse).Select(c => (c.Role, Encoding.UTF8.GetBytes(c.Secret)))];
 
@@ -29,7 +32,7 @@ internal sealed class ClientCredentialFilter(IOptions<ConcordOptions> options) :
         {
             var role = RoleOf(RequestContext.Get(ClientCredentials.RequestContextKey) as string)
                 ?? throw new UnauthenticatedException(options.Value.Region);
-            var required = method.GetCustomAttribute<RequiresRoleAttribute>()?.Role ?? ClientRole.Writer;
+            var required = _required.GetOrAdd(method, static m => m.GetCustomAttribute<RequiresRoleAttribute>()?.Role ?? ClientRole.Writer);
             if (role < required)
             {
                 throw new UnauthorizedException(options.Value.Region, $"{method.DeclaringType!.Name}.{method.Name}", required, role);

@@ -53,8 +53,7 @@ public sealed class PNCounter
     public PNCounter Merge(PNCounter other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        var seen = other.Seen.Entries.Aggregate(Seen, (v, e) => v.With(e.Origin, e.Seq));
-        return new(Max(Increments, other.Increments), Max(Decrements, other.Decrements), seen);
+        return new(Max(Increments, other.Increments), Max(Decrements, other.Decrements), Seen.Merge(other.Seen));
     }
 
     private PNCounter Change(string origin, long delta, VersionVector seen) => delta switch

@@ -66,14 +66,14 @@ public sealed class SessionGuaranteeCheckerTests(ITestOutputHelper output) : IAs
                             var page = await client.ReadLogAsync(account, receipt.Position, 1);
                             var written = Assert.Single(page.Events).Event;
                             Assert.Equal(receipt.EventId, written.Id);
-                            Assert.True(Covers(written.Deps.With(written.Origin, written.Seq - 1), before), $"{written.Id} was decided in {region} on {written.Deps}, without {before} the session saw");
-                            seen[account] = Merge(before, VersionVector.Empty.With(written.Origin, written.Seq));
+                            Assert.True(written.Deps.With(written.Origin, written.Seq - 1).Covers(before), $"{written.Id} was decided in {region} on {written.Deps}, without {before} the session saw");
+                            seen[account] = before.With(written.Origin, written.Seq);
                             break;
                         case 1:
                             // Read-your-writes and monotonic reads: never older than what the session saw.
                             var balance = await client.GetBalanceAsync(account);
                             Assert.True(balance.Version.Covers(before), $"{region} answered {account} at {balance.Version}, older than the session's {before}");
-                            seen[account] = Merge(before, balance.Version);
+                            seen[account] = before.Merge(balance.Version);
                             break;
                         default:
                             // The session moves to the other region, as after a failover.
@@ -105,9 +105,4 @@ public sealed class SessionGuaranteeCheckerTests(ITestOutputHelper output) : IAs
         SessionToken = session,
         CallTimeout = TimeSpan.FromSeconds(20),
     });
-
-    private static bool Covers(VersionVector have, VersionVector need) => have.Covers(need);
-
-    private static VersionVector Merge(VersionVector a, VersionVector b) =>
-        b.Entries.Aggregate(a, (merged, e) => merged[e.Origin] < e.Seq ? merged.With(e.Origin, e.Seq) : merged);
 }
