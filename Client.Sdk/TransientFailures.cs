@@ -6,7 +6,7 @@ namespace Concord.Client.Sdk;
 internal static class TransientFailures
 {
     public static bool IsTransient(Exception exception) =>
-        exception is StorageUnavailableException || IsUnreachable(exception);
+        exception is StorageUnavailableException or InsufficientShareException || IsUnreachable(exception);
 
     /// <summary>The region did not answer: the call may or may not have reached it.</summary>
     public static bool IsUnreachable(Exception exception) =>

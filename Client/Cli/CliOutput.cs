@@ -50,13 +50,14 @@ internal sealed class CliOutput(TextWriter output, bool json, Func<string?>? ses
                 knownAhead = balance.IsKnownBehind ? VersionOf(balance.KnownAhead!) : null,
                 home = balance.HomeRegion,
                 frozen = balance.Frozen,
+                share = Money.Format(balance.Share),
             });
             return;
         }
 
         var behind = balance.IsKnownBehind ? $"; known behind: events up to {balance.KnownAhead} received, not yet applicable" : string.Empty;
         var frozen = balance.Frozen ? "; frozen for optimistic debits after an overdraft" : string.Empty;
-        output.WriteLine($"{balance.Account}: {Money.Format(balance.Balance)} (region {balance.Region}, position {balance.Position}, version {balance.Version}, home {balance.HomeRegion}{behind}{frozen})");
+        output.WriteLine($"{balance.Account}: {Money.Format(balance.Balance)} (region {balance.Region}, position {balance.Position}, version {balance.Version}, home {balance.HomeRegion}, escrow share here {Money.Format(balance.Share)}{behind}{frozen})");
     }
 
     public void Log(EntityLogPage page)

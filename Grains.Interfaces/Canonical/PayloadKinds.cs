@@ -25,6 +25,7 @@ public static class PayloadKinds
             [HandleReleased.KindName] = HandleReleased.ReadCanonical,
             [HandleClaimTentative.KindName] = HandleClaimTentative.ReadCanonical,
             [HandleClaimRejected.KindName] = HandleClaimRejected.ReadCanonical,
+            [Entities.Crdts.EscrowShareGiven.KindName] = Entities.Crdts.EscrowShareGiven.ReadCanonical,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly string[] ReservedPrefixes = ["ledger.", "handle.", "concord."];

@@ -46,6 +46,44 @@ public sealed class InsufficientFundsException : ConcordException
     public decimal Available { get; private set; }
 }
 
+/// <summary>
+/// A strict debit was refused although the balance covers it: the part of the balance this region may spend without
+/// asking anyone (its escrow share) does not, because other regions hold the rest as their shares. Nothing was
+/// changed. The region has asked its peers for share, so a retry shortly may pass while they are reachable; during a
+/// partition only a smaller amount, or a debit in a region whose share covers it, can pass.
+/// </summary>
+[GenerateSerializer, Alias("concord.error.insufficient-share")]
+public sealed class InsufficientShareException : ConcordException
+{
+    public InsufficientShareException(string account, string region, long requested, long share, long balance)
+        : base($"'{account}' holds {Ledger.Money.Format(balance)}, but only {Ledger.Money.Format(Math.Max(0, share))} of it is the escrow share of region '{region}', which a strict debit there may take; the rest is other regions' shares, asked for now: retry shortly, or debit at most the share.")
+    {
+        Account = account;
+        Region = region;
+        Requested = Ledger.Money.ToDecimal(requested);
+        Share = Ledger.Money.ToDecimal(share);
+        Balance = Ledger.Money.ToDecimal(balance);
+    }
+
+    [Id(0)]
+    public string Account { get; private set; }
+
+    /// <summary>The region that decided (the home region, when the debit was forwarded there).</summary>
+    [Id(1)]
+    public string Region { get; private set; }
+
+    [Id(2)]
+    public decimal Requested { get; private set; }
+
+    /// <summary>That region's escrow share when the debit was decided (negative when it is in debt after optimistic debits).</summary>
+    [Id(3)]
+    public decimal Share { get; private set; }
+
+    /// <summary>The balance as that region saw it.</summary>
+    [Id(4)]
+    public decimal Balance { get; private set; }
+}
+
 /// <summary>A strict operation could not reach the entity's home region in time. Nothing was changed.</summary>
 [GenerateSerializer, Alias("concord.error.coordination-unavailable")]
 public sealed class CoordinationUnavailableException : ConcordException

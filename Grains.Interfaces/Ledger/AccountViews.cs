@@ -8,6 +8,7 @@ namespace Concord.Grains.Interfaces.Ledger;
 /// (per origin) it includes; <see cref="Position"/> is the length of this region's log of the account.
 /// <see cref="KnownAhead"/> lists, per origin, the highest event this replica has received but cannot
 /// apply yet (a gap or a missing dependency): where it is non-empty, the balance is known to be behind.
+/// <see cref="Share"/> is this region's escrow share: what a strict debit here may take without asking the home region.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("concord.ledger.balance")]
 public sealed record BalanceView(
@@ -18,7 +19,8 @@ public sealed record BalanceView(
     [property: Id(4)] string Region,
     [property: Id(5)] VersionVector? KnownAhead = null,
     [property: Id(6)] string? HomeRegion = null,
-    [property: Id(7)] bool Frozen = false)
+    [property: Id(7)] bool Frozen = false,
+    [property: Id(8)] decimal Share = 0m)
 {
     /// <summary>True when events from some origin are known to exist but are not yet applied here.</summary>
     public bool IsKnownBehind => KnownAhead is { Entries.Length: > 0 };

@@ -26,6 +26,8 @@ public sealed class ConcordMetrics : IDisposable
     private readonly Counter<long> _strictForwardFailures;
     private readonly Counter<long> _transactionAborts;
     private readonly Counter<long> _sessionRefusals;
+    private readonly Counter<long> _escrowAsks;
+    private readonly Counter<long> _escrowGiven;
     private readonly ConcurrentDictionary<(string Region, string Peer), (long Events, long Ms)> _lag = new();
 
     public ConcordMetrics(IMeterFactory meters)
@@ -43,6 +45,8 @@ public sealed class ConcordMetrics : IDisposable
         _strictForwards = _meter.CreateCounter<long>("concord.strict.forwards", description: "Strict operations forwarded to their home region, by home.");
         _strictForwardFailures = _meter.CreateCounter<long>("concord.strict.forward_failures", description: "Strict forwards that failed with CoordinationUnavailable, by home.");
         _sessionRefusals = _meter.CreateCounter<long>("concord.sessions.refused", description: "Calls refused because the replica could not apply the caller's session in time, by entity type.");
+        _escrowAsks = _meter.CreateCounter<long>("concord.escrow.asks", description: "Requests for escrow share this region sent to peers (rebalancing), by entity type.");
+        _escrowGiven = _meter.CreateCounter<long>("concord.escrow.given", description: "Escrow hand-overs this region appended for a peer that asked, by entity type.");
         _transactionAborts = _meter.CreateCounter<long>("concord.transactions.aborted", description: "Orleans transactions that aborted (batch transfers, handle ownership), by operation.");
         _meter.CreateObservableGauge("concord.replication.backlog", () => Lag(l => l.Events), unit: "{event}", description: "Events of this region not yet acknowledged by a peer, by peer (refreshed every anti-entropy interval).");
         _meter.CreateObservableGauge("concord.replication.lag", () => Lag(l => l.Ms), unit: "ms", description: "Age of the oldest event a peer has not acknowledged, by peer.");
@@ -99,6 +103,12 @@ public sealed class ConcordMetrics : IDisposable
 
     public void SessionRefused(string region, string entityType) =>
         _sessionRefusals.Add(1, Region(region), new KeyValuePair<string, object?>("type", entityType));
+
+    public void EscrowAsked(string region, string entityType) =>
+        _escrowAsks.Add(1, Region(region), new KeyValuePair<string, object?>("type", entityType));
+
+    public void EscrowGiven(string region, string entityType) =>
+        _escrowGiven.Add(1, Region(region), new KeyValuePair<string, object?>("type", entityType));
 
     public void TransactionAborted(string region, string operation) =>
         _transactionAborts.Add(1, Region(region), new KeyValuePair<string, object?>("operation", operation));

@@ -51,6 +51,9 @@ internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
 
     public ReplicatedEntityType<TState> Type { get; }
 
+    /// <summary>The type's escrow, when its strict commands spend a bounded counter.</summary>
+    public IEscrowedEntityType<TState>? Escrow => Type as IEscrowedEntityType<TState>;
+
     /// <summary>Whether the type compares retries with their first attempt; when it does not, a replay needs no read of the log.</summary>
     public bool ChecksRetries { get; }
 
@@ -102,6 +105,11 @@ internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
         if (!GrainClass.IsAssignableTo(typeof(ReplicatedEntityGrain<TState>)))
         {
             yield return $"entity type '{Type.Name}': {GrainClass.Name} does not derive from ReplicatedEntityGrain<{typeof(TState).Name}>";
+        }
+
+        if (Escrow is not null && !Payloads.IsKnown(Interfaces.Entities.Crdts.EscrowShareGiven.KindName))
+        {
+            yield return $"entity type '{Type.Name}' is escrowed but does not register the hand-over: call payloads.AddEscrowHandOver() in RegisterPayloads";
         }
 
         foreach (var problem in Payloads.Problems())

@@ -72,6 +72,9 @@ public sealed class PayloadTypes
         return Register(new Registration(kind, typeof(T), 1, Encoded: true));
     }
 
+    /// <summary>Declares <see cref="Interfaces.Entities.Crdts.EscrowShareGiven"/>, the hand-over every escrowed entity type's fold applies (see <see cref="IEscrowedEntityType{TState}"/>).</summary>
+    public PayloadTypes AddEscrowHandOver() => AddEncoded<Interfaces.Entities.Crdts.EscrowShareGiven>(Interfaces.Entities.Crdts.EscrowShareGiven.KindName);
+
     private PayloadTypes Register(Registration registration)
     {
         _byKind[registration.Kind] = registration;

@@ -111,6 +111,11 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         _log = new GroupCommitLog(EntityId, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault, services.GetRequiredService<ConcordMetrics>(), Region, services.GetRequiredService<LocalFeedSignal>());
         _replica = new EntityReplica(EntityId, Region, _clock, () => _log, () => _fold, OnStaged);
         HomeRegion = _runtime.HomeRegionOf(Key, _options.EffectiveRegions);
+        if (_runtime.Escrow is not null)
+        {
+            _escrow = new EscrowRebalancing(Region, services.GetService<TimeProvider>() ?? TimeProvider.System, _options.EscrowAskInterval, _options.EscrowKeepWindow);
+        }
+
         _snapshots = services.GetRequiredKeyedService<IGrainStorage>(ConcordStorage.Name);
         await LoadAsync(cancellationToken);
 
@@ -160,7 +165,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         return ExecuteCoreAsync(requestId, command, cancellationToken);
     }
 
-    private async Task<EntityReceipt> ExecuteCoreAsync(string requestId, object command, CancellationToken cancellationToken)
+    private async Task<EntityReceipt> ExecuteCoreAsync(string requestId, object command, CancellationToken cancellationToken, bool askPeers = true)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (_fold.TryGetRequest(requestId, out var done))
@@ -193,21 +198,32 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             throw new InvalidRequestException("mode", $"Entity type '{_runtime.Name}' gave consistency mode {(int)mode} for {command.GetType().Name}.");
         }
 
-        if (mode == ConsistencyMode.Strict && !IsHome)
+        // A strict command this region's escrow share covers is decided here; any other goes home.
+        var spend = mode == ConsistencyMode.Strict ? EscrowSpendOf(command) : 0;
+        var coveredHere = spend > 0 && ShareCovers(spend, askPeers);
+        if (mode == ConsistencyMode.Strict && !IsHome && !coveredHere)
         {
             return await ForwardHomeAsync(requestId, command, cancellationToken);
         }
 
         var context = new CommandContext(EntityId, Key, requestId, mode, Region, HomeRegion, _replica.EffectiveVersion());
-        var decided = mode == ConsistencyMode.Strict
+        var decided = mode == ConsistencyMode.Strict && IsHome
             ? DecideAndStageAsync(requestId, DecideStrictAsync(Decidable, command, context, cancellationToken))
             : DecideAndStageAsync(requestId, Task.FromResult(Decide(Decidable, command, context)));
         _inFlight[requestId] = decided;
         try
         {
-            return await decided is { } logged
-                ? new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: false, Region)
-                : new EntityReceipt(EntityId, [], _fold.Position, Replayed: false, Region);
+            if (await decided is not { } logged)
+            {
+                return new EntityReceipt(EntityId, [], _fold.Position, Replayed: false, Region);
+            }
+
+            if (spend > 0)
+            {
+                _escrow?.RecordSpend(spend);
+            }
+
+            return new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: false, Region);
         }
         finally
         {
@@ -327,6 +343,11 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     {
         EnsureValidKey();
         ArgumentNullException.ThrowIfNull(command);
+        if (command.Command is EscrowShareRequest ask)
+        {
+            return await GiveShareAsync(ask);
+        }
+
         if (!IsHome)
         {
             // Never forward again: regions that disagree on the region list must not bounce a command around.
@@ -339,7 +360,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             await ((ISessionReplica)this).AwaitSessionAsync(required);
         }
 
-        var receipt = await ExecuteCoreAsync(DerivedRequestIds.RequireClientOrDerived(command.RequestId), command.Command, cancellationToken);
+        // The region that forwarded it has asked its peers for share already, for itself.
+        var receipt = await ExecuteCoreAsync(DerivedRequestIds.RequireClientOrDerived(command.RequestId), command.Command, cancellationToken, askPeers: false);
         var events = ImmutableArray.CreateBuilder<EventEnvelope>(receipt.Events.Length);
         foreach (var id in receipt.Events)
         {

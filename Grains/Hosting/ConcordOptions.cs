@@ -62,6 +62,18 @@ public sealed class ConcordOptions
     public TimeSpan StrictForwardTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// Escrow rebalancing: how often, at most, a replica asks its peers for more of an entity's escrow share when a
+    /// strict command finds this region's share short. Default 250 ms.
+    /// </summary>
+    public TimeSpan EscrowAskInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Escrow rebalancing: a region asked for its share keeps what it spent itself in this window and gives the rest,
+    /// so idle shares flow to the regions that spend. Default 10 seconds.
+    /// </summary>
+    public TimeSpan EscrowKeepWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Credentials clients must present (SDK, CLI and peer regions' links); each at least 16 characters.
     /// Default: empty, meaning the region is open to any client. Links to peers present the first one.
     /// </summary>

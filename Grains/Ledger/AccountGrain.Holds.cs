@@ -84,10 +84,16 @@ internal sealed partial class AccountGrain : IRemindable
 
         if (!_reservations.ContainsKey(batchId))
         {
-            var available = DecisionState.Balance - Reserved();
-            if (amount > available)
+            // A reservation is a strict debit decided here: the balance and this region's escrow share must cover it.
+            var state = DecisionState;
+            if (amount > state.Balance - Reserved())
             {
-                throw new InsufficientFundsException(Key, amount, available);
+                throw new InsufficientFundsException(Key, amount, state.Balance - Reserved());
+            }
+
+            if (amount > state.Escrow.RightsOf(Region) - Reserved())
+            {
+                throw new InsufficientShareException(Key, Region, amount, state.Escrow.RightsOf(Region) - Reserved(), state.Balance - Reserved());
             }
 
             _reservations[batchId] = amount;

@@ -80,7 +80,7 @@ internal sealed partial class AccountGrain(ILogger<AccountGrain> logger) : Repli
     public Task<BalanceView> GetBalanceAsync(CancellationToken cancellationToken = default)
     {
         EnsureValidKey();
-        return Task.FromResult(new BalanceView(Key, Money.ToDecimal(State.Balance), Version, Position, Region, HighestBuffered, HomeRegion, State.Frozen));
+        return Task.FromResult(new BalanceView(Key, Money.ToDecimal(State.Balance), Version, Position, Region, HighestBuffered, HomeRegion, State.Frozen, Money.ToDecimal(State.Escrow.RightsOf(Region))));
     }
 
     public async Task<Statement> GetStatementAsync(long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default)
@@ -102,7 +102,7 @@ internal sealed partial class AccountGrain(ILogger<AccountGrain> logger) : Repli
 
     /// <summary>The decision at home includes funds reserved by batch transfers; a held debit draws on its reservation instead.</summary>
     protected override object? Decide(AccountState state, object command, CommandContext context) =>
-        command is HeldDebit held ? DrawOnHold(held) : AccountType.Decide(state, command, Key, Reserved());
+        command is HeldDebit held ? DrawOnHold(held) : AccountType.Decide(state, command, Key, context.Region, Reserved());
 
     /// <summary>The account summary and the transfer processor, caught up to <paramref name="target"/>.</summary>
     protected override async Task<bool> CatchUpDerivedAsync(long target, CancellationToken cancellationToken)

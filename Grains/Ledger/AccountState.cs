@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 using Concord.Grains.Entities;
+using Concord.Grains.Interfaces.Entities.Crdts;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
 
@@ -43,6 +44,19 @@ internal sealed record AccountState
     /// <summary>Whether any optimistic debit was folded (I1 holds only for accounts that saw strict debits alone).</summary>
     public bool SawOptimisticDebit { get; init; }
 
+    /// <summary>
+    /// Per region, its escrow share of the balance: the right to debit the account strictly without asking anyone (see
+    /// <see cref="AccountType"/>). Every credit adds to its origin's share, every debit takes from its origin's share,
+    /// so the shares add up to the balance; an optimistic debit beyond its region's share leaves that region in debt.
+    /// </summary>
+    public BoundedCounter Escrow { get; init; } = BoundedCounter.Empty;
+
+    /// <summary>The first strict debit or hand-over after which its region's share was negative (an I1 breach), if any.</summary>
+    public EventId? EscrowBreach { get; init; }
+
+    /// <summary>What a strict debit decided in <paramref name="region"/> may take: its share, never more than the balance.</summary>
+    public long StrictAvailable(string region) => Math.Min(Balance, Escrow.RightsOf(region));
+
     /// <summary>Overdrawn after an apology: optimistic debits are refused until the balance is back at 0.</summary>
     [JsonIgnore]
     public bool Frozen => Apologies > 0 && Balance < 0;
@@ -50,11 +64,22 @@ internal sealed record AccountState
     /// <summary>The state after <paramref name="payload"/>.</summary>
     public AccountState With(EventPayload payload, EventContext e)
     {
-        var totals = Totals + LedgerTotals.EffectOf(payload);
+        var effect = LedgerTotals.EffectOf(payload);
+        var totals = Totals + effect;
         var isDebit = payload is Debited or PaidOut;
+        var escrow = payload switch
+        {
+            Deposited or Credited => Escrow.Increment(e.Dot, effect.Deposited + effect.Credited),
+            Debited or PaidOut => Escrow.Decrement(e.Dot, effect.Debited + effect.PaidOut),
+            EscrowShareGiven given => Escrow.Transfer(e.Dot, given.To, given.Amount),
+            _ => Escrow,
+        };
+        var spendsShare = payload is PaidOut or Debited { Mode: ConsistencyMode.Strict } or EscrowShareGiven;
         var next = this with
         {
             Totals = totals,
+            Escrow = escrow,
+            EscrowBreach = EscrowBreach ?? (spendsShare && escrow.RightsOf(e.Origin) < 0 ? e.Id : null),
             LastActivity = LastActivity is { } last && last > e.Hlc ? last : e.Hlc,
             LowestBalance = Math.Min(LowestBalance, totals.Balance),
             SawOptimisticDebit = SawOptimisticDebit || payload is Debited { Mode: ConsistencyMode.Optimistic },
@@ -96,7 +121,8 @@ internal sealed record AccountState
     public bool Equals(AccountState? other) =>
         other is not null && Totals == other.Totals && LastActivity == other.LastActivity && Apologies == other.Apologies
         && OverdraftOpen == other.OverdraftOpen && LowestBalance == other.LowestBalance && SawOptimisticDebit == other.SawOptimisticDebit
-        && RecentDebits.SequenceEqual(other.RecentDebits) && DebitWindow.SequenceEqual(other.DebitWindow);
+        && RecentDebits.SequenceEqual(other.RecentDebits) && DebitWindow.SequenceEqual(other.DebitWindow)
+        && Escrow.Equals(other.Escrow) && EscrowBreach == other.EscrowBreach;
 
     public override int GetHashCode() => HashCode.Combine(Totals, Apologies, RecentDebits.Length);
 }

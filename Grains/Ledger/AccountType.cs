@@ -1,4 +1,5 @@
 using Concord.Grains.Entities;
+using Concord.Grains.Interfaces.Entities.Crdts;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
@@ -12,7 +13,7 @@ namespace Concord.Grains.Ledger;
 /// optimistic debits of several regions, is owed one apology; the account refuses optimistic debits until its
 /// balance is back at 0. Account ids are bare keys (they predate entity types).
 /// </summary>
-internal sealed class AccountType : ReplicatedEntityType<AccountState>
+internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowedEntityType<AccountState>
 {
     public const string TypeName = "account";
 
@@ -41,7 +42,8 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>
         .AddEncoded<Debited>(Debited.KindName)
         .AddEncoded<Credited>(Credited.KindName)
         .AddEncoded<PaidOut>(PaidOut.KindName)
-        .AddEncoded<OverdraftApology>(OverdraftApology.KindName);
+        .AddEncoded<OverdraftApology>(OverdraftApology.KindName)
+        .AddEscrowHandOver();
 
     public override AccountState Apply(AccountState state, object payload, EventContext context) => state.With((EventPayload)payload, context);
 
@@ -52,10 +54,24 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>
         _ => ConsistencyMode.Optimistic,
     };
 
-    public override object? Decide(AccountState state, object command, CommandContext context) => Decide(state, command, context.Key, reserved: 0);
+    public override object? Decide(AccountState state, object command, CommandContext context) => Decide(state, command, context.Key, context.Region, reserved: 0);
 
-    /// <summary>The decision with <paramref name="reserved"/> minor units held back for batch transfers (at home only).</summary>
-    public static EventPayload Decide(AccountState state, object command, string account, long reserved)
+    public BoundedCounter EscrowOf(AccountState state) => state.Escrow;
+
+    /// <summary>Payouts and strict transfers spend the deciding region's share; a batch's held legs were covered when the batch reserved them.</summary>
+    public long EscrowSpendOf(object command) => command switch
+    {
+        PaidOut payout => payout.Amount,
+        Debited { Mode: ConsistencyMode.Strict } debit => debit.Amount,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// The decision in <paramref name="region"/>, with <paramref name="reserved"/> minor units held back for batch
+    /// transfers (at home only). A strict debit needs the balance to cover it and, since other regions may spend their
+    /// shares at the same moment without asking, this region's escrow share too (I1).
+    /// </summary>
+    public static EventPayload Decide(AccountState state, object command, string account, string region, long reserved)
     {
         if (command is Debited { Mode: ConsistencyMode.Optimistic } && state.Frozen)
         {
@@ -68,8 +84,13 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>
         var credit = effect.Deposited + effect.Credited;
         if (debit > 0 && debit > state.Balance - reserved)
         {
-            // Strict debits reach here only at the home region (I1); optimistic ones check this region's view.
+            // Optimistic debits check this region's view of the balance only, and may leave its share in debt (I6).
             throw new InsufficientFundsException(account, debit, state.Balance - reserved);
+        }
+
+        if (debit > 0 && Instance.ModeOf(command) == ConsistencyMode.Strict && debit > state.Escrow.RightsOf(region) - reserved)
+        {
+            throw new InsufficientShareException(account, region, debit, state.Escrow.RightsOf(region) - reserved, state.Balance - reserved);
         }
 
         if (credit > 0 && state.Totals.Deposited + state.Totals.Credited > long.MaxValue - credit)
@@ -99,6 +120,11 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>
 
     public override IEnumerable<string> CheckInvariants(AccountState state, bool atHome)
     {
+        if (state.EscrowBreach is { } breach)
+        {
+            yield return $"I1: region '{breach.Origin}' spent beyond its escrow share at {breach}";
+        }
+
         if (atHome && !state.SawOptimisticDebit && state.LowestBalance < 0)
         {
             yield return $"I1: the account saw only strict debits, yet its home log reaches {Money.Format(state.LowestBalance)}";

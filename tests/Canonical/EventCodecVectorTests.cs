@@ -1,4 +1,5 @@
 using Concord.Grains.Interfaces.Canonical;
+using Concord.Grains.Interfaces.Entities.Crdts;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
 
@@ -44,6 +45,20 @@ public sealed class EventCodecVectorTests
         Assert.Equal(FirstHash, first.Hash.ToString());
         Assert.Equal(SecondHash, second.Hash.ToString());
         Assert.Equal(first.Hash, second.PrevHash);
+    }
+
+    [Fact]
+    public void An_escrow_hand_over_is_encoded_as_its_kind_then_the_receiver_then_the_amount()
+    {
+        // Worked by hand from docs/canonical-encoding.md: kind (length 26), payload length 14, "us" (length 2), 1250 as int64.
+        const string Expected = "0000001a" + "636f6e636f72642e657363726f772e73686172652d676976656e" + "0000000e" + "00000002" + "7573" + "00000000000004e2";
+        var e = EventCodec.Seal(
+            new EventId("acc-1", "eu", 3), "r-3", new HlcTimestamp(1_700_000_000_002, 0, "eu"), VersionVector.Empty, new EscrowShareGiven("us", 1250), ChainHash.Genesis);
+
+        var encoded = Convert.ToHexStringLower(EventCodec.Encode(e));
+
+        Assert.Contains(Expected, encoded, StringComparison.Ordinal);
+        Assert.Equal(new EscrowShareGiven("us", 1250), EventCodec.Decode(EventCodec.Encode(e)).Payload);
     }
 
     [Fact]

@@ -95,7 +95,7 @@ public sealed class FaultScheduleTests(MultiRegionFixture regions, ITestOutputHe
                         break;
                 }
             }
-            catch (Exception ex) when (ex is InsufficientFundsException or CoordinationUnavailableException or AccountFrozenException)
+            catch (Exception ex) when (ex is InsufficientFundsException or InsufficientShareException or CoordinationUnavailableException or AccountFrozenException)
             {
                 // Refused writes were never acknowledged and must leave no trace.
             }

@@ -9,10 +9,12 @@ namespace Concord.Grains.Interfaces.Entities.Crdts;
 /// handed it, minus what it took or handed away. A region may decrement or hand away only rights it holds, and only
 /// that region's own events spend them, so the rights a region sees of itself are never more than it has: the sum
 /// of all rights is the value, and it stays at or above zero in every region, in every causal order. Immutable;
-/// events are applied by <see cref="Dot"/> and a duplicate changes nothing.
+/// events are applied by <see cref="Dot"/> and a duplicate changes nothing. A decrement decided without
+/// <see cref="CanSpend"/> (an optimistic debit) is still applied: it leaves its own region's rights negative, a debt
+/// no other region's rights carry.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("concord.crdt.bounded-counter")]
-public sealed class BoundedCounter
+public sealed class BoundedCounter : IEquatable<BoundedCounter>
 {
     private static readonly ImmutableSortedDictionary<string, long> NoCounts = ImmutableSortedDictionary<string, long>.Empty.WithComparers(StringComparer.Ordinal);
 
@@ -58,6 +60,11 @@ public sealed class BoundedCounter
         return Increments.GetValueOrDefault(region) - Decrements.GetValueOrDefault(region) + received - given;
     }
 
+    /// <summary>Every region this counter has heard of: those that added, took, gave or received rights.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IEnumerable<string> Regions =>
+        Increments.Keys.Concat(Decrements.Keys).Concat(Transfers.Keys).Concat(Transfers.Values.SelectMany(t => t.Keys)).Distinct(StringComparer.Ordinal);
+
     /// <summary>The decision rule: <paramref name="region"/> may spend <paramref name="amount"/> (decrement or hand away) here and now.</summary>
     public bool CanSpend(string region, long amount) => amount > 0 && RightsOf(region) >= amount;
 
@@ -65,7 +72,7 @@ public sealed class BoundedCounter
     public BoundedCounter Increment(Dot dot, long amount) =>
         Applies(dot, amount) ? new(Add(Increments, dot.Origin, amount), Decrements, Transfers, Seen.With(dot.Origin, dot.Seq)) : this;
 
-    /// <summary>Applies a decrement decided by <paramref name="dot"/>'s region with <see cref="CanSpend"/>.</summary>
+    /// <summary>Applies a decrement decided by <paramref name="dot"/>'s region, with <see cref="CanSpend"/> or as a debt of that region.</summary>
     public BoundedCounter Decrement(Dot dot, long amount) =>
         Applies(dot, amount) ? new(Increments, Add(Decrements, dot.Origin, amount), Transfers, Seen.With(dot.Origin, dot.Seq)) : this;
 
@@ -90,4 +97,13 @@ public sealed class BoundedCounter
 
     private static ImmutableSortedDictionary<string, long> Add(ImmutableSortedDictionary<string, long> counts, string key, long amount) =>
         counts.SetItem(key, checked(counts.GetValueOrDefault(key) + amount));
+
+    public bool Equals(BoundedCounter? other) =>
+        other is not null && Seen.Equals(other.Seen) && Increments.SequenceEqual(other.Increments) && Decrements.SequenceEqual(other.Decrements)
+        && Transfers.Count == other.Transfers.Count
+        && Transfers.All(t => other.Transfers.TryGetValue(t.Key, out var theirs) && t.Value.SequenceEqual(theirs));
+
+    public override bool Equals(object? obj) => Equals(obj as BoundedCounter);
+
+    public override int GetHashCode() => HashCode.Combine(Value, Seen);
 }

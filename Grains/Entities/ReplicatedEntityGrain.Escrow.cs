@@ -1,0 +1,99 @@
+using Concord.Grains.Diagnostics;
+using Concord.Grains.Interfaces.Entities;
+using Concord.Grains.Interfaces.Entities.Crdts;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Replication;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Concord.Grains.Entities;
+
+/// <summary>
+/// Escrow for types that declare it (<see cref="IEscrowedEntityType{TState}"/>): strict commands this region's share
+/// covers are decided here; a short share makes the replica ask its peers in the background, and a peer asked
+/// hands over what it can spare as an <see cref="EscrowShareGiven"/> event of its own.
+/// </summary>
+public abstract partial class ReplicatedEntityGrain<TState>
+{
+    private EscrowRebalancing? _escrow;
+
+    /// <summary>What a strict command takes from this entity's escrow counter; 0 for a type without escrow.</summary>
+    private long EscrowSpendOf(object command) => _runtime.Escrow?.EscrowSpendOf(command) ?? 0;
+
+    /// <summary>
+    /// True when this region's share covers <paramref name="spend"/> (decided here, before any await, against the
+    /// state with staged events). When it does not and <paramref name="askPeers"/> is set, peers are asked for share.
+    /// </summary>
+    private bool ShareCovers(long spend, bool askPeers)
+    {
+        if (_runtime.Escrow is not { } escrow || _escrow is null || spend <= 0)
+        {
+            return false;
+        }
+
+        var counter = escrow.EscrowOf(Decidable);
+        if (counter.CanSpend(Region, spend))
+        {
+            return true;
+        }
+
+        if (askPeers && ServiceProvider.GetService<RegionLinks>() is { } links)
+        {
+            // Home is not asked when its share covers this spend: the command goes there next, to be decided with it.
+            var homeDecidesIt = !IsHome && counter.CanSpend(HomeRegion, spend);
+            foreach (var (peer, amount) in _escrow.AsksFor(counter, spend, homeDecidesIt ? HomeRegion : null))
+            {
+                ServiceProvider.GetRequiredService<ConcordMetrics>().EscrowAsked(Region, _runtime.Name);
+                _ = AskForShareAsync(links, peer, amount);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Asks <paramref name="peer"/> for share, bounded and never awaited by a command; what it gives arrives by replication.</summary>
+    private async Task AskForShareAsync(RegionLinks links, string peer, long amount)
+    {
+        try
+        {
+            using var bounded = new CancellationTokenSource(_options.StrictForwardTimeout);
+            var ask = new ForwardedCommand(EntityId, DerivedRequestIds.Of("escrow-ask", Region), new EscrowShareRequest(Region, amount), Region);
+            await links.Get(peer).ForwardCommandAsync(ask, bounded.Token);
+        }
+        catch (Exception ex)
+        {
+            LogEscrowAskFailed(ex, EntityId, peer);
+        }
+    }
+
+    /// <summary>Hands a peer that asked what this region can spare of its share, as an event of this region's.</summary>
+    private async Task<ForwardedCommandResult> GiveShareAsync(EscrowShareRequest ask)
+    {
+        if (_runtime.Escrow is not { } escrow || _escrow is null)
+        {
+            throw new InvalidRequestException("command", $"Entity type '{_runtime.Name}' holds no escrow to hand over.");
+        }
+
+        if (string.Equals(ask.To, Region, StringComparison.Ordinal) || ask.Amount <= 0)
+        {
+            throw new InvalidRequestException("command", $"A share request to '{ask.To}' for {ask.Amount} is not one region can give another.");
+        }
+
+        var give = _escrow.Giveable(escrow.EscrowOf(Decidable), ask.Amount);
+        if (give <= 0)
+        {
+            return new ForwardedCommandResult(new EntityReceipt(EntityId, [], _fold.Position, Replayed: false, Region), []);
+        }
+
+        // Decided in this synchronous section against this region's own rights, as every spend is.
+        var requestId = DerivedRequestIds.Of("escrow-give", $"{ask.To}-{Guid.NewGuid():N}");
+        var logged = await DecideAndStageAsync(requestId, Task.FromResult<object?>(new EscrowShareGiven(ask.To, give)));
+        ServiceProvider.GetRequiredService<ConcordMetrics>().EscrowGiven(Region, _runtime.Name);
+        return logged is null
+            ? new ForwardedCommandResult(new EntityReceipt(EntityId, [], _fold.Position, Replayed: false, Region), [])
+            : new ForwardedCommandResult(new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: false, Region), [logged.Event]);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{EntityId}: asking region {Peer} for escrow share failed; the next short spend asks again.")]
+    private partial void LogEscrowAskFailed(Exception exception, string entityId, string peer);
+}
