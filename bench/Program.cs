@@ -69,6 +69,12 @@ if (options.JsonPath is not null)
 {
     await ReportWriter.WriteJsonAsync(options.JsonPath, options, machine, reports);
     Console.WriteLine($"figures written to {options.JsonPath}");
+    foreach (var (name, content) in reports.SelectMany(r => r.Files))
+    {
+        var path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.JsonPath))!, name);
+        await File.WriteAllTextAsync(path, content);
+        Console.WriteLine($"chart written to {path}");
+    }
 }
 
 var failed = reports.Where(r => r.Error is not null).Select(r => r.Scenario).ToList();

@@ -45,7 +45,7 @@ internal static class HomeRegionCall
             throw new CoordinationUnavailableException(
                 entityId,
                 home,
-                $"{ex.GetBaseException().Message}. Strict operations are decided only there; if the request reached it, retrying with the same request id returns its result.");
+                $"{ex.GetBaseException().Message}. Strict operations that this region's escrow share does not cover are decided only there; if the request reached it, retrying with the same request id returns its result.");
         }
     }
 }

@@ -26,9 +26,9 @@ internal sealed class EscrowRebalancing(string region, TimeProvider time, TimeSp
     /// <summary>
     /// The asks to send now, per peer, for a <paramref name="spend"/> this region's share does not cover; none while
     /// throttled. <paramref name="notAsked"/> is left out: the home region, when the spend is being forwarded there and
-    /// the home's own share covers it.
+    /// the home's own share covers it; so is any peer <paramref name="mayAsk"/> refuses (one that did not answer lately).
     /// </summary>
-    public IReadOnlyList<(string Peer, long Amount)> AsksFor(BoundedCounter counter, long spend, string? notAsked = null)
+    public IReadOnlyList<(string Peer, long Amount)> AsksFor(BoundedCounter counter, long spend, string? notAsked = null, Func<string, bool>? mayAsk = null)
     {
         var now = time.GetTimestamp();
         if (_lastAskAt is { } last && time.GetElapsedTime(last, now) < askInterval)
@@ -41,7 +41,7 @@ internal sealed class EscrowRebalancing(string region, TimeProvider time, TimeSp
         var holders = counter.Regions
             .Where(r => !string.Equals(r, region, StringComparison.Ordinal) && !string.Equals(r, notAsked, StringComparison.Ordinal))
             .Select(r => (Region: r, Rights: counter.RightsOf(r)))
-            .Where(h => h.Rights > 0)
+            .Where(h => h.Rights > 0 && (mayAsk is null || mayAsk(h.Region)))
             .OrderByDescending(h => h.Rights)
             .ThenBy(h => h.Region, StringComparer.Ordinal);
         foreach (var (peer, rights) in holders)

@@ -26,7 +26,7 @@ public abstract partial class ReplicatedEntityGrain<TState>
     /// </summary>
     private bool ShareCovers(long spend, bool askPeers)
     {
-        if (_runtime.Escrow is not { } escrow || _escrow is null || spend <= 0)
+        if (_runtime.Escrow is not { } escrow || _escrow is null || spend <= 0 || (!IsHome && !_options.EscrowLocalDecisions))
         {
             return false;
         }
@@ -41,10 +41,11 @@ public abstract partial class ReplicatedEntityGrain<TState>
         {
             // Home is not asked when its share covers this spend: the command goes there next, to be decided with it.
             var homeDecidesIt = !IsHome && counter.CanSpend(HomeRegion, spend);
-            foreach (var (peer, amount) in _escrow.AsksFor(counter, spend, homeDecidesIt ? HomeRegion : null))
+            var backoff = ServiceProvider.GetRequiredService<EscrowAskBackoff>();
+            foreach (var (peer, amount) in _escrow.AsksFor(counter, spend, homeDecidesIt ? HomeRegion : null, backoff.MayAsk))
             {
                 ServiceProvider.GetRequiredService<ConcordMetrics>().EscrowAsked(Region, _runtime.Name);
-                _ = AskForShareAsync(links, peer, amount);
+                _ = AskForShareAsync(links, backoff, peer, amount);
             }
         }
 
@@ -52,16 +53,18 @@ public abstract partial class ReplicatedEntityGrain<TState>
     }
 
     /// <summary>Asks <paramref name="peer"/> for share, bounded and never awaited by a command; what it gives arrives by replication.</summary>
-    private async Task AskForShareAsync(RegionLinks links, string peer, long amount)
+    private async Task AskForShareAsync(RegionLinks links, EscrowAskBackoff backoff, string peer, long amount)
     {
         try
         {
             using var bounded = new CancellationTokenSource(_options.StrictForwardTimeout);
             var ask = new ForwardedCommand(EntityId, DerivedRequestIds.Of("escrow-ask", Region), new EscrowShareRequest(Region, amount), Region);
             await links.Get(peer).ForwardCommandAsync(ask, bounded.Token);
+            backoff.Reached(peer);
         }
         catch (Exception ex)
         {
+            backoff.Failed(peer, _options.EscrowAskInterval);
             LogEscrowAskFailed(ex, EntityId, peer);
         }
     }

@@ -360,8 +360,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             await ((ISessionReplica)this).AwaitSessionAsync(required);
         }
 
-        // The region that forwarded it has asked its peers for share already, for itself.
-        var receipt = await ExecuteCoreAsync(DerivedRequestIds.RequireClientOrDerived(command.RequestId), command.Command, cancellationToken, askPeers: false);
+        // The region that forwarded it has asked its peers for share already, for itself, unless it never decides strictly.
+        var receipt = await ExecuteCoreAsync(DerivedRequestIds.RequireClientOrDerived(command.RequestId), command.Command, cancellationToken, askPeers: !_options.EscrowLocalDecisions);
         var events = ImmutableArray.CreateBuilder<EventEnvelope>(receipt.Events.Length);
         foreach (var id in receipt.Events)
         {

@@ -62,6 +62,14 @@ public sealed class ConcordOptions
     public TimeSpan StrictForwardTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// Whether a strict command that this region's escrow share covers is decided here (the default). When false,
+    /// every strict command is decided at home, still within the home's own share, and a short home asks its peers
+    /// for theirs: the strict mode as it was before escrow, kept for comparison (the bench's strict row) and for a
+    /// deployment that wants every strict decision in one place. Give every region the same value.
+    /// </summary>
+    public bool EscrowLocalDecisions { get; set; } = true;
+
+    /// <summary>
     /// Escrow rebalancing: how often, at most, a replica asks its peers for more of an entity's escrow share when a
     /// strict command finds this region's share short. Default 250 ms.
     /// </summary>

@@ -1,5 +1,6 @@
 using Concord.Grains.Audit;
 using Concord.Grains.Constraints;
+using Concord.Grains.Entities;
 using Concord.Grains.Events;
 using Concord.Grains.Hosting;
 using Concord.Grains.Replication;
@@ -90,6 +91,7 @@ public static class ConcordSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LinkFaults>();
         services.TryAddSingleton<LocalFeedSignal>();
+        services.TryAddSingleton(sp => new EscrowAskBackoff(sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddSingleton<InboundReplicationMonitor>();
         services.TryAddSingleton<BatchTransferTestHooks>();
         services.TryAddSingleton<BatchTransferCoordinator>();

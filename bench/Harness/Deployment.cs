@@ -41,7 +41,7 @@ public sealed class Deployment : IAsyncDisposable
     public IGrainFactory SiloGrains(string region) => _silos[region].Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>The local three-region deployment (eu, us, ap), or a single region eu.</summary>
-    public static async Task<Deployment> StartAsync(BenchContext context, int regionCount, CancellationToken cancellationToken)
+    public static async Task<Deployment> StartAsync(BenchContext context, int regionCount, CancellationToken cancellationToken, Action<ISiloBuilder>? configureSilo = null)
     {
         var local = RegionHostOptions.LocalThreeRegions().Take(regionCount).ToList();
         var ports = FreePorts.Take(local.Count * 2);
@@ -67,7 +67,7 @@ public sealed class Deployment : IAsyncDisposable
                     options.ConnectionString = await deployment.CreateDatabaseAsync(server, options.Region, cancellationToken);
                 }
 
-                var silo = RegionHost.Create(options, LogLevel.Critical);
+                var silo = RegionHost.Create(options, LogLevel.Critical, configureSilo);
                 deployment._silos[options.Region] = silo;
                 await silo.StartAsync(cancellationToken);
             }

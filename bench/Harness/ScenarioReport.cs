@@ -13,6 +13,9 @@ public sealed class ScenarioReport(string scenario)
 
     public List<string> Notes { get; } = [];
 
+    /// <summary>Files written next to the <c>--json</c> output (a chart), by name.</summary>
+    public Dictionary<string, string> Files { get; } = new(StringComparer.Ordinal);
+
     public string? Error { get; set; }
 
     public TimeSpan Elapsed { get; set; }
