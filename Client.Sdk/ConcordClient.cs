@@ -90,6 +90,24 @@ public sealed partial class ConcordClient : IConcordClient
         return CallAccountAsync<IAccountGrain, WriteReceipt>(account, (grain, ct) => grain.PayoutAsync(command, ct), cancellationToken);
     }
 
+    public Task<WriteReceipt> HoldAsync(string account, string to, decimal amount, TimeSpan expiresIn, string? holdId = null, CancellationToken cancellationToken = default)
+    {
+        var command = new HoldCommand(holdId ?? NewRequestId(), to, amount, expiresIn);
+        return CallAccountAsync<IAccountGrain, WriteReceipt>(account, (grain, ct) => grain.HoldAsync(command, ct), cancellationToken);
+    }
+
+    public Task<WriteReceipt> CaptureAsync(string account, string holdId, decimal? amount = null, string? requestId = null, CancellationToken cancellationToken = default)
+    {
+        var command = new CaptureCommand(requestId ?? NewRequestId(), holdId, amount);
+        return CallAccountAsync<IAccountGrain, WriteReceipt>(account, (grain, ct) => grain.CaptureAsync(command, ct), cancellationToken);
+    }
+
+    public Task<WriteReceipt> VoidAsync(string account, string holdId, string? requestId = null, CancellationToken cancellationToken = default)
+    {
+        var command = new VoidCommand(requestId ?? NewRequestId(), holdId);
+        return CallAccountAsync<IAccountGrain, WriteReceipt>(account, (grain, ct) => grain.VoidAsync(command, ct), cancellationToken);
+    }
+
     /// <summary>Debits every leg or none, atomically at the sources' home region (all sources must share one home).</summary>
     public Task<BatchReceipt> BatchTransferAsync(IReadOnlyList<TransferLeg> legs, string? requestId = null, CancellationToken cancellationToken = default)
     {

@@ -37,6 +37,19 @@ public interface IConcordClient : IAsyncDisposable
 
     Task<WriteReceipt> PayoutAsync(string account, decimal amount, string? requestId = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Places a two-phase hold of <paramref name="amount"/> on <paramref name="account"/> for <paramref name="to"/>, expiring
+    /// after <paramref name="expiresIn"/>: strict, within the deciding region's escrow share. <paramref name="holdId"/> (a
+    /// request id; one is made up when null) names it for <see cref="CaptureAsync"/> and <see cref="VoidAsync"/>.
+    /// </summary>
+    Task<WriteReceipt> HoldAsync(string account, string to, decimal amount, TimeSpan expiresIn, string? holdId = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Posts <paramref name="amount"/> (null: all) of an open hold to its payee, once; decided by the region that placed it.</summary>
+    Task<WriteReceipt> CaptureAsync(string account, string holdId, decimal? amount = null, string? requestId = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases an open hold whole, once; decided by the region that placed it.</summary>
+    Task<WriteReceipt> VoidAsync(string account, string holdId, string? requestId = null, CancellationToken cancellationToken = default);
+
     /// <summary>Debits every leg or none, atomically at the sources' home region (all sources must share one home).</summary>
     Task<BatchReceipt> BatchTransferAsync(IReadOnlyList<TransferLeg> legs, string? requestId = null, CancellationToken cancellationToken = default);
 

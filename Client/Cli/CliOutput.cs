@@ -17,7 +17,7 @@ internal sealed class CliOutput(TextWriter output, bool json, Func<string?>? ses
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
 
-    public void Receipt(string verb, string account, long amount, WriteReceipt receipt, string? detail = null)
+    public void Receipt(string verb, string account, long amount, WriteReceipt receipt, string? detail = null, string? hold = null)
     {
         if (json)
         {
@@ -28,6 +28,7 @@ internal sealed class CliOutput(TextWriter output, bool json, Func<string?>? ses
                 @event = receipt.EventId.ToString(),
                 position = receipt.Position,
                 replayed = receipt.Replayed,
+                hold,
             });
             return;
         }
@@ -51,14 +52,21 @@ internal sealed class CliOutput(TextWriter output, bool json, Func<string?>? ses
                 home = balance.HomeRegion,
                 frozen = balance.Frozen,
                 share = Money.Format(balance.Share),
+                held = Money.Format(balance.Held),
+                holds = balance.Holds.IsDefault ? [] : balance.Holds.Select(h => new { id = h.HoldId, amount = Money.Format(h.Amount), to = h.To, region = h.Region, expires = h.ExpiresAt.ToString("O", CultureInfo.InvariantCulture) }).ToArray(),
             });
             return;
         }
 
         var behind = balance.IsKnownBehind ? $"; known behind: events up to {balance.KnownAhead} received, not yet applicable" : string.Empty;
         var frozen = balance.Frozen ? "; frozen for optimistic debits after an overdraft" : string.Empty;
-        output.WriteLine($"{balance.Account}: {Money.Format(balance.Balance)} (region {balance.Region}, position {balance.Position}, version {balance.Version}, home {balance.HomeRegion}, escrow share here {Money.Format(balance.Share)}{behind}{frozen})");
+        output.WriteLine($"{balance.Account}: {Money.Format(balance.Balance)} (region {balance.Region}, position {balance.Position}, version {balance.Version}, home {balance.HomeRegion}, escrow share here {Money.Format(balance.Share)}{HeldText(balance)}{behind}{frozen})");
     }
+
+    private static string HeldText(BalanceView balance) =>
+        balance.Holds.IsDefaultOrEmpty
+            ? string.Empty
+            : $", held {Money.Format(balance.Held)} in {string.Join(", ", balance.Holds.Select(h => $"{h.HoldId} ({Money.Format(h.Amount)} for {h.To}, by {h.Region}, expires {h.ExpiresAt.ToString("u", CultureInfo.InvariantCulture)})"))}";
 
     public void Log(EntityLogPage page)
     {

@@ -13,7 +13,7 @@ namespace Concord.Client.Cli;
 /// The command-line tool: <c>[--gateway HOST:PORT | --region R] [--json] COMMAND</c>. Every failure is one
 /// line on standard error and an exit code from <see cref="ExitCodes"/>, never a stack trace.
 /// </summary>
-public static class ConcordCli
+public static partial class ConcordCli
 {
     private static readonly Option<string[]> GatewayOption = new("--gateway")
     {
@@ -231,6 +231,7 @@ public static class ConcordCli
         root.Subcommands.Add(deposit);
         root.Subcommands.Add(transfer);
         root.Subcommands.Add(payout);
+        AddHoldCommands(root, output);
         root.Subcommands.Add(balance);
         root.Subcommands.Add(statement);
         root.Subcommands.Add(logCommand);

@@ -84,6 +84,29 @@ public sealed class InsufficientShareException : ConcordException
     public decimal Balance { get; private set; }
 }
 
+/// <summary>A capture or void of a hold that is already resolved (captured, voided or expired): each hold resolves once. Nothing was changed.</summary>
+[GenerateSerializer, Alias("concord.error.hold-resolved")]
+public sealed class HoldResolvedException : ConcordException
+{
+    public HoldResolvedException(string account, string holdId, string outcome)
+        : base($"Hold '{holdId}' on '{account}' is already {outcome}; a hold is captured, voided or expires exactly once.")
+    {
+        Account = account;
+        HoldId = holdId;
+        Outcome = outcome;
+    }
+
+    [Id(0)]
+    public string Account { get; private set; }
+
+    [Id(1)]
+    public string HoldId { get; private set; }
+
+    /// <summary><c>captured</c>, <c>voided</c> or <c>expired</c>.</summary>
+    [Id(2)]
+    public string Outcome { get; private set; }
+}
+
 /// <summary>A strict operation could not reach the entity's home region in time. Nothing was changed.</summary>
 [GenerateSerializer, Alias("concord.error.coordination-unavailable")]
 public sealed class CoordinationUnavailableException : ConcordException

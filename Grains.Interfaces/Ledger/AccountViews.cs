@@ -9,6 +9,7 @@ namespace Concord.Grains.Interfaces.Ledger;
 /// <see cref="KnownAhead"/> lists, per origin, the highest event this replica has received but cannot
 /// apply yet (a gap or a missing dependency): where it is non-empty, the balance is known to be behind.
 /// <see cref="Share"/> is this region's escrow share: what a strict debit here may take without asking the home region.
+/// <see cref="Held"/> is what open two-phase <see cref="Holds"/> reserve; a debit may take at most the balance less it.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("concord.ledger.balance")]
 public sealed record BalanceView(
@@ -20,11 +21,22 @@ public sealed record BalanceView(
     [property: Id(5)] VersionVector? KnownAhead = null,
     [property: Id(6)] string? HomeRegion = null,
     [property: Id(7)] bool Frozen = false,
-    [property: Id(8)] decimal Share = 0m)
+    [property: Id(8)] decimal Share = 0m,
+    [property: Id(9)] decimal Held = 0m,
+    [property: Id(10)] ImmutableArray<HoldView> Holds = default)
 {
     /// <summary>True when events from some origin are known to exist but are not yet applied here.</summary>
     public bool IsKnownBehind => KnownAhead is { Entries.Length: > 0 };
 }
+
+/// <summary>An open two-phase hold: what it reserves, for whom, the region that placed it (and alone resolves it), and when it expires.</summary>
+[GenerateSerializer, Immutable, Alias("concord.ledger.hold-view")]
+public sealed record HoldView(
+    [property: Id(0)] string HoldId,
+    [property: Id(1)] decimal Amount,
+    [property: Id(2)] string To,
+    [property: Id(3)] string Region,
+    [property: Id(4)] DateTimeOffset ExpiresAt);
 
 [GenerateSerializer, Immutable, Alias("concord.ledger.statement")]
 public sealed record Statement(

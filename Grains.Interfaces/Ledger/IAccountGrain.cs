@@ -22,6 +22,22 @@ public interface IAccountGrain : IGrainWithStringKey
     [Alias("payout")]
     Task<WriteReceipt> PayoutAsync(PayoutCommand command, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Places a two-phase hold of <see cref="HoldCommand.Amount"/> for <see cref="HoldCommand.To"/>: reserved now
+    /// (strict, within the deciding region's escrow share), posted by <see cref="CaptureAsync"/>, released by
+    /// <see cref="VoidAsync"/> or at expiry. The hold's id is the command's request id.
+    /// </summary>
+    [Alias("hold")]
+    Task<WriteReceipt> HoldAsync(HoldCommand command, CancellationToken cancellationToken = default);
+
+    /// <summary>Posts all or part of an open hold to its payee; decided by the region that placed the hold, once.</summary>
+    [Alias("capture")]
+    Task<WriteReceipt> CaptureAsync(CaptureCommand command, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases an open hold whole; decided by the region that placed the hold, once.</summary>
+    [Alias("void")]
+    Task<WriteReceipt> VoidAsync(VoidCommand command, CancellationToken cancellationToken = default);
+
     [Alias("balance")]
     [Events.RequiresRole(Events.ClientRole.Reader)]
     Task<BalanceView> GetBalanceAsync(CancellationToken cancellationToken = default);

@@ -119,9 +119,9 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         var e = logged.Event;
         var known = _fold.TryGetRequest(e.RequestId, out _);
         _refold |= !_fold.Apply(logged);
-        if (e.Payload is Debited debited && !known)
+        if (OutgoingTransfer.Of(e.Payload) is { } leg && !known)
         {
-            _pending.Add(new PendingTransfer(e.Id, e.RequestId, debited.To, Money.ToDecimal(debited.Amount)));
+            _pending.Add(new PendingTransfer(e.Id, e.RequestId, leg.To, Money.ToDecimal(leg.Amount)));
         }
 
         return Task.CompletedTask;
@@ -132,8 +132,9 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
     {
         var log = await LogFollower.ReadAllAsync(_store, Account, cancellationToken);
         _fold = AccountType.FoldOf(Account, log);
-        _pending = [.. log.Where(l => l.Event.Payload is Debited && _fold.TryGetRequest(l.Event.RequestId, out var winner) && winner.Id == l.Event.Id)
-            .Select(l => new PendingTransfer(l.Event.Id, l.Event.RequestId, ((Debited)l.Event.Payload).To, Money.ToDecimal(((Debited)l.Event.Payload).Amount)))];
+        _pending = [.. log.Where(l => OutgoingTransfer.Of(l.Event.Payload) is not null && _fold.TryGetRequest(l.Event.RequestId, out var winner) && winner.Id == l.Event.Id)
+            .Select(l => (l.Event, Leg: OutgoingTransfer.Of(l.Event.Payload)!.Value))
+            .Select(x => new PendingTransfer(x.Event.Id, x.Event.RequestId, x.Leg.To, Money.ToDecimal(x.Leg.Amount)))];
         _follower.Position = _fold.Position;
         _refold = false;
     }

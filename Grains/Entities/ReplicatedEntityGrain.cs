@@ -198,16 +198,18 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             throw new InvalidRequestException("mode", $"Entity type '{_runtime.Name}' gave consistency mode {(int)mode} for {command.GetType().Name}.");
         }
 
-        // A strict command this region's escrow share covers is decided here; any other goes home.
-        var spend = mode == ConsistencyMode.Strict ? EscrowSpendOf(command) : 0;
+        // A strict command goes to the region that decides it (home, unless the type names another), except that one
+        // this region's escrow share covers is decided here.
+        var decider = mode == ConsistencyMode.Strict ? DeciderOf(command) : Region;
+        var spend = mode == ConsistencyMode.Strict && string.Equals(decider, HomeRegion, StringComparison.Ordinal) ? EscrowSpendOf(command) : 0;
         var coveredHere = spend > 0 && ShareCovers(spend, askPeers);
-        if (mode == ConsistencyMode.Strict && !IsHome && !coveredHere)
+        if (!coveredHere && !string.Equals(decider, Region, StringComparison.Ordinal))
         {
-            return await ForwardHomeAsync(requestId, command, cancellationToken);
+            return await ForwardAsync(decider, requestId, command, cancellationToken);
         }
 
         var context = new CommandContext(EntityId, Key, requestId, mode, Region, HomeRegion, _replica.EffectiveVersion());
-        var decided = mode == ConsistencyMode.Strict && IsHome
+        var decided = mode == ConsistencyMode.Strict && IsHome && string.Equals(decider, HomeRegion, StringComparison.Ordinal)
             ? DecideAndStageAsync(requestId, DecideStrictAsync(Decidable, command, context, cancellationToken))
             : DecideAndStageAsync(requestId, Task.FromResult(Decide(Decidable, command, context)));
         _inFlight[requestId] = decided;
@@ -348,10 +350,10 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             return await GiveShareAsync(ask);
         }
 
-        if (!IsHome)
+        if (!string.Equals(DeciderOf(command.Command), Region, StringComparison.Ordinal))
         {
             // Never forward again: regions that disagree on the region list must not bounce a command around.
-            throw new CoordinationUnavailableException(EntityId, HomeRegion, $"region '{command.FromRegion}' sent it to '{Region}', which computes '{HomeRegion}' as home; the regions' lists differ.");
+            throw new CoordinationUnavailableException(EntityId, DeciderOf(command.Command), $"region '{command.FromRegion}' sent it to '{Region}', which finds '{DeciderOf(command.Command)}' decides it; the regions' lists or views differ.");
         }
 
         // The client's session travels with the command (links carry no request context), so home decides with it applied.
@@ -380,11 +382,14 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         return Task.FromResult(new EntityAuditState(_fold.Position, PayloadTypes.CanonicalOf(_fold.State)));
     }
 
-    private async Task<EntityReceipt> ForwardHomeAsync(string requestId, object command, CancellationToken cancellationToken)
+    /// <summary>The region that decides a strict <paramref name="command"/> as this replica sees it.</summary>
+    private string DeciderOf(object command) => _runtime.Type.DecidingRegionOf(Decidable, command, Region) ?? HomeRegion;
+
+    private async Task<EntityReceipt> ForwardAsync(string decider, string requestId, object command, CancellationToken cancellationToken)
     {
         var result = await HomeRegionCall.InvokeAsync(
             ServiceProvider,
-            HomeRegion,
+            decider,
             EntityId,
             _options.StrictForwardTimeout,
             (link, ct) => link.ForwardCommandAsync(new ForwardedCommand(EntityId, requestId, command, Region, SessionDependencyOfCaller()), ct),

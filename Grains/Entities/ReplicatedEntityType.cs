@@ -31,6 +31,13 @@ public abstract class ReplicatedEntityType<TState> : IStateFold<TState>
     public abstract ConsistencyMode ModeOf(object command);
 
     /// <summary>
+    /// The region that decides a strict command: by default (null) the entity's home. Return another region for a
+    /// command that only that region may decide, such as the resolution of a reservation it made and alone tracks;
+    /// return <paramref name="region"/> (this region) to decide it here, for example to refuse it at once.
+    /// </summary>
+    public virtual string? DecidingRegionOf(TState state, object command, string region) => null;
+
+    /// <summary>
     /// The command handler: the one payload the command appends, or null when nothing needs appending. Throw a
     /// typed exception (for example <see cref="Interfaces.Entities.CommandRejectedException"/>) to refuse it.
     /// </summary>

@@ -20,6 +20,13 @@ internal sealed partial class AccountGrain : IRemindable
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == HoldExpiryReminder)
+        {
+            _expiryReminderRegistered = true;
+            await ExpireDueHoldsAsync(CancellationToken.None);
+            return;
+        }
+
         if (reminderName != HoldRecoveryReminder || !IsHome)
         {
             return;

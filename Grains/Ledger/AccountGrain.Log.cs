@@ -9,4 +9,7 @@ internal sealed partial class AccountGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Settling batch hold {Batch} of {Account} failed; retrying.")]
     private partial void LogSettleFailed(Exception exception, string account, string batch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing expired hold {Hold} of {Account} failed; retried by the next timer or reminder.")]
+    private partial void LogHoldExpiryFailed(Exception exception, string account, string hold);
 }

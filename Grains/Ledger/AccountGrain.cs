@@ -28,6 +28,8 @@ internal sealed partial class AccountGrain(ILogger<AccountGrain> logger) : Repli
         {
             await RestoreHoldsAsync();
         }
+
+        ScheduleHoldExpiry();
     }
 
     public Task<WriteReceipt> DepositAsync(DepositCommand command, CancellationToken cancellationToken = default)
@@ -66,9 +68,10 @@ internal sealed partial class AccountGrain(ILogger<AccountGrain> logger) : Repli
     {
         EnsureValidKey();
         ArgumentNullException.ThrowIfNull(credit);
-        if (await FindEventAsync(credit.DebitId, cancellationToken) is not { Payload: Debited debited } debit
-            || !string.Equals(debited.To, Key, StringComparison.Ordinal)
-            || debited.Amount != credit.Amount
+        if (await FindEventAsync(credit.DebitId, cancellationToken) is not { } debit
+            || OutgoingTransfer.Of(debit.Payload) is not { } leg
+            || !string.Equals(leg.To, Key, StringComparison.Ordinal)
+            || leg.Amount != credit.Amount
             || !string.Equals(debit.RequestId, credit.RequestId, StringComparison.Ordinal))
         {
             throw new InvalidRequestException("debit", $"No debit {credit.DebitId} of {Money.Format(credit.Amount)} to '{Key}' with request '{credit.RequestId}' is in this region's log.");
@@ -80,7 +83,10 @@ internal sealed partial class AccountGrain(ILogger<AccountGrain> logger) : Repli
     public Task<BalanceView> GetBalanceAsync(CancellationToken cancellationToken = default)
     {
         EnsureValidKey();
-        return Task.FromResult(new BalanceView(Key, Money.ToDecimal(State.Balance), Version, Position, Region, HighestBuffered, HomeRegion, State.Frozen, Money.ToDecimal(State.Escrow.RightsOf(Region))));
+        var holds = State.Holds.Select(h => new HoldView(h.Key, Money.ToDecimal(h.Value.Amount), h.Value.To, h.Value.Owner, DateTimeOffset.FromUnixTimeMilliseconds(h.Value.ExpiresAtMs)));
+        return Task.FromResult(new BalanceView(
+            Key, Money.ToDecimal(State.Balance), Version, Position, Region, HighestBuffered, HomeRegion, State.Frozen,
+            Money.ToDecimal(State.Escrow.RightsOf(Region)), Money.ToDecimal(State.Held), [.. holds]));
     }
 
     public async Task<Statement> GetStatementAsync(long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default)
@@ -101,8 +107,19 @@ internal sealed partial class AccountGrain(ILogger<AccountGrain> logger) : Repli
     }
 
     /// <summary>The decision at home includes funds reserved by batch transfers; a held debit draws on its reservation instead.</summary>
-    protected override object? Decide(AccountState state, object command, CommandContext context) =>
-        command is HeldDebit held ? DrawOnHold(held) : AccountType.Decide(state, command, Key, context.Region, Reserved());
+    protected override object? Decide(AccountState state, object command, CommandContext context)
+    {
+        if (command is HeldDebit held)
+        {
+            return DrawOnHold(held);
+        }
+
+        RefuseIfExpired(command);
+        return AccountType.Decide(state, command, Key, context.Region, Reserved());
+    }
+
+    /// <summary>Keeps the expiry timer on this region's earliest open hold.</summary>
+    protected override void OnStateChanged() => ScheduleHoldExpiry();
 
     /// <summary>The account summary and the transfer processor, caught up to <paramref name="target"/>.</summary>
     protected override async Task<bool> CatchUpDerivedAsync(long target, CancellationToken cancellationToken)

@@ -54,8 +54,25 @@ internal sealed record AccountState
     /// <summary>The first strict debit or hand-over after which its region's share was negative (an I1 breach), if any.</summary>
     public EventId? EscrowBreach { get; init; }
 
-    /// <summary>What a strict debit decided in <paramref name="region"/> may take: its share, never more than the balance.</summary>
-    public long StrictAvailable(string region) => Math.Min(Balance, Escrow.RightsOf(region));
+    /// <summary>Open two-phase holds by id (the request id of the hold's event).</summary>
+    public ImmutableSortedDictionary<string, OpenHold> Holds { get; init; } = ImmutableSortedDictionary<string, OpenHold>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>Resolved holds by id: <c>captured</c>, <c>voided</c> or <c>expired</c>.</summary>
+    public ImmutableSortedDictionary<string, string> ResolvedHolds { get; init; } = ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>The first resolution of a hold that was not open, or made by a region other than its owner (an audit finding), if any.</summary>
+    public EventId? HoldBreach { get; init; }
+
+    /// <summary>What open holds reserve.</summary>
+    [JsonIgnore]
+    public long Held => Holds.Values.Sum(h => h.Amount);
+
+    /// <summary>The balance less what holds reserve: what any debit may take.</summary>
+    [JsonIgnore]
+    public long Available => Balance - Held;
+
+    /// <summary>What a strict debit decided in <paramref name="region"/> may take: its share, never more than the available balance.</summary>
+    public long StrictAvailable(string region) => Math.Min(Available, Escrow.RightsOf(region));
 
     /// <summary>Overdrawn after an apology: optimistic debits are refused until the balance is back at 0.</summary>
     [JsonIgnore]
@@ -66,20 +83,27 @@ internal sealed record AccountState
     {
         var effect = LedgerTotals.EffectOf(payload);
         var totals = Totals + effect;
-        var isDebit = payload is Debited or PaidOut;
+        var isDebit = payload is Debited or PaidOut or HoldCaptured;
+
+        var (holds, resolved, released, holdBreach) = WithHold(payload, e);
         var escrow = payload switch
         {
             Deposited or Credited => Escrow.Increment(e.Dot, effect.Deposited + effect.Credited),
             Debited or PaidOut => Escrow.Decrement(e.Dot, effect.Debited + effect.PaidOut),
+            HoldPlaced hold => Escrow.Decrement(e.Dot, hold.Amount),
+            HoldCaptured or HoldReleased => Escrow.Increment(e.Dot, released),
             EscrowShareGiven given => Escrow.Transfer(e.Dot, given.To, given.Amount),
             _ => Escrow,
         };
-        var spendsShare = payload is PaidOut or Debited { Mode: ConsistencyMode.Strict } or EscrowShareGiven;
+        var spendsShare = payload is PaidOut or Debited { Mode: ConsistencyMode.Strict } or EscrowShareGiven or HoldPlaced;
         var next = this with
         {
             Totals = totals,
             Escrow = escrow,
             EscrowBreach = EscrowBreach ?? (spendsShare && escrow.RightsOf(e.Origin) < 0 ? e.Id : null),
+            Holds = holds,
+            ResolvedHolds = resolved,
+            HoldBreach = HoldBreach ?? holdBreach,
             LastActivity = LastActivity is { } last && last > e.Hlc ? last : e.Hlc,
             LowestBalance = Math.Min(LowestBalance, totals.Balance),
             SawOptimisticDebit = SawOptimisticDebit || payload is Debited { Mode: ConsistencyMode.Optimistic },
@@ -117,15 +141,46 @@ internal sealed record AccountState
         return next with { RecentDebits = recent, DebitWindow = window, OverdraftOpen = open || payload is OverdraftApology };
     }
 
+    /// <summary>The holds after <paramref name="payload"/>, and what a resolution returns to its owner's share.</summary>
+    private (ImmutableSortedDictionary<string, OpenHold> Holds, ImmutableSortedDictionary<string, string> Resolved, long Released, EventId? Breach) WithHold(EventPayload payload, EventContext e)
+    {
+        switch (payload)
+        {
+            case HoldPlaced placed:
+                return (Holds.SetItem(e.RequestId, new OpenHold(placed.Amount, placed.To, e.Origin, placed.ExpiresAtMs)), ResolvedHolds, 0, null);
+            case HoldCaptured capture:
+                return Resolve(capture.HoldId, "captured", capture.Amount, e);
+            case HoldReleased release:
+                return Resolve(release.HoldId, release.Expired ? "expired" : "voided", 0, e);
+            default:
+                return (Holds, ResolvedHolds, 0, null);
+        }
+    }
+
+    private (ImmutableSortedDictionary<string, OpenHold>, ImmutableSortedDictionary<string, string>, long, EventId?) Resolve(string id, string outcome, long captured, EventContext e)
+    {
+        if (!Holds.TryGetValue(id, out var hold) || !string.Equals(hold.Owner, e.Origin, StringComparison.Ordinal) || captured > hold.Amount)
+        {
+            // Only the owner resolves a hold, once, for at most what it holds: anything else is a finding.
+            return (Holds, ResolvedHolds, 0, e.Id);
+        }
+
+        return (Holds.Remove(id), ResolvedHolds.SetItem(id, outcome), hold.Amount - captured, null);
+    }
+
     // Records compare arrays by reference; states compare by content.
     public bool Equals(AccountState? other) =>
         other is not null && Totals == other.Totals && LastActivity == other.LastActivity && Apologies == other.Apologies
         && OverdraftOpen == other.OverdraftOpen && LowestBalance == other.LowestBalance && SawOptimisticDebit == other.SawOptimisticDebit
         && RecentDebits.SequenceEqual(other.RecentDebits) && DebitWindow.SequenceEqual(other.DebitWindow)
-        && Escrow.Equals(other.Escrow) && EscrowBreach == other.EscrowBreach;
+        && Escrow.Equals(other.Escrow) && EscrowBreach == other.EscrowBreach
+        && Holds.SequenceEqual(other.Holds) && ResolvedHolds.SequenceEqual(other.ResolvedHolds) && HoldBreach == other.HoldBreach;
 
     public override int GetHashCode() => HashCode.Combine(Totals, Apologies, RecentDebits.Length);
 }
+
+/// <summary>An open hold: what it reserves, for whom, the region that placed it (and alone resolves it), and when it expires (Unix ms).</summary>
+internal sealed record OpenHold(long Amount, string To, string Owner, long ExpiresAtMs);
 
 /// <summary>A debit and its causal past.</summary>
 internal sealed record DebitMark(EventId Id, VersionVector Deps)

@@ -43,6 +43,9 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowe
         .AddEncoded<Credited>(Credited.KindName)
         .AddEncoded<PaidOut>(PaidOut.KindName)
         .AddEncoded<OverdraftApology>(OverdraftApology.KindName)
+        .AddEncoded<HoldPlaced>(HoldPlaced.KindName)
+        .AddEncoded<HoldCaptured>(HoldCaptured.KindName)
+        .AddEncoded<HoldReleased>(HoldReleased.KindName)
         .AddEscrowHandOver();
 
     public override AccountState Apply(AccountState state, object payload, EventContext context) => state.With((EventPayload)payload, context);
@@ -50,7 +53,7 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowe
     public override ConsistencyMode ModeOf(object command) => command switch
     {
         Debited debit => debit.Mode,
-        PaidOut or HeldDebit => ConsistencyMode.Strict,
+        PaidOut or HeldDebit or HoldPlaced or HoldCaptured or HoldReleased => ConsistencyMode.Strict,
         _ => ConsistencyMode.Optimistic,
     };
 
@@ -58,12 +61,21 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowe
 
     public BoundedCounter EscrowOf(AccountState state) => state.Escrow;
 
-    /// <summary>Payouts and strict transfers spend the deciding region's share; a batch's held legs were covered when the batch reserved them.</summary>
+    /// <summary>Payouts, strict transfers and holds spend the deciding region's share; a batch's held legs were covered when the batch reserved them.</summary>
     public long EscrowSpendOf(object command) => command switch
     {
         PaidOut payout => payout.Amount,
         Debited { Mode: ConsistencyMode.Strict } debit => debit.Amount,
+        HoldPlaced hold => hold.Amount,
         _ => 0,
+    };
+
+    /// <summary>A hold's capture or release is decided by the region that placed it; one this region knows no open hold for is refused here.</summary>
+    public override string? DecidingRegionOf(AccountState state, object command, string region) => command switch
+    {
+        HoldCaptured c => state.Holds.TryGetValue(c.HoldId, out var hold) ? hold.Owner : region,
+        HoldReleased r => state.Holds.TryGetValue(r.HoldId, out var hold) ? hold.Owner : region,
+        _ => null,
     };
 
     /// <summary>
@@ -79,18 +91,24 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowe
         }
 
         var payload = command as EventPayload ?? throw new InvalidRequestException("command", $"An account has no command {command.GetType().Name}.");
+        if (payload is HoldCaptured or HoldReleased)
+        {
+            // Backed by the hold: nothing more to check than that it is open and covers the capture.
+            return DecideResolution(state, payload, account);
+        }
+
         var effect = LedgerTotals.EffectOf(payload);
-        var debit = effect.Debited + effect.PaidOut;
+        var debit = effect.Debited + effect.PaidOut + (payload is HoldPlaced hold ? hold.Amount : 0);
         var credit = effect.Deposited + effect.Credited;
-        if (debit > 0 && debit > state.Balance - reserved)
+        if (debit > 0 && debit > state.Available - reserved)
         {
             // Optimistic debits check this region's view of the balance only, and may leave its share in debt (I6).
-            throw new InsufficientFundsException(account, debit, state.Balance - reserved);
+            throw new InsufficientFundsException(account, debit, state.Available - reserved);
         }
 
         if (debit > 0 && Instance.ModeOf(command) == ConsistencyMode.Strict && debit > state.Escrow.RightsOf(region) - reserved)
         {
-            throw new InsufficientShareException(account, region, debit, state.Escrow.RightsOf(region) - reserved, state.Balance - reserved);
+            throw new InsufficientShareException(account, region, debit, state.Escrow.RightsOf(region) - reserved, state.Available - reserved);
         }
 
         if (credit > 0 && state.Totals.Deposited + state.Totals.Credited > long.MaxValue - credit)
@@ -101,6 +119,27 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowe
         return payload;
     }
 
+    private static EventPayload DecideResolution(AccountState state, EventPayload resolution, string account)
+    {
+        var holdId = resolution is HoldCaptured c ? c.HoldId : ((HoldReleased)resolution).HoldId;
+        if (state.ResolvedHolds.TryGetValue(holdId, out var outcome))
+        {
+            throw new HoldResolvedException(account, holdId, outcome);
+        }
+
+        if (!state.Holds.TryGetValue(holdId, out var hold))
+        {
+            throw new InvalidRequestException("hold", $"'{account}' has no hold '{holdId}' in this region's log.");
+        }
+
+        if (resolution is HoldCaptured capture && capture.Amount > hold.Amount)
+        {
+            throw new InvalidRequestException("amount", $"Capturing {Money.Format(capture.Amount)} of hold '{holdId}' on '{account}', which holds {Money.Format(hold.Amount)}: a capture takes at most its hold.");
+        }
+
+        return resolution;
+    }
+
     private static PayloadTypes Registered(AccountType type)
     {
         var payloads = new PayloadTypes();
@@ -108,7 +147,13 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowe
         return payloads;
     }
 
-    public override bool IsRetryOf(object command, object payload) => (command is HeldDebit held ? held.Debit : command).Equals(payload);
+    /// <summary>A retried hold asks for the same amount and payee; its expiry, computed from the clock of each attempt, may differ.</summary>
+    public override bool IsRetryOf(object command, object payload) => command switch
+    {
+        HeldDebit held => held.Debit.Equals(payload),
+        HoldPlaced hold => payload is HoldPlaced first && first.Amount == hold.Amount && string.Equals(first.To, hold.To, StringComparison.Ordinal),
+        _ => command.Equals(payload),
+    };
 
     public override IEnumerable<Apology> OwedApologies(AccountState state)
     {
@@ -123,6 +168,11 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowe
         if (state.EscrowBreach is { } breach)
         {
             yield return $"I1: region '{breach.Origin}' spent beyond its escrow share at {breach}";
+        }
+
+        if (state.HoldBreach is { } holdBreach)
+        {
+            yield return $"I4: {holdBreach} resolves a hold that was not open, that its region did not place, or for more than it held";
         }
 
         if (atHome && !state.SawOptimisticDebit && state.LowestBalance < 0)

@@ -24,6 +24,7 @@ public readonly record struct LedgerTotals(
         Credited c => new(0, c.Amount, 0, 0),
         Debited d => new(0, 0, d.Amount, 0),
         PaidOut p => new(0, 0, 0, p.Amount),
+        HoldCaptured c => new(0, 0, c.Amount, 0),
         _ => default,
     };
 

@@ -16,6 +16,9 @@ internal static class StatementLines
             Debited d => ("transfer-out", -d.Amount, d.To),
             PaidOut p => ("payout", -p.Amount, null),
             OverdraftApology => ("apology", 0L, null),
+            HoldPlaced h => ("hold", 0L, h.To),
+            HoldCaptured c => ("hold-capture", -c.Amount, c.To),
+            HoldReleased r => (r.Expired ? "hold-expiry" : "hold-void", 0L, null),
             var other => (other.Kind, 0L, null),
         };
         return new StatementLine(logged.Position, e.Id, e.RequestId, e.Hlc, kind, Money.ToDecimal(amount), counterparty, isVoid);

@@ -1,6 +1,5 @@
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Events;
-using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Storage;
 using Concord.Grains.Streaming;
 using Microsoft.Extensions.Logging;
@@ -101,10 +100,10 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
     private async Task ProcessAsync(LoggedEvent logged)
     {
         // Only the debit's origin region drives its credit; other regions receive the credit by replication.
-        if (logged.Event.Payload is Debited debited && string.Equals(logged.Event.Origin, _region, StringComparison.Ordinal))
+        if (OutgoingTransfer.Of(logged.Event.Payload) is { } leg && string.Equals(logged.Event.Origin, _region, StringComparison.Ordinal))
         {
-            var credit = new TransferCredit(logged.Event.Id, logged.Event.RequestId, debited.Amount);
-            await GrainFactory.GetGrain<ITransferCreditSink>(debited.To).CreditAsync(credit);
+            var credit = new TransferCredit(logged.Event.Id, logged.Event.RequestId, leg.Amount);
+            await GrainFactory.GetGrain<ITransferCreditSink>(leg.To).CreditAsync(credit);
         }
     }
 

@@ -43,6 +43,39 @@ public sealed class CliTests(TcpRegionFixture region)
     }
 
     [Fact]
+    public async Task Hold_capture_and_void_reserve_post_and_release_and_balance_json_shows_share_and_holds()
+    {
+        var (account, payee) = (Names.Account("cli-hold"), Names.Account("cli-hold-payee"));
+        await RunAsync("deposit", account, "50");
+
+        var hold = await RunAsync("--json", "hold", account, payee, "20", "--expires", "10m", "--request-id", "h1");
+        var other = await RunAsync("hold", account, payee, "5", "--request-id", "h2");
+        Assert.Equal((ExitCodes.Success, ExitCodes.Success), (hold.Code, other.Code));
+        using (var json = JsonDocument.Parse(hold.Out))
+        {
+            Assert.Equal(("h1", "20.00"), (json.RootElement.GetProperty("hold").GetString(), json.RootElement.GetProperty("amount").GetString()));
+        }
+
+        Assert.StartsWith($"held 5.00 on {account} for {payee} as hold h2, expiring in 15m", other.Out);
+        using (var balance = JsonDocument.Parse((await RunAsync("--json", "balance", account)).Out))
+        {
+            Assert.Equal(("50.00", "25.00", "25.00"), (balance.RootElement.GetProperty("balance").GetString(), balance.RootElement.GetProperty("held").GetString(), balance.RootElement.GetProperty("share").GetString()));
+            var holds = balance.RootElement.GetProperty("holds").EnumerateArray().Select(h => (h.GetProperty("id").GetString(), h.GetProperty("amount").GetString(), h.GetProperty("to").GetString())).ToList();
+            Assert.Equal([("h1", "20.00", payee), ("h2", "5.00", payee)], holds);
+        }
+
+        var capture = await RunAsync("capture", account, "h1", "12.50");
+        var voided = await RunAsync("void", account, "h2");
+        var again = await RunAsync("void", account, "h2");
+        var tooMuch = await RunAsync("hold", account, payee, "1", "--expires", "0s");
+        Assert.Equal((ExitCodes.Success, ExitCodes.Success), (capture.Code, voided.Code));
+        Assert.Equal((ExitCodes.Rejected, $"error: Hold 'h2' on '{account}' is already voided; a hold is captured, voided or expires exactly once.{Environment.NewLine}"), (again.Code, again.Err));
+        Assert.Equal(ExitCodes.InvalidInput, tooMuch.Code);
+        Assert.StartsWith($"{account}: 37.50 (region eu", (await RunAsync("balance", account)).Out);
+        await Eventually.HoldsAsync(async () => (await RunAsync("balance", payee)).Out.StartsWith($"{payee}: 12.50", StringComparison.Ordinal), "the payee is credited with the capture");
+    }
+
+    [Fact]
     public async Task Json_output_carries_the_session_and_after_passes_it_to_the_next_command()
     {
         var account = Names.Account("session");
