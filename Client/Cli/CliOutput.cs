@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Concord.Grains.Interfaces.Audit;
@@ -267,15 +268,20 @@ internal sealed class CliOutput(TextWriter output, bool json, Func<string?>? ses
         }
     }
 
-    public void Status(RegionStatus status)
+    public void Status(RegionStatus status, RegionTotals totals)
     {
+        var shares = (totals.Shares ?? ImmutableSortedDictionary<string, decimal>.Empty).ToDictionary(s => s.Key, s => Money.Format(s.Value), StringComparer.Ordinal);
         if (json)
         {
-            Json(status);
+            var node = JsonSerializer.SerializeToNode(status, JsonOptions)!.AsObject();
+            node["escrow"] = JsonSerializer.SerializeToNode(new { accounts = totals.Accounts, shares, held = Money.Format(totals.Held) }, JsonOptions);
+            Json(node);
             return;
         }
 
         output.WriteLine($"region {status.Region}: digest {status.Digest[..16]}, regions [{string.Join(", ", status.Regions)}], handles decided in {status.HandlePrimary}, fault injection {(status.FaultInjection ? "on" : "off")}");
+        var spread = shares.Count == 0 ? "none" : string.Join(", ", shares.Select(s => $"{s.Key} {s.Value}"));
+        output.WriteLine($"  escrow shares over {totals.Accounts} account(s), as this region sees them: {spread}; held by open holds {Money.Format(totals.Held)}");
         if (status.Peers.IsDefaultOrEmpty)
         {
             output.WriteLine("  no peers");

@@ -207,7 +207,7 @@ public static partial class ConcordCli
 
         var status = new Command("status", "Show this region, its peers, link states, replication lag and digest.");
         status.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
-            print.Status(await client.GetStatusAsync(ct))));
+            print.Status(await client.GetStatusAsync(ct), await client.GetRegionTotalsAsync(ct))));
 
         var admin = new Command("admin", "Operate links between regions (needs regions started with fault injection).");
         foreach (var (verb, cut) in new[] { ("cut", true), ("heal", false) })

@@ -151,10 +151,9 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
             return;
         }
 
-        var t = _fold.State.Totals;
         var contribution = new AccountContribution(
             _fold.Position,
-            t.ToRegionTotals(),
+            LedgerTotals.ContributionOf(_fold.State),
             replace);
         await GrainFactory.GetGrain<IRegionTotalsShardGrain>(RegionTotalsShards.ShardOf(Account)).ReportAsync(Account, contribution, cancellationToken);
         _reportedPosition = _fold.Position;

@@ -69,7 +69,7 @@ internal sealed class LedgerAudit : IAuditPlugin
                 context.Report(entity, AuditFindingKinds.ViewMismatch, view.Position, $"account summary is at position {view.Position} and cannot catch up to the log's {fold.Position}");
             }
 
-            run.Recomputed = run.Recomputed.Add(t);
+            run.Recomputed = run.Recomputed.Add(LedgerTotals.ContributionOf(fold.State));
         }
     }
 }

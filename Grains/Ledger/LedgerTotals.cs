@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
 
@@ -31,6 +32,17 @@ public readonly record struct LedgerTotals(
     /// <summary>One account's share of the region totals, in the decimals users see.</summary>
     public Interfaces.Derived.RegionTotals ToRegionTotals() =>
         new(1, Money.ToDecimal(Balance), Money.ToDecimal(Deposited), Money.ToDecimal(PaidOut), Money.ToDecimal(Debited), Money.ToDecimal(Credited));
+
+    /// <summary>An account's contribution to the region totals: its sums, its escrow shares per region and what its holds reserve.</summary>
+    internal static Interfaces.Derived.RegionTotals ContributionOf(AccountState state) =>
+        state.Totals.ToRegionTotals() with
+        {
+            Shares = state.Escrow.Regions
+                .Select(r => (Region: r, Share: state.Escrow.RightsOf(r)))
+                .Where(s => s.Share != 0)
+                .ToImmutableSortedDictionary(s => s.Region, s => Money.ToDecimal(s.Share), StringComparer.Ordinal),
+            Held = Money.ToDecimal(state.Held),
+        };
 
     public static LedgerTotals operator +(LedgerTotals a, LedgerTotals b) =>
         new(a.Deposited + b.Deposited, a.Credited + b.Credited, a.Debited + b.Debited, a.PaidOut + b.PaidOut);

@@ -198,6 +198,22 @@ public sealed class EscrowRebalancingPropertyTests
         Assert.Empty(AccountType.Instance.CheckInvariants(Fold(("eu", new Deposited(1000)), ("eu", new EscrowShareGiven("us", 300)), ("us", new PaidOut(300))), atHome: false));
     }
 
+    [Fact]
+    public void An_accounts_totals_contribution_carries_its_shares_per_region_and_what_holds_reserve_and_subtracts_back_to_nothing()
+    {
+        var state = Fold(("eu", new Deposited(1000)), ("us", new Deposited(500)), ("eu", new EscrowShareGiven("ap", 200)), ("us", new HoldPlaced(150, "acc-x", 1)));
+
+        var contribution = LedgerTotals.ContributionOf(state);
+
+        Assert.Equal([("ap", 2.00m), ("eu", 8.00m), ("us", 3.50m)], contribution.Shares!.Select(s => (s.Key, s.Value)));
+        Assert.Equal((15.00m, 1.50m), (contribution.SumOfBalances, contribution.Held));
+        var twice = contribution.Add(contribution);
+        Assert.Equal((16.00m, 3.00m), (twice.Shares!["eu"], twice.Held));
+        var none = twice.Subtract(contribution).Subtract(contribution);
+        Assert.Empty(none.Shares!);
+        Assert.Equal((0L, 0m), (none.Accounts, none.Held));
+    }
+
     /// <summary>Folds events given as (origin, payload), each depending on everything before it.</summary>
     private static AccountState Fold(params (string Origin, EventPayload Payload)[] events)
     {

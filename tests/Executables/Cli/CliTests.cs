@@ -72,6 +72,13 @@ public sealed class CliTests(TcpRegionFixture region)
         Assert.Equal((ExitCodes.Rejected, $"error: Hold 'h2' on '{account}' is already voided; a hold is captured, voided or expires exactly once.{Environment.NewLine}"), (again.Code, again.Err));
         Assert.Equal(ExitCodes.InvalidInput, tooMuch.Code);
         Assert.StartsWith($"{account}: 37.50 (region eu", (await RunAsync("balance", account)).Out);
+        var status = await RunAsync("status");
+        Assert.Contains("escrow shares over ", status.Out, StringComparison.Ordinal);
+        using (var json = JsonDocument.Parse((await RunAsync("--json", "status")).Out))
+        {
+            Assert.True(json.RootElement.GetProperty("escrow").GetProperty("shares").TryGetProperty("eu", out _));
+        }
+
         await Eventually.HoldsAsync(async () => (await RunAsync("balance", payee)).Out.StartsWith($"{payee}: 12.50", StringComparison.Ordinal), "the payee is credited with the capture");
     }
 
