@@ -2,7 +2,9 @@ using Concord.Grains.Derived;
 using Concord.Grains.Entities;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Audit;
+using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Derived;
+using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Storage;
 using Concord.Tests.Infrastructure;
@@ -51,6 +53,40 @@ public sealed class AuditTests : IClassFixture<RegionClusterFixture>
 
         Assert.Equal(AuditFindingKinds.HashMismatch, finding.Kind);
         Assert.Equal(2, finding.Position);
+    }
+
+    [Fact]
+    public async Task A_strict_payout_beyond_its_regions_escrow_share_is_an_i1_finding()
+    {
+        // A log no correct region writes: us pays out 30.00 though only eu was ever credited (us holds no share).
+        var account = Names.Account("escrow-breach");
+        Corrupted[account] = true;
+        var deposit = Sealed(account, "eu", 1, "d", VersionVector.Empty, new Deposited(5000));
+        await Store.AppendAsync(account, 0, [deposit, Sealed(account, "us", 1, "p", VersionVector.From([new("eu", 1)]), new PaidOut(3000))]);
+
+        var finding = await SingleFindingAsync(account);
+
+        Assert.Equal(AuditFindingKinds.InvariantViolated, finding.Kind);
+        Assert.Equal($"account: I1: region 'us' spent beyond its escrow share at {account}@us#1", finding.Detail);
+    }
+
+    [Fact]
+    public async Task A_hold_released_by_a_region_that_did_not_place_it_is_a_finding()
+    {
+        var account = Names.Account("hold-breach");
+        Corrupted[account] = true;
+        var expires = DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeMilliseconds();
+        var events = new[]
+        {
+            Sealed(account, "eu", 1, "d", VersionVector.Empty, new Deposited(5000)),
+            Sealed(account, "eu", 2, "h", VersionVector.From([new("eu", 1)]), new HoldPlaced(1000, "x", expires)),
+        };
+        await Store.AppendAsync(account, 0, [.. events, Sealed(account, "us", 1, "v", VersionVector.From([new("eu", 2)]), new HoldReleased("h", Expired: false))]);
+
+        var finding = await SingleFindingAsync(account);
+
+        Assert.Equal(AuditFindingKinds.InvariantViolated, finding.Kind);
+        Assert.Equal($"account: I4: {account}@us#1 resolves a hold that was not open, that its region did not place, or for more than it held", finding.Detail);
     }
 
     [Fact]
@@ -256,6 +292,17 @@ public sealed class AuditTests : IClassFixture<RegionClusterFixture>
         Assert.Equal("eu", finding.Region);
         Assert.Empty(report.Findings.Where(IsFalsePositive));
         return finding;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), ChainHash> Heads = new();
+
+    /// <summary>The <paramref name="seq"/>th event of <paramref name="origin"/>'s chain of <paramref name="account"/>, sealed onto the one before.</summary>
+    private static EventEnvelope Sealed(string account, string origin, long seq, string requestId, VersionVector deps, EventPayload payload)
+    {
+        var prev = seq == 1 ? ChainHash.Genesis : Heads[(account, origin)];
+        var e = EventCodec.Seal(new EventId(account, origin, seq), requestId, new HlcTimestamp(1_700_000_000_000 + seq, 0, origin), deps, payload, prev);
+        Heads[(account, origin)] = e.Hash;
+        return e;
     }
 
     /// <summary>A finding about nothing a test corrupted. Region totals legitimately differ once any log is corrupted.</summary>

@@ -61,6 +61,25 @@ public sealed class EventCodecVectorTests
         Assert.Equal(new EscrowShareGiven("us", 1250), EventCodec.Decode(EventCodec.Encode(e)).Payload);
     }
 
+    [Theory]
+    // Worked by hand from docs/canonical-encoding.md: kind length and bytes, payload length, then the fields in order.
+    [InlineData("hold-placed", "00000012" + "6c65646765722e686f6c642d706c61636564" + "00000015" + "00000000000003e8" + "00000001" + "78" + "0000000000000005")]
+    [InlineData("hold-captured", "00000014" + "6c65646765722e686f6c642d6361707475726564" + "00000012" + "00000001" + "68" + "00000000000001f4" + "00000001" + "78")]
+    [InlineData("hold-released", "00000014" + "6c65646765722e686f6c642d72656c6561736564" + "00000006" + "00000001" + "68" + "01")]
+    public void Hold_payloads_are_encoded_field_by_field(string which, string expected)
+    {
+        EventPayload payload = which switch
+        {
+            "hold-placed" => new HoldPlaced(1000, "x", 5),
+            "hold-captured" => new HoldCaptured("h", 500, "x"),
+            _ => new HoldReleased("h", Expired: true),
+        };
+        var e = EventCodec.Seal(new EventId("acc-1", "eu", 4), "r-4", new HlcTimestamp(1_700_000_000_003, 0, "eu"), VersionVector.Empty, payload, ChainHash.Genesis);
+
+        Assert.Contains(expected, Convert.ToHexStringLower(EventCodec.Encode(e)), StringComparison.Ordinal);
+        Assert.Equal(payload, EventCodec.Decode(EventCodec.Encode(e)).Payload);
+    }
+
     [Fact]
     public void Dependencies_are_encoded_sorted_whatever_order_they_were_given_in()
     {
