@@ -5,6 +5,12 @@ namespace Concord.Grains.Interfaces.Ledger;
 // Two-phase transfers. A hold is placed by one region (its owner) within that region's escrow share, and only the
 // owner resolves it: captures, voids and expiry of one hold are serialised there, so each hold resolves exactly once.
 
+/// <summary>A capture or a release: the payloads that resolve a hold, decided only by the hold's owner.</summary>
+public interface IHoldResolution
+{
+    string HoldId { get; }
+}
+
 /// <summary>
 /// <see cref="Amount"/> is reserved on this account for a transfer to <see cref="To"/>: taken from the placing
 /// region's escrow share, not yet from the balance. The hold's id is the request id of its event.
@@ -38,7 +44,7 @@ public sealed record HoldPlaced(
 public sealed record HoldCaptured(
     [property: Id(0)] string HoldId,
     [property: Id(1)] long Amount,
-    [property: Id(2)] string To) : Events.EventPayload
+    [property: Id(2)] string To) : Events.EventPayload, IHoldResolution
 {
     public const string KindName = "ledger.hold-captured";
 
@@ -58,7 +64,7 @@ public sealed record HoldCaptured(
 [GenerateSerializer, Immutable, Alias("concord.ledger.hold-released")]
 public sealed record HoldReleased(
     [property: Id(0)] string HoldId,
-    [property: Id(1)] bool Expired) : Events.EventPayload
+    [property: Id(1)] bool Expired) : Events.EventPayload, IHoldResolution
 {
     public const string KindName = "ledger.hold-released";
 

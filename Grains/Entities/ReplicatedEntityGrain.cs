@@ -350,10 +350,10 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             return await GiveShareAsync(ask);
         }
 
-        if (!string.Equals(DeciderOf(command.Command), Region, StringComparison.Ordinal))
+        if (DeciderOf(command.Command) is var decider && !string.Equals(decider, Region, StringComparison.Ordinal))
         {
             // Never forward again: regions that disagree on the region list must not bounce a command around.
-            throw new CoordinationUnavailableException(EntityId, DeciderOf(command.Command), $"region '{command.FromRegion}' sent it to '{Region}', which finds '{DeciderOf(command.Command)}' decides it; the regions' lists or views differ.");
+            throw new CoordinationUnavailableException(EntityId, decider, $"region '{command.FromRegion}' sent it to '{Region}', which finds '{decider}' decides it; the regions' lists or views differ.");
         }
 
         // The client's session travels with the command (links carry no request context), so home decides with it applied.

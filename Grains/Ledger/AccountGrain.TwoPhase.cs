@@ -76,18 +76,13 @@ internal sealed partial class AccountGrain
     }
 
     /// <summary>At the owner, a capture or void of a hold past its expiry is refused as expired (its release follows at once).</summary>
-    private void RefuseIfExpired(object command)
+    private void RefuseIfExpired(AccountState state, object command)
     {
-        var holdId = command switch
-        {
-            HoldCaptured c => c.HoldId,
-            HoldReleased { Expired: false } r => r.HoldId,
-            _ => null,
-        };
-        if (holdId is not null && DecisionState.Holds.TryGetValue(holdId, out var hold) && Clock.GetUtcNow().ToUnixTimeMilliseconds() >= hold.ExpiresAtMs)
+        if (command is IHoldResolution resolution and not HoldReleased { Expired: true }
+            && state.Holds.TryGetValue(resolution.HoldId, out var hold) && Clock.GetUtcNow().ToUnixTimeMilliseconds() >= hold.ExpiresAtMs)
         {
             ScheduleHoldExpiry(force: true);
-            throw new HoldResolvedException(Key, holdId, "expired");
+            throw new HoldResolvedException(Key, resolution.HoldId, "expired");
         }
     }
 

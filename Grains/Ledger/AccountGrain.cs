@@ -114,7 +114,7 @@ internal sealed partial class AccountGrain(ILogger<AccountGrain> logger) : Repli
             return DrawOnHold(held);
         }
 
-        RefuseIfExpired(command);
+        RefuseIfExpired(state, command);
         return AccountType.Decide(state, command, Key, context.Region, Reserved());
     }
 

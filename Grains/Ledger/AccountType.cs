@@ -73,8 +73,7 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowe
     /// <summary>A hold's capture or release is decided by the region that placed it; one this region knows no open hold for is refused here.</summary>
     public override string? DecidingRegionOf(AccountState state, object command, string region) => command switch
     {
-        HoldCaptured c => state.Holds.TryGetValue(c.HoldId, out var hold) ? hold.Owner : region,
-        HoldReleased r => state.Holds.TryGetValue(r.HoldId, out var hold) ? hold.Owner : region,
+        IHoldResolution r => state.Holds.TryGetValue(r.HoldId, out var hold) ? hold.Owner : region,
         _ => null,
     };
 
@@ -91,10 +90,10 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowe
         }
 
         var payload = command as EventPayload ?? throw new InvalidRequestException("command", $"An account has no command {command.GetType().Name}.");
-        if (payload is HoldCaptured or HoldReleased)
+        if (payload is IHoldResolution resolution)
         {
             // Backed by the hold: nothing more to check than that it is open and covers the capture.
-            return DecideResolution(state, payload, account);
+            return DecideResolution(state, payload, resolution.HoldId, account);
         }
 
         var effect = LedgerTotals.EffectOf(payload);
@@ -119,9 +118,8 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowe
         return payload;
     }
 
-    private static EventPayload DecideResolution(AccountState state, EventPayload resolution, string account)
+    private static EventPayload DecideResolution(AccountState state, EventPayload resolution, string holdId, string account)
     {
-        var holdId = resolution is HoldCaptured c ? c.HoldId : ((HoldReleased)resolution).HoldId;
         if (state.ResolvedHolds.TryGetValue(holdId, out var outcome))
         {
             throw new HoldResolvedException(account, holdId, outcome);
