@@ -56,7 +56,7 @@ internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes p
         foreach (var logged in log)
         {
             fold.Track(logged);
-            if (winners[logged.Event.RequestId].Id == logged.Event.Id)
+            if (winners[logged.Event.RequestId].Id == logged.Event.Id || Diagnostics.PlantedBugs.ForgetRequestIds)
             {
                 fold.FoldPayload(logged.Event);
             }
@@ -114,9 +114,9 @@ internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes p
     {
         var e = logged.Event;
         var supersedes = _requests.TryGetValue(e.RequestId, out var existing) && e.Hlc < existing.Hlc;
-        var isVoid = _requests.ContainsKey(e.RequestId) && !supersedes;
+        var isVoid = _requests.ContainsKey(e.RequestId) && !supersedes && !Diagnostics.PlantedBugs.ForgetRequestIds;
         Track(logged);
-        if (supersedes)
+        if (supersedes && !Diagnostics.PlantedBugs.ForgetRequestIds)
         {
             return false;
         }
@@ -132,7 +132,7 @@ internal sealed class EntityFold<TState>(IStateFold<TState> type, PayloadTypes p
     /// <summary>The state after <paramref name="e"/>, without recording it: used to decide against staged events.</summary>
     public TState Speculate(TState state, EventEnvelope e)
     {
-        if (_requests.ContainsKey(e.RequestId))
+        if (_requests.ContainsKey(e.RequestId) && !Diagnostics.PlantedBugs.ForgetRequestIds)
         {
             return state;
         }

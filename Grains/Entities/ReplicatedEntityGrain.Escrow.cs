@@ -15,41 +15,20 @@ namespace Concord.Grains.Entities;
 /// </summary>
 public abstract partial class ReplicatedEntityGrain<TState>
 {
-    private EscrowRebalancing? _escrow;
-
-    /// <summary>What a strict command takes from this entity's escrow counter; 0 for a type without escrow.</summary>
-    private long EscrowSpendOf(object command) => _runtime.Escrow?.EscrowSpendOf(command) ?? 0;
-
-    /// <summary>
-    /// True when this region's share covers <paramref name="spend"/> (decided here, before any await, against the
-    /// state with staged events). When it does not and <paramref name="askPeers"/> is set, peers are asked for share.
-    /// </summary>
-    private bool ShareCovers(long spend, bool askPeers)
+    /// <summary>Asks each peer the machine named for share, in the background; never awaited by a command.</summary>
+    private void AskForShare(IReadOnlyList<(string Peer, long Amount)> asks)
     {
-        if (_runtime.Escrow is not { } escrow || _escrow is null || spend <= 0 || (!IsHome && !_options.EscrowLocalDecisions))
+        if (asks.Count == 0 || ServiceProvider.GetService<RegionLinks>() is not { } links)
         {
-            return false;
+            return;
         }
 
-        var counter = escrow.EscrowOf(Decidable);
-        if (counter.CanSpend(Region, spend))
+        var backoff = ServiceProvider.GetRequiredService<EscrowAskBackoff>();
+        foreach (var (peer, amount) in asks)
         {
-            return true;
+            ServiceProvider.GetRequiredService<ConcordMetrics>().EscrowAsked(Region, _runtime.Name);
+            _ = AskForShareAsync(links, backoff, peer, amount);
         }
-
-        if (askPeers && ServiceProvider.GetService<RegionLinks>() is { } links)
-        {
-            // Home is not asked when its share covers this spend: the command goes there next, to be decided with it.
-            var homeDecidesIt = !IsHome && counter.CanSpend(HomeRegion, spend);
-            var backoff = ServiceProvider.GetRequiredService<EscrowAskBackoff>();
-            foreach (var (peer, amount) in _escrow.AsksFor(counter, spend, homeDecidesIt ? HomeRegion : null, backoff.MayAsk))
-            {
-                ServiceProvider.GetRequiredService<ConcordMetrics>().EscrowAsked(Region, _runtime.Name);
-                _ = AskForShareAsync(links, backoff, peer, amount);
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Asks <paramref name="peer"/> for share, bounded and never awaited by a command; what it gives arrives by replication.</summary>
@@ -72,7 +51,7 @@ public abstract partial class ReplicatedEntityGrain<TState>
     /// <summary>Hands a peer that asked what this region can spare of its share, as an event of this region's.</summary>
     private async Task<ForwardedCommandResult> GiveShareAsync(EscrowShareRequest ask)
     {
-        if (_runtime.Escrow is not { } escrow || _escrow is null)
+        if (_runtime.Escrow is null)
         {
             throw new InvalidRequestException("command", $"Entity type '{_runtime.Name}' holds no escrow to hand over.");
         }
@@ -82,18 +61,18 @@ public abstract partial class ReplicatedEntityGrain<TState>
             throw new InvalidRequestException("command", $"A share request to '{ask.To}' for {ask.Amount} is not one region can give another.");
         }
 
-        var give = _escrow.Giveable(escrow.EscrowOf(Decidable), ask.Amount);
+        var give = _machine.GiveableShare(ask.Amount);
         if (give <= 0)
         {
-            return new ForwardedCommandResult(new EntityReceipt(EntityId, [], _fold.Position, Replayed: false, Region), []);
+            return new ForwardedCommandResult(new EntityReceipt(EntityId, [], _machine.Fold.Position, Replayed: false, Region), []);
         }
 
         // Decided in this synchronous section against this region's own rights, as every spend is.
         var requestId = DerivedRequestIds.Of("escrow-give", $"{ask.To}-{Guid.NewGuid():N}");
-        var logged = await DecideAndStageAsync(requestId, Task.FromResult<object?>(new EscrowShareGiven(ask.To, give)));
+        var logged = await _machine.GiveShareAsync(ask.To, give, requestId);
         ServiceProvider.GetRequiredService<ConcordMetrics>().EscrowGiven(Region, _runtime.Name);
         return logged is null
-            ? new ForwardedCommandResult(new EntityReceipt(EntityId, [], _fold.Position, Replayed: false, Region), [])
+            ? new ForwardedCommandResult(new EntityReceipt(EntityId, [], _machine.Fold.Position, Replayed: false, Region), [])
             : new ForwardedCommandResult(new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: false, Region), [logged.Event]);
     }
 

@@ -16,15 +16,6 @@ public abstract partial class ReplicatedEntityGrain<TState>
     [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: bringing its views to position {Position} failed; retried on the next tick.")]
     private partial void LogRepairFailed(Exception exception, string entityId, long position);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{EntityId}: appending the apology for {ApologyKey}.")]
-    private partial void LogApologising(string entityId, string apologyKey);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: appending the apology for {ApologyKey} failed; it is retried on the next change or activation.")]
-    private partial void LogApologyFailed(Exception exception, string entityId, string apologyKey);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: the snapshot at position {Position} is ahead of the log's head {Head} or does not read back; folding the whole log.")]
-    private partial void LogSnapshotIgnored(string entityId, long position, long head);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "{EntityId}: writing a snapshot at position {Position} failed; activation folds a longer tail.")]
     private partial void LogSnapshotFailed(Exception exception, string entityId, long position);
 

@@ -33,30 +33,23 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     // What session waits wake on: made by the first waiter, completed and dropped when the next group of events is
     // durable. Null while nobody waits, so the write path allocates nothing for it.
     private TaskCompletionSource? _progress;
-    private readonly Dictionary<string, Task<LoggedEvent?>> _inFlight = new(StringComparer.Ordinal);
     private EntityTypeRuntime<TState> _runtime = null!;
     private EntityTypeRegistry _registry = null!;
-    private EntityFold<TState> _fold = null!;
-    private GroupCommitLog _log = null!;
-    private EntityReplica _replica = null!;
+    private EntityStateMachine<TState> _machine = null!;
     private IEventLogStore _store = null!;
     private IEventPublisher _publisher = null!;
     private ConcordOptions _options = null!;
     private ILogger _logger = null!;
     private const string SnapshotStateName = "entity-snapshot";
     private readonly GrainState<EntitySnapshot> _snapshot = new();
-    private readonly List<EventEnvelope> _staged = [];
     private readonly List<ApologyNotice> _unrecordedApologies = [];
-    private HybridLogicalClock _clock = null!;
-    private TState _speculative = null!;
     private IGrainStorage _snapshots = null!;
     private IReadOnlyList<IEntityViewRuntime> _views = [];
     private DerivedRepair _repair = null!;
-    private bool _refold;
     private string? _invalidKeyMessage;
 
     /// <summary>The state folded from every durable event this region holds.</summary>
-    protected TState State => _fold.State;
+    protected TState State => _machine.State;
 
     /// <summary>
     /// What decisions see: <see cref="State"/> with every event staged for the group commit but not yet durable
@@ -74,19 +67,19 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     protected string Region => _options.Region;
 
     /// <summary>Where strict commands of this entity are decided and its apologies made.</summary>
-    protected string HomeRegion { get; private set; } = string.Empty;
+    protected string HomeRegion => _machine.HomeRegion;
 
     /// <summary>Per origin, the highest event folded into <see cref="State"/>.</summary>
-    protected VersionVector Version => _fold.Version;
+    protected VersionVector Version => _machine.Fold.Version;
 
     /// <summary>The position of the last event folded into <see cref="State"/> in this region's log.</summary>
-    protected long Position => _fold.Position;
+    protected long Position => _machine.Fold.Position;
 
     /// <summary>Per origin, the highest event received from a peer that waits for its causal past before it can be applied.</summary>
-    protected VersionVector HighestBuffered => _replica.HighestWaiting();
+    protected VersionVector HighestBuffered => _machine.Replica.HighestWaiting();
 
     /// <summary>What decisions see: the durable state with every staged event (local or remote) folded in, in commit order.</summary>
-    private TState Decidable => _staged.Count == 0 ? _fold.State : _speculative;
+    private TState Decidable => _machine.Decidable;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -98,37 +91,37 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         _publisher = services.GetRequiredService<IEventPublisher>();
         _options = services.GetRequiredService<IOptions<ConcordOptions>>().Value;
         _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
-        _fold = new EntityFold<TState>(_runtime.Type, _runtime.Payloads, EntityId);
         _views = _registry.ViewsOf(_runtime.Name);
-        _repair = new DerivedRepair(() => _log.Position, CatchUpAllDerivedAsync, (ex, target) => LogRepairFailed(ex, EntityId, target));
+        _repair = new DerivedRepair(() => _machine.Log.Position, CatchUpAllDerivedAsync, (ex, target) => LogRepairFailed(ex, EntityId, target));
+        _machine = new EntityStateMachine<TState>(
+            _runtime,
+            Key,
+            _options,
+            services.GetRequiredService<HybridLogicalClock>(),
+            _store,
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            services.GetRequiredService<ConcordMetrics>(),
+            _logger,
+            AfterCommitAsync,
+            OnLogFault,
+            services.GetRequiredService<LocalFeedSignal>());
         if (!_runtime.IsValidKey(Key))
         {
+            // The machine stays empty: every call is refused before it reaches it.
             _invalidKeyMessage = $"'{Key}' is not a valid key of entity type '{_runtime.Name}'.";
             return;
         }
 
-        _clock = services.GetRequiredService<HybridLogicalClock>();
-        _log = new GroupCommitLog(EntityId, _store, _options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, OnLogFault, services.GetRequiredService<ConcordMetrics>(), Region, services.GetRequiredService<LocalFeedSignal>());
-        _replica = new EntityReplica(EntityId, Region, _clock, () => _log, () => _fold, OnStaged);
-        HomeRegion = _runtime.HomeRegionOf(Key, _options.EffectiveRegions);
-        if (_runtime.Escrow is not null)
-        {
-            _escrow = new EscrowRebalancing(Region, services.GetService<TimeProvider>() ?? TimeProvider.System, _options.EscrowAskInterval, _options.EscrowKeepWindow);
-        }
-
         _snapshots = services.GetRequiredKeyedService<IGrainStorage>(ConcordStorage.Name);
-        await LoadAsync(cancellationToken);
+        await _snapshots.ReadStateAsync(SnapshotStateName, this.GetGrainId(), _snapshot);
 
-        _log.Initialize(_fold.Position);
-        _speculative = _fold.State;
-
-        // A crash between a violation and its apology is completed here.
-        Apologise();
+        // Loading completes any apology a crash left owed between a violation and its apology.
+        await _machine.LoadAsync(_snapshot.RecordExists ? _snapshot.State : null, cancellationToken);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_repair is { IsArmed: true } && _log is { IsFaulted: false } && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        if (_repair is { IsArmed: true } && _invalidKeyMessage is null && _machine is { Log.IsFaulted: false } && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
             // Hand the views their catch-up before going away, bounded by the deactivation timeout.
             await _repair.RunAsync(cancellationToken);
@@ -168,69 +161,23 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     private async Task<EntityReceipt> ExecuteCoreAsync(string requestId, object command, CancellationToken cancellationToken, bool askPeers = true)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (_fold.TryGetRequest(requestId, out var done))
+        if (await _machine.ReplayAsync(requestId, command, cancellationToken) is { } replayed)
         {
-            if (_runtime.ChecksRetries)
-            {
-                // Only the event id is in memory: the first attempt's payload is read back from the log.
-                RequireRetryOf(requestId, command, (await _store.FindAsync(done.Id, cancellationToken))?.Event);
-            }
-
-            return new EntityReceipt(EntityId, [done.Id], done.Position, Replayed: true, Region);
+            return replayed;
         }
 
-        if (_inFlight.TryGetValue(requestId, out var pending))
+        var route = _machine.RouteOf(command, askPeers ? peer => ServiceProvider.GetRequiredService<EscrowAskBackoff>().MayAsk(peer) : null);
+        AskForShare(route.Asks);
+        if (!route.CoveredHere && !string.Equals(route.Decider, Region, StringComparison.Ordinal))
         {
-            var first = await pending;
-            if (_runtime.ChecksRetries)
-            {
-                RequireRetryOf(requestId, command, first?.Event);
-            }
-
-            return first is { } logged
-                ? new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: true, Region)
-                : new EntityReceipt(EntityId, [], _fold.Position, Replayed: true, Region);
+            return await ForwardAsync(route.Decider, requestId, command, cancellationToken);
         }
 
-        var mode = _runtime.Type.ModeOf(command);
-        if (!Enum.IsDefined(mode))
-        {
-            throw new InvalidRequestException("mode", $"Entity type '{_runtime.Name}' gave consistency mode {(int)mode} for {command.GetType().Name}.");
-        }
-
-        // A strict command goes to the region that decides it (home, unless the type names another), except that one
-        // this region's escrow share covers is decided here.
-        var decider = mode == ConsistencyMode.Strict ? DeciderOf(command) : Region;
-        var spend = mode == ConsistencyMode.Strict && string.Equals(decider, HomeRegion, StringComparison.Ordinal) ? EscrowSpendOf(command) : 0;
-        var coveredHere = spend > 0 && ShareCovers(spend, askPeers);
-        if (!coveredHere && !string.Equals(decider, Region, StringComparison.Ordinal))
-        {
-            return await ForwardAsync(decider, requestId, command, cancellationToken);
-        }
-
-        var context = new CommandContext(EntityId, Key, requestId, mode, Region, HomeRegion, _replica.EffectiveVersion());
-        var decided = mode == ConsistencyMode.Strict && IsHome && string.Equals(decider, HomeRegion, StringComparison.Ordinal)
-            ? DecideAndStageAsync(requestId, DecideStrictAsync(Decidable, command, context, cancellationToken))
-            : DecideAndStageAsync(requestId, Task.FromResult(Decide(Decidable, command, context)));
-        _inFlight[requestId] = decided;
-        try
-        {
-            if (await decided is not { } logged)
-            {
-                return new EntityReceipt(EntityId, [], _fold.Position, Replayed: false, Region);
-            }
-
-            if (spend > 0)
-            {
-                _escrow?.RecordSpend(spend);
-            }
-
-            return new EntityReceipt(EntityId, [logged.Event.Id], logged.Position, Replayed: false, Region);
-        }
-        finally
-        {
-            _inFlight.Remove(requestId);
-        }
+        var context = _machine.ContextFor(requestId, route.Mode);
+        var decision = _machine.DecidesAtHome(route)
+            ? DecideStrictAsync(Decidable, command, context, cancellationToken)
+            : Task.FromResult(Decide(Decidable, command, context));
+        return await _machine.CommitDecisionAsync(requestId, decision, route.Spend);
     }
 
     /// <summary>
@@ -275,7 +222,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     /// <summary>Whether a request id took effect in this region's log, and which event carries it.</summary>
     protected bool TryGetDecision(string requestId, out Interfaces.Events.EventId eventId)
     {
-        var found = _fold.TryGetRequest(requestId, out var winner);
+        var found = _machine.Fold.TryGetRequest(requestId, out var winner);
         eventId = winner.Id;
         return found;
     }
@@ -302,43 +249,19 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         }
     }
 
-    /// <summary>Refuses a retry that carries another command than the one its request id took effect with.</summary>
-    private void RequireRetryOf(string requestId, object command, EventEnvelope? first)
-    {
-        if (first is not null && !ApologyRequests.IsApology(first) && !_runtime.Type.IsRetryOf(command, _runtime.Payloads.ValueOf(first.Payload, EntityId)))
-        {
-            throw new InvalidRequestException("requestId", $"Request '{requestId}' already took effect on '{EntityId}' with a different command; use a new request id.");
-        }
-    }
-
-    private async Task<LoggedEvent?> DecideAndStageAsync(string requestId, Task<object?> decision)
-    {
-        var payload = await decision;
-        return payload is null ? null : await _replica.StageLocalAsync(requestId, _runtime.Payloads.ToLogged(payload, EntityId));
-    }
-
     public async Task<RemoteApplyResult> ApplyRemoteAsync(ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken = default)
     {
         EnsureValidKey();
 
-        // Refuse the whole call before anything is staged if any new event cannot be read here (the inbox's check,
-        // repeated because this grain trusts no caller).
-        foreach (var e in events)
-        {
-            if (string.Equals(e.EntityId, EntityId, StringComparison.Ordinal) && e.Seq > _replica.EffectiveHead(e.Origin).Seq
-                && _runtime.Payloads.WhyUnreadable(e.Payload) is { } why)
-            {
-                throw new UnknownPayloadKindException(e.Payload.Kind, EntityId, why);
-            }
-        }
-
-        var (rejected, dropped) = await _replica.ApplyRemoteAsync(events);
+        // The machine refuses the whole call before anything is staged if a new event cannot be read here (the inbox's
+        // check, repeated because this grain trusts no caller).
+        var (rejected, dropped) = await _machine.ApplyRemoteAsync(events);
         if (rejected + dropped > 0)
         {
             LogRemoteRefused(EntityId, rejected, dropped);
         }
 
-        return new RemoteApplyResult(_fold.Version, _replica.Buffered, rejected);
+        return new RemoteApplyResult(_machine.Fold.Version, _machine.Replica.Buffered, rejected);
     }
 
     public async Task<ForwardedCommandResult> ExecuteForwardedAsync(ForwardedCommand command, CancellationToken cancellationToken = default)
@@ -350,7 +273,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             return await GiveShareAsync(ask);
         }
 
-        if (DeciderOf(command.Command) is var decider && !string.Equals(decider, Region, StringComparison.Ordinal))
+        if (_machine.DeciderOf(command.Command) is var decider && !string.Equals(decider, Region, StringComparison.Ordinal))
         {
             // Never forward again: regions that disagree on the region list must not bounce a command around.
             throw new CoordinationUnavailableException(EntityId, decider, $"region '{command.FromRegion}' sent it to '{Region}', which finds '{decider}' decides it; the regions' lists or views differ.");
@@ -379,11 +302,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     public Task<EntityAuditState> GetAuditStateAsync(CancellationToken cancellationToken = default)
     {
         EnsureValidKey();
-        return Task.FromResult(new EntityAuditState(_fold.Position, PayloadTypes.CanonicalOf(_fold.State)));
+        return Task.FromResult(new EntityAuditState(_machine.Fold.Position, PayloadTypes.CanonicalOf(_machine.Fold.State)));
     }
-
-    /// <summary>The region that decides a strict <paramref name="command"/> as this replica sees it.</summary>
-    private string DeciderOf(object command) => _runtime.Type.DecidingRegionOf(Decidable, command, Region) ?? HomeRegion;
 
     private async Task<EntityReceipt> ForwardAsync(string decider, string requestId, object command, CancellationToken cancellationToken)
     {
@@ -399,7 +319,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             try
             {
                 // Read-your-writes in the region that asked; replication would bring the event anyway.
-                await _replica.ApplyRemoteAsync(result.Events);
+                await _machine.ApplyRemoteAsync(result.Events);
             }
             catch (Exception ex)
             {
@@ -409,7 +329,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
         // The home's position means nothing here: answer with this region's, once its copy of the event is applied.
         var receipt = result.ReceiptAs<EntityReceipt>();
-        return receipt.Events.Length == 1 && _fold.TryGetRequest(requestId, out var applied) && applied.Id == receipt.Events[0]
+        return receipt.Events.Length == 1 && _machine.Fold.TryGetRequest(requestId, out var applied) && applied.Id == receipt.Events[0]
             ? receipt with { Position = applied.Position, AnsweredBy = Region }
             : receipt;
     }
@@ -420,45 +340,15 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             ? SessionTokens.DependencyOf(entityId, required)
             : null;
 
-    private void OnStaged(EventEnvelope e)
-    {
-        _speculative = _fold.Speculate(Decidable, e);
-        _staged.Add(e);
-    }
-
-    private void ApplyCommitted(LoggedEvent logged)
-    {
-        _refold |= !_fold.Apply(logged);
-        _replica.OnCommitted(logged.Event);
-
-        // The group commit appends in staging order, so this is almost always the oldest staged event.
-        var staged = _staged.FindIndex(e => e.Id == logged.Event.Id);
-        if (staged >= 0)
-        {
-            _staged.RemoveAt(staged);
-        }
-
-        if (_staged.Count == 0)
-        {
-            _speculative = _fold.State;
-        }
-    }
-
+    /// <summary>After the machine folded a group of durable events (and appended what home owes for them).</summary>
     private async Task AfterCommitAsync(IReadOnlyList<LoggedEvent> committed)
     {
-        if (_refold)
-        {
-            // A winner arrived after its loser was folded: fold the log again with the loser void.
-            await RefoldAsync(CancellationToken.None);
-        }
-
         if (_progress is { } progressed)
         {
             _progress = null;
             progressed.TrySetResult();
         }
 
-        Apologise();
         _unrecordedApologies.AddRange(committed.Where(l => ApologyRequests.IsApology(l.Event)).Select(l => NoticeOf(l.Event)));
         await RecordApologiesAsync();
         await SnapshotIfDueAsync();
@@ -510,61 +400,23 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         }
     }
 
-    /// <summary>The newest snapshot plus the log's tail; the whole log when the snapshot is missing, ahead of the log, or unreadable.</summary>
-    private async Task LoadAsync(CancellationToken cancellationToken)
-    {
-        await _snapshots.ReadStateAsync(SnapshotStateName, this.GetGrainId(), _snapshot);
-        var head = await _store.GetHeadAsync(EntityId, cancellationToken);
-        var snapshot = _snapshot.RecordExists ? _snapshot.State : null;
-        var restored = snapshot is not null && snapshot.Position <= head
-            ? EntityFold<TState>.FromSnapshot(_runtime.Type, _runtime.Payloads, EntityId, snapshot)
-            : null;
-        if (restored is null)
-        {
-            if (snapshot is { Position: > 0 })
-            {
-                LogSnapshotIgnored(EntityId, snapshot.Position, head);
-            }
-
-            await RefoldAsync(cancellationToken);
-            return;
-        }
-
-        _fold = restored;
-        foreach (var request in snapshot!.Requests)
-        {
-            _clock.Observe(request.Hlc);
-        }
-
-        await new LogFollower(_store, EntityId) { Position = _fold.Position }.CatchUpAsync(head, logged =>
-        {
-            _refold |= !_fold.Apply(logged);
-            _clock.Observe(logged.Event.Hlc);
-            return Task.CompletedTask;
-        }, cancellationToken);
-        if (_refold)
-        {
-            await RefoldAsync(cancellationToken);
-        }
-    }
-
     private async Task SnapshotIfDueAsync()
     {
         var covered = _snapshot is { RecordExists: true, State: { } stored } ? stored.Position : 0;
-        if (_fold.Position - covered < _options.SnapshotInterval)
+        if (_machine.Fold.Position - covered < _options.SnapshotInterval)
         {
             return;
         }
 
         try
         {
-            _snapshot.State = _fold.ToSnapshot();
+            _snapshot.State = _machine.Fold.ToSnapshot();
             await _snapshots.WriteStateAsync(SnapshotStateName, this.GetGrainId(), _snapshot);
         }
         catch (Exception ex)
         {
             // An optimisation only: the next activation folds a longer tail.
-            LogSnapshotFailed(ex, EntityId, _fold.Position);
+            LogSnapshotFailed(ex, EntityId, _machine.Fold.Position);
         }
     }
 
@@ -574,53 +426,6 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         var stored = new GrainState<EntitySnapshot>();
         await _snapshots.ReadStateAsync(SnapshotStateName, this.GetGrainId(), stored);
         return stored.RecordExists ? stored.State : null;
-    }
-
-    private async Task RefoldAsync(CancellationToken cancellationToken)
-    {
-        var log = await LogFollower.ReadAllAsync(_store, EntityId, cancellationToken);
-        if (log.Count > 0)
-        {
-            _clock.Observe(log.MaxBy(e => e.Event.Hlc)!.Event.Hlc);
-        }
-
-        _fold = EntityFold<TState>.Of(_runtime.Type, _runtime.Payloads, EntityId, log);
-        _refold = false;
-        _speculative = _staged.Aggregate(_fold.State, _fold.Speculate);
-    }
-
-    /// <summary>At home only: appends every apology the state owes and has not yet been appended, once each.</summary>
-    private void Apologise()
-    {
-        if (!IsHome || _log.IsFaulted)
-        {
-            return;
-        }
-
-        foreach (var apology in _runtime.Type.OwedApologies(_fold.State))
-        {
-            var requestId = ApologyRequests.IdOf(apology.Key);
-            if (_fold.TryGetRequest(requestId, out _) || _inFlight.ContainsKey(requestId))
-            {
-                continue;
-            }
-
-            LogApologising(EntityId, apology.Key);
-            var staged = DecideAndStageAsync(requestId, Task.FromResult<object?>(apology.Payload));
-            _inFlight[requestId] = staged;
-            _ = staged.ContinueWith(
-                t =>
-                {
-                    _inFlight.Remove(requestId);
-                    if (t.Exception is { } ex)
-                    {
-                        LogApologyFailed(ex.GetBaseException(), EntityId, apology.Key);
-                    }
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.None,
-                TaskScheduler.Current);
-        }
     }
 
     private void OnLogFault(Exception ex)
@@ -638,12 +443,12 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     /// </summary>
     async Task ISessionReplica.AwaitSessionAsync(VersionVector required)
     {
-        if (_invalidKeyMessage is not null || _fold.Version.Covers(required))
+        if (_invalidKeyMessage is not null || _machine.Fold.Version.Covers(required))
         {
             return;
         }
 
-        var written = _replica.EffectiveHead(Region).Seq;
+        var written = _machine.Replica.EffectiveHead(Region).Seq;
         if (required[Region] > written)
         {
             throw new InvalidRequestException("session", $"The session depends on {Region}:{required[Region]} of '{EntityId}', but {Region} has written {written} events of it: the token is not from this deployment, or from a backup newer than this region's.");
@@ -651,7 +456,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
         var timeout = _options.SessionCatchUpTimeout;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (_runtime.IsReentrant && !_fold.Version.Covers(required))
+        while (_runtime.IsReentrant && !_machine.Fold.Version.Covers(required))
         {
             var remaining = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
@@ -670,9 +475,9 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             }
         }
 
-        if (!_fold.Version.Covers(required))
+        if (!_machine.Fold.Version.Covers(required))
         {
-            var missing = string.Join(", ", required.Entries.Where(e => _fold.Version[e.Origin] < e.Seq).Select(e => $"{e.Origin}:{_fold.Version[e.Origin] + 1}-{e.Seq}"));
+            var missing = string.Join(", ", required.Entries.Where(e => _machine.Fold.Version[e.Origin] < e.Seq).Select(e => $"{e.Origin}:{_machine.Fold.Version[e.Origin] + 1}-{e.Seq}"));
             ServiceProvider.GetRequiredService<ConcordMetrics>().SessionRefused(Region, _runtime.Name);
             throw new SessionNotCaughtUpException(EntityId, Region, missing, _runtime.IsReentrant ? timeout : TimeSpan.Zero);
         }

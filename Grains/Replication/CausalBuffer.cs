@@ -62,13 +62,13 @@ internal sealed class CausalBuffer
                         continue;
                     }
 
-                    if (seq != head.Seq + 1 || !version.Covers(WithoutOrigin(next.Deps, origin)))
+                    if (seq != head.Seq + 1 || (!version.Covers(WithoutOrigin(next.Deps, origin)) && !Diagnostics.PlantedBugs.IgnoreCausalDependencies))
                     {
                         break;
                     }
 
                     Remove(chain, seq);
-                    if (next.PrevHash != head.Hash)
+                    if (next.PrevHash != head.Hash && !Diagnostics.PlantedBugs.TrustRemoteChains)
                     {
                         rejected++;
                         continue;
