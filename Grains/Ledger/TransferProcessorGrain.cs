@@ -22,6 +22,7 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
     private readonly IPersistentState<ProcessorCursor> _cursor;
     private readonly IEventLogStore _store;
     private readonly string _region;
+    private readonly IReadOnlyList<string> _regions;
     private readonly int _saveInterval;
     private readonly ILogger<TransferProcessorGrain> _logger;
     private LogFollower _follower = null!;
@@ -35,6 +36,7 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
         _cursor = cursor;
         _store = store;
         _region = options.Value.Region;
+        _regions = options.Value.EffectiveRegions;
         _saveInterval = options.Value.SnapshotInterval;
         _logger = logger;
     }
@@ -99,8 +101,12 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
 
     private async Task ProcessAsync(LoggedEvent logged)
     {
-        // Only the debit's origin region drives its credit; other regions receive the credit by replication.
-        if (OutgoingTransfer.Of(logged.Event.Payload) is { } leg && string.Equals(logged.Event.Origin, _region, StringComparison.Ordinal))
+        // Only the source account's home region drives credits, whichever region appended the debit, so a credit's
+        // request id is only ever appended by one region and never loses a race: a debit decided twice (a client that
+        // retried in another region) would otherwise be credited by both regions, and the losing credit's escrow share,
+        // already spendable where it was appended, would vanish when the winner arrived. Other regions receive the
+        // credit by replication; the simulator found the race (docs/reliability.md).
+        if (OutgoingTransfer.Of(logged.Event.Payload) is { } leg && string.Equals(AccountType.Instance.HomeRegionOf(Account, _regions), _region, StringComparison.Ordinal))
         {
             var credit = new TransferCredit(logged.Event.Id, logged.Event.RequestId, leg.Amount);
             await GrainFactory.GetGrain<ITransferCreditSink>(leg.To).CreditAsync(credit);

@@ -1,0 +1,33 @@
+namespace Concord.Simulation;
+
+/// <summary>What one seed does to the deployment: the network's behaviour, and which faults strike when.</summary>
+internal sealed record FaultPlan(
+    int MinLatencyMs,
+    int MaxLatencyMs,
+    double Loss,
+    double Duplication,
+    double Corruption,
+    int Partitions,
+    int Crashes,
+    int ClockJumps,
+    int MaxSkewMs)
+{
+    /// <summary>A plan drawn from the seed: from loopback to WAN latency, up to 20% loss and duplication, a few cuts, crashes and clock jumps.</summary>
+    public static FaultPlan Draw(Random random)
+    {
+        var min = random.Next(1, 40);
+        return new FaultPlan(
+            min,
+            min + random.Next(0, 260),
+            Loss: random.NextDouble() * 0.2,
+            Duplication: random.NextDouble() * 0.2,
+            Corruption: random.NextDouble() < 0.5 ? random.NextDouble() * 0.05 : 0,
+            Partitions: random.Next(0, 4),
+            Crashes: random.Next(0, 3),
+            ClockJumps: random.Next(0, 3),
+            MaxSkewMs: random.Next(0, 2000));
+    }
+
+    public override string ToString() =>
+        $"latency {MinLatencyMs}-{MaxLatencyMs} ms, loss {Loss:P0}, dup {Duplication:P0}, corrupt {Corruption:P1}, {Partitions} cut(s), {Crashes} crash(es), {ClockJumps} clock jump(s), skew up to {MaxSkewMs} ms";
+}

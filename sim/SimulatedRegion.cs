@@ -1,0 +1,446 @@
+using Concord.Grains.Diagnostics;
+using Concord.Grains.Entities;
+using Concord.Grains.Events;
+using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Entities;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Ledger;
+using Concord.Grains.Ledger;
+using Concord.Grains.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Concord.Simulation;
+
+/// <summary>
+/// One region as the simulator hosts it: its durable log store, its clock, and, while it is up, the replicas
+/// (<see cref="EntityStateMachine{TState}"/>, the same core the grains host), the replicators' state and calls in
+/// flight. A crash drops everything but the store and the replicators' acknowledged cursors.
+/// </summary>
+internal sealed class SimulatedRegion
+{
+    private const int BatchSize = 32;
+    private const long ResendAfterMs = 600;
+    private const long ForwardTimeoutMs = 500;
+    private readonly Simulation _sim;
+    private readonly ConcordOptions _options;
+    private readonly ConcordMetrics _metrics;
+    private readonly Dictionary<string, Task<EntityStateMachine<AccountState>>> _replicas = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, TaskCompletionSource<ForwardedReply>> _calls = [];
+    private readonly SortedDictionary<string, long> _ackedCursor = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, long> _resendAt = new(StringComparer.Ordinal);
+    private HybridLogicalClock _clock;
+    private long _nextCall;
+    private long _shareGifts;
+
+    public SimulatedRegion(Simulation sim, string name, IReadOnlyList<string> regions, ConcordMetrics metrics)
+    {
+        _sim = sim;
+        Name = name;
+        _metrics = metrics;
+        _options = new ConcordOptions { Region = name, Regions = [.. regions], MaxGroupCommitEvents = 64 };
+        Time = new RegionTimeProvider(sim.Clock);
+        _clock = new HybridLogicalClock(Time, name);
+        foreach (var peer in _options.Peers)
+        {
+            _ackedCursor[peer] = 0;
+            _resendAt[peer] = 0;
+        }
+    }
+
+    public string Name { get; }
+
+    public InMemoryEventLogStore Store { get; } = new();
+
+    public RegionTimeProvider Time { get; }
+
+    public bool IsUp { get; private set; } = true;
+
+    /// <summary>Incremented by every crash: work begun before it must not answer after it.</summary>
+    public int Epoch { get; private set; }
+
+    public IEnumerable<string> Peers => _options.Peers;
+
+    public string HomeOf(string account) => AccountType.Instance.HomeRegionOf(account, _options.EffectiveRegions);
+
+    /// <summary>Loses every replica and call in flight; the store (durable) and the acknowledged cursors survive.</summary>
+    public void Crash()
+    {
+        IsUp = false;
+        Epoch++;
+        _replicas.Clear();
+        foreach (var call in _calls.Values)
+        {
+            call.TrySetException(new CoordinationUnavailableException("-", "-", "the region that forwarded it crashed"));
+        }
+
+        _calls.Clear();
+    }
+
+    /// <summary>Comes back with a new clock (the HLC restarts from the wall clock and the log), then re-drives transfer credits.</summary>
+    public Task RestartAsync()
+    {
+        IsUp = true;
+        _clock = new HybridLogicalClock(Time, Name);
+        foreach (var peer in _options.Peers)
+        {
+            _resendAt[peer] = 0;
+        }
+
+        return CatchUpCreditsAsync();
+    }
+
+    public Task<EntityStateMachine<AccountState>> ReplicaAsync(string account)
+    {
+        if (!_replicas.TryGetValue(account, out var replica))
+        {
+            _replicas[account] = replica = ActivateAsync(account);
+        }
+
+        return replica;
+    }
+
+    /// <summary>The grain's command path, over the same core: replay, route, forward to the decider or decide here, commit.</summary>
+    public async Task<EntityReceipt> ExecuteAsync(string account, string requestId, EventPayload command, bool askPeers = true)
+    {
+        var machine = await ReplicaAsync(account);
+        if (await machine.ReplayAsync(requestId, command, CancellationToken.None) is { } replayed)
+        {
+            return replayed;
+        }
+
+        var route = machine.RouteOf(command, askPeers ? _ => true : null);
+        foreach (var (peer, amount) in route.Asks)
+        {
+            _sim.Send(new ShareAsk(Name, peer, account, amount));
+        }
+
+        if (!route.CoveredHere && !string.Equals(route.Decider, Name, StringComparison.Ordinal))
+        {
+            return await ForwardAsync(machine, route.Decider, requestId, command);
+        }
+
+        var context = machine.ContextFor(requestId, route.Mode);
+        return await machine.CommitDecisionAsync(requestId, Task.FromResult(machine.Runtime.Type.Decide(machine.Decidable, command, context)), route.Spend);
+    }
+
+    public void Tick()
+    {
+        if (!IsUp)
+        {
+            return;
+        }
+
+        _ = _sim.Scheduler.Start(ShipAsync);
+    }
+
+    public void AntiEntropy()
+    {
+        if (!IsUp)
+        {
+            return;
+        }
+
+        _ = _sim.Scheduler.Start(async () =>
+        {
+            var versions = new SortedDictionary<string, VersionVector>(StringComparer.Ordinal);
+            foreach (var entity in await Store.ListEntitiesAsync(null, int.MaxValue))
+            {
+                versions[entity] = await Store.GetVersionAsync(entity);
+            }
+
+            foreach (var peer in _options.Peers)
+            {
+                _sim.Send(new DigestRequest(Name, peer, versions));
+            }
+        });
+    }
+
+    public void Receive(Message message)
+    {
+        if (!IsUp)
+        {
+            return;
+        }
+
+        var epoch = Epoch;
+        _ = _sim.Scheduler.Start(async () =>
+        {
+            try
+            {
+                await HandleAsync(message, epoch);
+            }
+            catch (Exception ex) when (ex is ConcordException or EventLogConflictException)
+            {
+                _sim.Trace($"{Name} handling {message.GetType().Name} from {message.From} failed: {ex.GetType().Name}");
+            }
+        });
+    }
+
+    /// <summary>Whether every local event reached every peer and nothing waits in a causal buffer.</summary>
+    public async Task<bool> IsQuiescentAsync()
+    {
+        var head = await Store.GetFeedHeadAsync(Name);
+        if (_ackedCursor.Values.Any(c => c < head))
+        {
+            return false;
+        }
+
+        foreach (var replica in _replicas.Values)
+        {
+            if (replica.IsCompletedSuccessfully && replica.Result.Replica.Buffered > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<EntityStateMachine<AccountState>> ActivateAsync(string account)
+    {
+        EntityStateMachine<AccountState>? machine = null;
+        machine = new EntityStateMachine<AccountState>(
+            _sim.AccountRuntime,
+            account,
+            _options,
+            _clock,
+            Store,
+            Time,
+            _metrics,
+            NullLogger.Instance,
+            committed => AfterCommitAsync(account, committed),
+            _ =>
+            {
+                // As the grain deactivates: the next call activates from what the store holds.
+                if (_replicas.TryGetValue(account, out var current) && current.IsCompletedSuccessfully && current.Result == machine)
+                {
+                    _replicas.Remove(account);
+                }
+            });
+        await machine.LoadAsync(null, CancellationToken.None);
+        return machine;
+    }
+
+    private async Task HandleAsync(Message message, int epoch)
+    {
+        switch (message)
+        {
+            case ReplicationBatch batch:
+                if (await ApplyAsync(batch.Events))
+                {
+                    _sim.Send(new ReplicationAck(Name, batch.From, batch.LastFeedPosition));
+                }
+
+                break;
+            case ReplicationAck ack:
+                _ackedCursor[ack.From] = Math.Max(_ackedCursor[ack.From], ack.FeedPosition);
+                _resendAt[ack.From] = 0;
+                break;
+            case DigestRequest request:
+                _sim.Send(new DigestReply(Name, request.From, await MissingAtAsync(request.Versions)));
+                break;
+            case DigestReply reply:
+                await ApplyAsync(reply.Events);
+                break;
+            case ForwardedStrict forwarded:
+                await AnswerForwardedAsync(forwarded, epoch);
+                break;
+            case ForwardedReply reply:
+                if (_calls.Remove(reply.CallId, out var call))
+                {
+                    call.TrySetResult(reply);
+                }
+
+                break;
+            case ShareAsk ask:
+                var machine = await ReplicaAsync(ask.Account);
+                var give = machine.GiveableShare(ask.Amount);
+                if (give > 0)
+                {
+                    await machine.GiveShareAsync(ask.From, give, DerivedRequestIds.Of("escrow-give", $"{ask.From}-{Name}-{++_shareGifts}-e{Epoch}"));
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Applies events of many entities, each entity's in the order given; true when every replica took its events.</summary>
+    private async Task<bool> ApplyAsync(IReadOnlyList<EventEnvelope> events)
+    {
+        var all = true;
+        foreach (var group in events.GroupBy(e => e.EntityId, StringComparer.Ordinal))
+        {
+            var machine = await ReplicaAsync(group.Key);
+            var (rejected, _) = await machine.ApplyRemoteAsync([.. group]);
+            if (rejected > 0)
+            {
+                _sim.Trace($"{Name} refused {rejected} event(s) of {group.Key}");
+                all = false;
+            }
+        }
+
+        return all;
+    }
+
+    /// <summary>Every event this region holds, of any origin, that a peer with <paramref name="versions"/> lacks (relay included).</summary>
+    private async Task<IReadOnlyList<EventEnvelope>> MissingAtAsync(IReadOnlyDictionary<string, VersionVector> versions)
+    {
+        var missing = new List<EventEnvelope>();
+        foreach (var entity in await Store.ListEntitiesAsync(null, int.MaxValue))
+        {
+            var theirs = versions.TryGetValue(entity, out var v) ? v : VersionVector.Empty;
+            foreach (var head in await Store.GetHeadsAsync(entity))
+            {
+                if (head.Seq > theirs[head.Origin])
+                {
+                    missing.AddRange((await Store.ReadOriginAsync(entity, head.Origin, theirs[head.Origin] + 1, BatchSize)).Select(l => l.Event));
+                }
+            }
+        }
+
+        return missing;
+    }
+
+    private async Task ShipAsync()
+    {
+        foreach (var peer in _options.Peers)
+        {
+            if (_sim.Clock.NowMs < _resendAt[peer])
+            {
+                continue;
+            }
+
+            var feed = await Store.ReadFeedAsync(Name, _ackedCursor[peer], BatchSize);
+            if (feed.Count == 0)
+            {
+                continue;
+            }
+
+            _resendAt[peer] = _sim.Clock.NowMs + ResendAfterMs;
+            _sim.Send(new ReplicationBatch(Name, peer, [.. feed.Select(f => f.Event)], feed[^1].FeedPosition));
+        }
+    }
+
+    private async Task<EntityReceipt> ForwardAsync(EntityStateMachine<AccountState> machine, string decider, string requestId, EventPayload command)
+    {
+        var callId = ++_nextCall;
+        var call = new TaskCompletionSource<ForwardedReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _calls[callId] = call;
+        _sim.After(ForwardTimeoutMs, () =>
+        {
+            if (_calls.Remove(callId, out var late))
+            {
+                late.TrySetException(new CoordinationUnavailableException(machine.EntityId, decider, "no answer within the bound"));
+            }
+        });
+        _sim.Send(new ForwardedStrict(Name, decider, callId, machine.EntityId, requestId, command));
+        var reply = await call.Task;
+        if (reply.Refusal is { } refusal)
+        {
+            throw new SimulatedRefusalException(refusal);
+        }
+
+        // Read-your-writes in the region that asked; replication would bring the event anyway.
+        await machine.ApplyRemoteAsync(reply.Events);
+        return new EntityReceipt(machine.EntityId, [.. reply.Events.Select(e => e.Id)], machine.Fold.Position, Replayed: false, reply.From);
+    }
+
+    private async Task AnswerForwardedAsync(ForwardedStrict forwarded, int epoch)
+    {
+        IReadOnlyList<EventEnvelope> events = [];
+        string? refusal = null;
+        try
+        {
+            var machine = await ReplicaAsync(forwarded.Account);
+            if (!string.Equals(machine.DeciderOf(forwarded.Command), Name, StringComparison.Ordinal))
+            {
+                throw new CoordinationUnavailableException(forwarded.Account, Name, "not the decider here");
+            }
+
+            var receipt = await ExecuteAsync(forwarded.Account, forwarded.RequestId, forwarded.Command, askPeers: true);
+            var found = new List<EventEnvelope>();
+            foreach (var id in receipt.Events)
+            {
+                if (await Store.FindAsync(id) is { } logged)
+                {
+                    found.Add(logged.Event);
+                }
+            }
+
+            events = found;
+        }
+        catch (ConcordException ex)
+        {
+            refusal = ex.GetType().Name;
+        }
+
+        if (Epoch == epoch)
+        {
+            _sim.Send(new ForwardedReply(Name, forwarded.From, forwarded.CallId, events, refusal));
+        }
+    }
+
+    /// <summary>The transfer processor: the source account's home region credits the destination of every debit, once by request id.</summary>
+    private Task AfterCommitAsync(string account, IReadOnlyList<LoggedEvent> committed)
+    {
+        if (HomeOf(account) != Name)
+        {
+            return Task.CompletedTask;
+        }
+
+        foreach (var logged in committed)
+        {
+            if (logged.Event.Payload is Debited { To.Length: > 0 } debit)
+            {
+                var epoch = Epoch;
+                _ = _sim.Scheduler.Start(() => CreditAsync(account, logged.Event, debit, epoch));
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Drives the credit of every debit of the accounts homed here (the processor's catch-up; dedupe makes it idempotent).</summary>
+    public async Task CatchUpCreditsAsync()
+    {
+        foreach (var account in await Store.ListEntitiesAsync(null, int.MaxValue))
+        {
+            if (HomeOf(account) != Name)
+            {
+                continue;
+            }
+
+            foreach (var logged in await LogFollower.ReadAllAsync(Store, account, CancellationToken.None))
+            {
+                if (logged.Event.Payload is Debited { To.Length: > 0 } debit)
+                {
+                    await CreditAsync(account, logged.Event, debit, Epoch);
+                }
+            }
+        }
+    }
+
+    private async Task CreditAsync(string account, EventEnvelope debitEvent, Debited debit, int epoch)
+    {
+        if (!IsUp || Epoch != epoch)
+        {
+            return;
+        }
+
+        try
+        {
+            await ExecuteAsync(debit.To, TransferCredit.CreditRequestIdFor(account, debitEvent.RequestId), new Credited(debit.Amount, debitEvent.Id));
+        }
+        catch (ConcordException ex)
+        {
+            _sim.Trace($"{Name} credit of {debitEvent.Id} failed: {ex.GetType().Name}; re-driven at restart");
+        }
+    }
+}
+
+/// <summary>A typed refusal home sent back for a forwarded command.</summary>
+internal sealed class SimulatedRefusalException(string refusal) : Exception(refusal)
+{
+    public string Refusal { get; } = refusal;
+}

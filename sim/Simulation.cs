@@ -1,0 +1,351 @@
+using System.Security.Cryptography;
+using System.Text;
+using Concord.Grains.Diagnostics;
+using Concord.Grains.Entities;
+using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Ledger;
+
+namespace Concord.Simulation;
+
+/// <summary>How large one run is.</summary>
+internal sealed record SimulationSettings(int Seed, int Regions, int Entities, int Ops, bool KeepTrace);
+
+/// <summary>The result of one seed: pass or the first failed check, with what the run did.</summary>
+internal sealed record SimulationResult(int Seed, string? Failure, string Summary, string TraceDigest, IReadOnlyList<string> Trace)
+{
+    public bool Passed => Failure is null;
+}
+
+/// <summary>
+/// One seeded run of the replication core for N regions: a workload of concurrent clients with retries, a network
+/// that loses, duplicates, reorders and corrupts below any authentication, cuts, crashes and clock jumps; then heal,
+/// quiescence and the checks of <see cref="QuiescenceChecks"/>. Everything is driven from one event queue in
+/// virtual time and one <see cref="DeterministicScheduler"/>, so a seed always runs and prints the same.
+/// </summary>
+internal sealed class Simulation
+{
+    public const long FaultPhaseMs = 3_000;
+    private const long HealAtMs = FaultPhaseMs + 1_000;
+    private const long ConvergeDeadlineMs = 60_000;
+    private const int MaxAttempts = 200;
+    private static readonly string[] RegionNames = ["eu", "us", "ap", "sa", "af", "me", "oc", "ca", "in", "jp", "kr", "br", "za", "de", "fr", "uk"];
+    private readonly PriorityQueue<Action, (long At, long Order)> _queue = new();
+    private readonly List<string> _trace = [];
+    private readonly IncrementalHash _traceHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly SimulationSettings _settings;
+    private readonly Random _random;
+    private readonly List<ClientOp> _ops = [];
+    private long _order;
+    private bool _healed;
+
+    public Simulation(SimulationSettings settings)
+    {
+        if (settings.Regions is < 2 or > 16 || settings.Entities < 2 || settings.Ops < 0)
+        {
+            throw new ArgumentException("A simulation needs 2 to 16 regions, at least 2 entities and no negative number of operations.", nameof(settings));
+        }
+
+        _settings = settings;
+        _random = new Random(settings.Seed);
+        Plan = FaultPlan.Draw(_random);
+        Network = new SimulatedNetwork(_random, Plan);
+        var names = RegionNames.Take(settings.Regions).Order(StringComparer.Ordinal).ToArray();
+        var metrics = new ConcordMetrics(new SimulationMeters());
+        Regions = names.ToDictionary(n => n, n => new SimulatedRegion(this, n, names, metrics), StringComparer.Ordinal);
+        Accounts = [.. Enumerable.Range(1, settings.Entities).Select(i => $"acc-{i}")];
+    }
+
+    public VirtualClock Clock { get; } = new();
+
+    public DeterministicScheduler Scheduler { get; } = new();
+
+    public EntityTypeRuntime<AccountState> AccountRuntime { get; } = new(AccountType.Instance, typeof(AccountGrain));
+
+    public FaultPlan Plan { get; }
+
+    public SimulatedNetwork Network { get; }
+
+    public IReadOnlyDictionary<string, SimulatedRegion> Regions { get; }
+
+    public IReadOnlyList<string> Accounts { get; }
+
+    public IReadOnlyList<ClientOp> Ops => _ops;
+
+    public long ConvergedAtMs { get; private set; }
+
+    public void After(long delayMs, Action action) => _queue.Enqueue(action, (Clock.NowMs + Math.Max(0, delayMs), _order++));
+
+    public void Send(Message message)
+    {
+        foreach (var (delay, delivered) in Network.Send(message))
+        {
+            After(delay, () => Regions[delivered.To].Receive(delivered));
+        }
+    }
+
+    public void Trace(string line)
+    {
+        var stamped = $"{Clock.NowMs,6} {line}";
+        _traceHash.AppendData(Encoding.UTF8.GetBytes(stamped + "\n"));
+        if (_settings.KeepTrace || _trace.Count < 400)
+        {
+            _trace.Add(stamped);
+        }
+        else
+        {
+            // Keep the tail: a failure's cause is near its end.
+            _trace.RemoveAt(200);
+            _trace.Add(stamped);
+        }
+    }
+
+    public SimulationResult Run()
+    {
+        Trace($"seed {_settings.Seed}: {Regions.Count} regions, {Accounts.Count} accounts, {_settings.Ops} ops; {Plan}");
+        string? failure;
+        try
+        {
+            PlanFaults();
+            PlanWorkload();
+            Every(10, r => r.Tick());
+            Every(250, r => r.AntiEntropy());
+            After(HealAtMs, Heal);
+            failure = RunToQuiescence() ?? QuiescenceChecks.Run(this);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            failure = $"the core threw {ex.GetType().Name}: {ex.Message}";
+        }
+
+        if (failure is not null)
+        {
+            Trace($"FAILED: {failure}");
+        }
+
+        var acked = _ops.Count(o => o.Outcome == Outcome.Acknowledged);
+        var refused = _ops.Count(o => o.Outcome == Outcome.Refused);
+        var unknown = _ops.Count(o => o.Outcome == Outcome.Unknown);
+        var summary = $"{acked} acknowledged, {refused} refused, {unknown} refused after a lost answer; {Network.Sent} messages, {Network.EventsShipped} events shipped; converged {ConvergedAtMs - HealAtMs} ms after heal";
+        Trace(summary);
+        return new SimulationResult(_settings.Seed, failure, summary, Convert.ToHexString(_traceHash.GetHashAndReset())[..16].ToLowerInvariant(), _trace);
+    }
+
+    private void Every(long periodMs, Action<SimulatedRegion> action)
+    {
+        void Loop()
+        {
+            foreach (var region in Regions.Values)
+            {
+                action(region);
+            }
+
+            After(periodMs, Loop);
+        }
+
+        After(periodMs, Loop);
+    }
+
+    private void PlanFaults()
+    {
+        var names = Regions.Keys.ToArray();
+        foreach (var region in Regions.Values)
+        {
+            region.Time.SkewMs = Plan.MaxSkewMs == 0 ? 0 : _random.Next(-Plan.MaxSkewMs, Plan.MaxSkewMs + 1);
+        }
+
+        for (var i = 0; i < Plan.Partitions; i++)
+        {
+            var a = names[_random.Next(names.Length)];
+            var b = names[(Array.IndexOf(names, a) + 1 + _random.Next(names.Length - 1)) % names.Length];
+            var oneWay = _random.Next(2) == 0;
+            var at = _random.NextInt64(FaultPhaseMs);
+            var length = 200 + _random.NextInt64(1_500);
+            After(at, () =>
+            {
+                Trace(oneWay ? $"cut {a}->{b}" : $"cut {a}<->{b}");
+                Network.Cut(a, b);
+                if (!oneWay)
+                {
+                    Network.Cut(b, a);
+                }
+            });
+            After(at + length, () =>
+            {
+                Trace($"heal {a}-{b}");
+                Network.Heal(a, b);
+                Network.Heal(b, a);
+            });
+        }
+
+        for (var i = 0; i < Plan.Crashes; i++)
+        {
+            var region = Regions[names[_random.Next(names.Length)]];
+            var at = _random.NextInt64(FaultPhaseMs);
+            var length = 100 + _random.NextInt64(1_200);
+            After(at, () =>
+            {
+                if (region.IsUp)
+                {
+                    Trace($"crash {region.Name}");
+                    region.Crash();
+                    After(length, () => Restart(region));
+                }
+            });
+        }
+
+        for (var i = 0; i < Plan.ClockJumps; i++)
+        {
+            var region = Regions[names[_random.Next(names.Length)]];
+            var jump = _random.Next(-3_000, 3_001);
+            After(_random.NextInt64(FaultPhaseMs), () =>
+            {
+                Trace($"clock of {region.Name} jumps {jump:+#;-#;0} ms");
+                region.Time.SkewMs += jump;
+            });
+        }
+    }
+
+    private void Restart(SimulatedRegion region)
+    {
+        if (!region.IsUp)
+        {
+            Trace($"restart {region.Name}");
+            _ = Scheduler.Start(region.RestartAsync);
+        }
+    }
+
+    private void PlanWorkload()
+    {
+        var names = Regions.Keys.ToArray();
+        for (var i = 0; i < _settings.Ops; i++)
+        {
+            var op = ClientOp.Draw(_random, i, names[_random.Next(names.Length)], Accounts);
+            _ops.Add(op);
+            After(_random.NextInt64(FaultPhaseMs), () => Attempt(op, op.FirstRegion));
+        }
+    }
+
+    private void Heal()
+    {
+        Trace("heal everything");
+        _healed = true;
+        Network.HealAll();
+        foreach (var region in Regions.Values)
+        {
+            Restart(region);
+            _ = Scheduler.Start(region.CatchUpCreditsAsync);
+        }
+    }
+
+    private void Attempt(ClientOp op, string regionName)
+    {
+        op.Attempts++;
+        var region = Regions[regionName];
+        if (!region.IsUp)
+        {
+            Ambiguous(op, $"{regionName} is down");
+            return;
+        }
+
+        var epoch = region.Epoch;
+        var attempt = Scheduler.Start(() => region.ExecuteAsync(op.Account, op.RequestId, op.Command));
+        _ = attempt.ContinueWith(t => Answered(op, region, epoch, t), CancellationToken.None, TaskContinuationOptions.None, Scheduler);
+    }
+
+    private void Answered(ClientOp op, SimulatedRegion region, int epoch, Task task)
+    {
+        if (region.Epoch != epoch)
+        {
+            Ambiguous(op, $"{region.Name} crashed before answering");
+            return;
+        }
+
+        var error = task.Exception?.GetBaseException();
+        var refusal = error switch
+        {
+            null => null,
+            SimulatedRefusalException remote => remote.Refusal,
+            _ => error.GetType().Name,
+        };
+        switch (refusal)
+        {
+            case null:
+                op.Outcome = Outcome.Acknowledged;
+                Trace($"{region.Name} ok {op}");
+                break;
+            case nameof(InsufficientFundsException) or nameof(AccountFrozenException) or nameof(InvalidRequestException):
+                op.Outcome = op.WasAmbiguous ? Outcome.Unknown : Outcome.Refused;
+                Trace($"{region.Name} refused {op}: {refusal}");
+                break;
+            case nameof(CoordinationUnavailableException) or nameof(InsufficientShareException) or nameof(StorageUnavailableException):
+                Ambiguous(op, $"{region.Name} answered {refusal}", lost: refusal != nameof(InsufficientShareException));
+                break;
+            default:
+                throw new InvalidOperationException($"{op} failed in {region.Name} with {error}");
+        }
+    }
+
+    /// <summary>No definitive answer: retried later with the same request id, in a region chosen at random.</summary>
+    private void Ambiguous(ClientOp op, string why, bool lost = true)
+    {
+        op.WasAmbiguous |= lost;
+        if (op.Attempts >= MaxAttempts)
+        {
+            throw new InvalidOperationException($"{op} got no answer in {MaxAttempts} attempts (last: {why}).");
+        }
+
+        Trace($"retry {op}: {why}");
+        var names = Regions.Keys.ToArray();
+        var next = names[_random.Next(names.Length)];
+        After(50 + _random.Next(250), () => Attempt(op, next));
+    }
+
+    /// <summary>Runs the event queue until, after heal, every client has its answer and every region is quiescent with equal versions.</summary>
+    private string? RunToQuiescence()
+    {
+        var nextCheck = HealAtMs;
+        while (_queue.TryDequeue(out var action, out var at))
+        {
+            Clock.NowMs = at.At;
+            action();
+            Scheduler.RunUntilIdle();
+            if (!_healed || Clock.NowMs < nextCheck)
+            {
+                continue;
+            }
+
+            nextCheck = Clock.NowMs + 100;
+            if (IsQuiescent())
+            {
+                ConvergedAtMs = Clock.NowMs;
+                return null;
+            }
+
+            if (Clock.NowMs > HealAtMs + ConvergeDeadlineMs)
+            {
+                return $"no quiescence {ConvergeDeadlineMs} ms after heal: {string.Join(", ", Regions.Values.Select(r => r.Name + (r.IsUp ? "" : " down")))}; {_ops.Count(o => o.Outcome == Outcome.Pending)} client(s) without an answer";
+            }
+        }
+
+        return "the event queue ran dry before quiescence";
+    }
+
+    private bool IsQuiescent()
+    {
+        if (_ops.Any(o => o.Outcome == Outcome.Pending) || Regions.Values.Any(r => !r.IsUp))
+        {
+            return false;
+        }
+
+        var quiet = Regions.Values.Select(r => Scheduler.Start(r.IsQuiescentAsync)).ToArray();
+        Scheduler.RunUntilIdle();
+        if (!quiet.All(q => q.Result))
+        {
+            return false;
+        }
+
+        var digests = Regions.Values.Select(r => Scheduler.Start(async () => await r.Store.GetDigestAsync())).ToArray();
+        Scheduler.RunUntilIdle();
+        return digests.All(d => d.Result.Buckets.SequenceEqual(digests[0].Result.Buckets));
+    }
+}
