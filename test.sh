@@ -54,6 +54,16 @@ if [ "$#" -eq 0 ]; then
   bash scripts/samples-against-packages.sh "$results" || packaged_status=$?
 fi
 
+# The deterministic simulator of the replication core: 2,000 seeds, stopping at the first failure with its seed, the
+# tail of its trace and the command that replays it. The run counts as one test. Skipped with a filter, like the above.
+simulated=0
+sim_failed=0
+if [ "$#" -eq 0 ]; then
+  echo "== simulator (dotnet run --project sim -- --seeds 2000)"
+  simulated=1
+  dotnet run --project sim --no-build -- --seeds 2000 || sim_failed=1
+fi
+
 # The benchmark harness smoke pass: every scenario once, briefly. It checks the harness runs, never a timing;
 # it is reported on its own line and is not counted as a test.
 echo "== bench smoke (dotnet run --project bench -- --quick)"
@@ -72,6 +82,10 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
   skipped=$((skipped + $(value notExecuted)))
 done
+
+if [ "$simulated" -eq 1 ]; then
+  if [ "$sim_failed" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fi
 
 # Every test project writes one TRX file; a missing one is a test host that crashed or was killed before writing it.
 expected="$(grep -l '<IsTestProject>true</IsTestProject>' $(git ls-files '*.csproj' 2>/dev/null || find . -name '*.csproj' -not -path '*/obj/*') | wc -l)"

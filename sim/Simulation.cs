@@ -37,6 +37,7 @@ internal sealed class Simulation
     private readonly List<ClientOp> _ops = [];
     private long _order;
     private bool _healed;
+    private string? _fatal;
 
     public Simulation(SimulationSettings settings)
     {
@@ -281,7 +282,9 @@ internal sealed class Simulation
                 Ambiguous(op, $"{region.Name} answered {refusal}", lost: refusal != nameof(InsufficientShareException));
                 break;
             default:
-                throw new InvalidOperationException($"{op} failed in {region.Name} with {error}");
+                // Not an answer any client is promised: the run fails with it (a throw here would be lost in a continuation).
+                _fatal ??= $"{op} failed in {region.Name} with {error}";
+                break;
         }
     }
 
@@ -291,7 +294,8 @@ internal sealed class Simulation
         op.WasAmbiguous |= lost;
         if (op.Attempts >= MaxAttempts)
         {
-            throw new InvalidOperationException($"{op} got no answer in {MaxAttempts} attempts (last: {why}).");
+            _fatal ??= $"{op} got no answer in {MaxAttempts} attempts (last: {why})";
+            return;
         }
 
         Trace($"retry {op}: {why}");
@@ -309,6 +313,11 @@ internal sealed class Simulation
             Clock.NowMs = at.At;
             action();
             Scheduler.RunUntilIdle();
+            if (_fatal is not null)
+            {
+                return _fatal;
+            }
+
             if (!_healed || Clock.NowMs < nextCheck)
             {
                 continue;
