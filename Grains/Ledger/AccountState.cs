@@ -35,10 +35,18 @@ internal sealed record AccountState
     /// <summary>The debits behind the current overdraft: the one that crossed zero, those concurrent with it, and later ones.</summary>
     public ImmutableArray<EventId> RecentDebits { get; init; } = [];
 
-    /// <summary>The last debits folded with their causal past, to name every concurrent debit behind an overdraft.</summary>
+    /// <summary>
+    /// The latest debits by (HLC, origin) with their causal past, to name every concurrent debit behind an overdraft.
+    /// Kept as the top <see cref="MaxTrackedDebits"/> of a total order, sorted, so that it is the same set in every
+    /// region whatever order the debits arrived in.
+    /// </summary>
     public ImmutableArray<DebitMark> DebitWindow { get; init; } = [];
 
-    /// <summary>The lowest balance this log passed through, in its order (I1 at home).</summary>
+    /// <summary>
+    /// The lowest balance the log passed through while it held strict debits only (I1 at home); 0 from the first
+    /// optimistic debit on. For an account I1 covers, every causal order passes through balances of at least 0 (each
+    /// region's share is at least 0 at any causal cut), so this is the same in every region unless I1 is broken.
+    /// </summary>
     public long LowestBalance { get; init; }
 
     /// <summary>Whether any optimistic debit was folded (I1 holds only for accounts that saw strict debits alone).</summary>
@@ -105,7 +113,7 @@ internal sealed record AccountState
             ResolvedHolds = resolved,
             HoldBreach = HoldBreach ?? holdBreach,
             LastActivity = LastActivity is { } last && last > e.Hlc ? last : e.Hlc,
-            LowestBalance = Math.Min(LowestBalance, totals.Balance),
+            LowestBalance = SawOptimisticDebit || payload is Debited { Mode: ConsistencyMode.Optimistic } ? 0 : Math.Min(LowestBalance, totals.Balance),
             SawOptimisticDebit = SawOptimisticDebit || payload is Debited { Mode: ConsistencyMode.Optimistic },
             Apologies = Apologies + (payload is OverdraftApology ? 1 : 0),
         };
@@ -131,7 +139,16 @@ internal sealed record AccountState
         var window = DebitWindow;
         if (isDebit)
         {
-            window = window.Add(new DebitMark(e.Id, e.Deps));
+            // Insert in (HLC, origin) order and drop the lowest beyond the bound: the top of a total order is the same
+            // set whatever order the debits arrive in, as long as none is dropped that a later one would bring back.
+            var mark = new DebitMark(e.Id, e.Deps, e.Hlc);
+            var at = window.Length;
+            while (at > 0 && window[at - 1].Hlc > mark.Hlc)
+            {
+                at--;
+            }
+
+            window = window.Insert(at, mark);
             if (window.Length > MaxTrackedDebits)
             {
                 window = window.RemoveAt(0);
@@ -182,8 +199,8 @@ internal sealed record AccountState
 /// <summary>An open hold: what it reserves, for whom, the region that placed it (and alone resolves it), and when it expires (Unix ms).</summary>
 internal sealed record OpenHold(long Amount, string To, string Owner, long ExpiresAtMs);
 
-/// <summary>A debit and its causal past.</summary>
-internal sealed record DebitMark(EventId Id, VersionVector Deps)
+/// <summary>A debit, its causal past, and its HLC (which orders the window).</summary>
+internal sealed record DebitMark(EventId Id, VersionVector Deps, HlcTimestamp Hlc)
 {
     public bool IsConcurrentWith(EventId other, VersionVector otherDeps) => otherDeps[Id.Origin] < Id.Seq && Deps[other.Origin] < other.Seq;
 }

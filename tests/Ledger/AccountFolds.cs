@@ -24,8 +24,9 @@ internal static class AccountFolds
     }
 
     /// <summary>
-    /// Totals, apologies, chain heads and the winning event of every request: a function of the set of events. The
-    /// overdraft window and the lowest balance follow the log's order by design, and positions are region-local.
+    /// Totals, apologies, the window of latest debits, chain heads and the winning event of every request: a function
+    /// of the set of events. The debits behind an open overdraft and the lowest balance of an account whose strict
+    /// debits were not covered follow the log's order (only home reads them), and positions are region-local.
     /// </summary>
     public static string Convergent(EntityFold<AccountState> fold)
     {
@@ -34,6 +35,7 @@ internal static class AccountFolds
             "|",
             fold.State.Totals,
             fold.State.Apologies,
+            string.Join(",", fold.State.DebitWindow.Select(d => d.Id)),
             string.Join(",", snapshot.Heads.Select(h => $"{h.Origin}:{h.Seq}:{h.Hash}")),
             string.Join(",", snapshot.Requests.Select(r => $"{r.RequestId}={r.Event}")));
     }
