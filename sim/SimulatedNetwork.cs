@@ -1,5 +1,6 @@
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
+using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Simulation;
 
@@ -10,9 +11,16 @@ internal sealed record ReplicationBatch(string From, string To, IReadOnlyList<Ev
 
 internal sealed record ReplicationAck(string From, string To, long FeedPosition) : Message(From, To);
 
-internal sealed record DigestRequest(string From, string To, IReadOnlyDictionary<string, VersionVector> Versions) : Message(From, To);
+/// <summary>Anti-entropy, as the outbound replicator runs it: ask the peer's digest, then its versions in the buckets that differ, then push what it lacks.</summary>
+internal sealed record DigestRequest(string From, string To) : Message(From, To);
 
-internal sealed record DigestReply(string From, string To, IReadOnlyList<EventEnvelope> Events) : Message(From, To);
+internal sealed record DigestReply(string From, string To, RegionDigest Digest) : Message(From, To);
+
+internal sealed record BucketRequest(string From, string To, IReadOnlyList<int> Buckets) : Message(From, To);
+
+internal sealed record BucketReply(string From, string To, IReadOnlyDictionary<int, IReadOnlyList<EntityVersion>> Versions) : Message(From, To);
+
+internal sealed record Repairs(string From, string To, IReadOnlyList<EventEnvelope> Events) : Message(From, To);
 
 internal sealed record ForwardedStrict(string From, string To, long CallId, string Account, string RequestId, EventPayload Command) : Message(From, To);
 
@@ -67,7 +75,7 @@ internal sealed class SimulatedNetwork(Random random, FaultPlan plan)
         Delivered += deliveries.Count;
         foreach (var (_, m) in deliveries)
         {
-            var events = m switch { ReplicationBatch b => b.Events, DigestReply r => r.Events, ForwardedReply f => f.Events, _ => [] };
+            var events = m switch { ReplicationBatch b => b.Events, Repairs r => r.Events, ForwardedReply f => f.Events, _ => [] };
             EventsShipped += events.Count;
             BytesShipped += 64 + events.Sum(e => 160 + e.RequestId.Length + e.EntityId.Length);
         }
@@ -87,7 +95,7 @@ internal sealed class SimulatedNetwork(Random random, FaultPlan plan)
         return message switch
         {
             ReplicationBatch b => b with { Events = Alter(b.Events) },
-            DigestReply r => r with { Events = Alter(r.Events) },
+            Repairs r => r with { Events = Alter(r.Events) },
             _ => message,
         };
     }

@@ -6,7 +6,9 @@ using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
+using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Ledger;
+using Concord.Grains.Replication;
 using Concord.Grains.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -29,6 +31,7 @@ internal sealed class SimulatedRegion
     private readonly Dictionary<long, TaskCompletionSource<ForwardedReply>> _calls = [];
     private readonly SortedDictionary<string, long> _ackedCursor = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, long> _resendAt = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, AntiEntropyRepairs> _repairs = new(StringComparer.Ordinal);
     private HybridLogicalClock _clock;
     private long _nextCall;
     private long _shareGifts;
@@ -45,6 +48,7 @@ internal sealed class SimulatedRegion
         {
             _ackedCursor[peer] = 0;
             _resendAt[peer] = 0;
+            _repairs[peer] = new AntiEntropyRepairs(Store, BatchSize);
         }
     }
 
@@ -69,6 +73,11 @@ internal sealed class SimulatedRegion
         IsUp = false;
         Epoch++;
         _replicas.Clear();
+        foreach (var peer in _options.Peers)
+        {
+            _repairs[peer] = new AntiEntropyRepairs(Store, BatchSize);
+        }
+
         foreach (var call in _calls.Values)
         {
             call.TrySetException(new CoordinationUnavailableException("-", "-", "the region that forwarded it crashed"));
@@ -141,19 +150,10 @@ internal sealed class SimulatedRegion
             return;
         }
 
-        _ = _sim.Scheduler.Start(async () =>
+        foreach (var peer in _options.Peers)
         {
-            var versions = new SortedDictionary<string, VersionVector>(StringComparer.Ordinal);
-            foreach (var entity in await Store.ListEntitiesAsync(null, int.MaxValue))
-            {
-                versions[entity] = await Store.GetVersionAsync(entity);
-            }
-
-            foreach (var peer in _options.Peers)
-            {
-                _sim.Send(new DigestRequest(Name, peer, versions));
-            }
-        });
+            _sim.Send(new DigestRequest(Name, peer));
+        }
     }
 
     public void Receive(Message message)
@@ -238,10 +238,35 @@ internal sealed class SimulatedRegion
                 _resendAt[ack.From] = 0;
                 break;
             case DigestRequest request:
-                _sim.Send(new DigestReply(Name, request.From, await MissingAtAsync(request.Versions)));
+                _sim.Send(new DigestReply(Name, request.From, await Store.GetDigestAsync()));
                 break;
-            case DigestReply reply:
-                await ApplyAsync(reply.Events);
+            case DigestReply reply when AntiEntropyRepairs.BucketsToCompare(await Store.GetDigestAsync(), reply.Digest) is { Count: > 0 } buckets:
+                _sim.Send(new BucketRequest(Name, reply.From, buckets));
+                break;
+            case BucketRequest request:
+                var versions = new SortedDictionary<int, IReadOnlyList<EntityVersion>>();
+                foreach (var bucket in request.Buckets)
+                {
+                    versions[bucket] = await Store.ListBucketAsync(bucket);
+                }
+
+                _sim.Send(new BucketReply(Name, request.From, versions));
+                break;
+            case BucketReply reply:
+                var owed = _repairs[reply.From];
+                foreach (var (bucket, peerBucket) in reply.Versions)
+                {
+                    await owed.CompareBucketAsync(bucket, peerBucket, CancellationToken.None);
+                }
+
+                while (owed.Count > 0)
+                {
+                    _sim.Send(new Repairs(Name, reply.From, await owed.TakeRepairsAsync(CancellationToken.None)));
+                }
+
+                break;
+            case Repairs repairs:
+                await ApplyAsync(repairs.Events);
                 break;
             case ForwardedStrict forwarded:
                 await AnswerForwardedAsync(forwarded, epoch);
@@ -281,25 +306,6 @@ internal sealed class SimulatedRegion
         }
 
         return all;
-    }
-
-    /// <summary>Every event this region holds, of any origin, that a peer with <paramref name="versions"/> lacks (relay included).</summary>
-    private async Task<IReadOnlyList<EventEnvelope>> MissingAtAsync(IReadOnlyDictionary<string, VersionVector> versions)
-    {
-        var missing = new List<EventEnvelope>();
-        foreach (var entity in await Store.ListEntitiesAsync(null, int.MaxValue))
-        {
-            var theirs = versions.TryGetValue(entity, out var v) ? v : VersionVector.Empty;
-            foreach (var head in await Store.GetHeadsAsync(entity))
-            {
-                if (head.Seq > theirs[head.Origin])
-                {
-                    missing.AddRange((await Store.ReadOriginAsync(entity, head.Origin, theirs[head.Origin] + 1, BatchSize)).Select(l => l.Event));
-                }
-            }
-        }
-
-        return missing;
     }
 
     private async Task ShipAsync()

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Concord.Grains.Diagnostics;
 using Concord.Grains.Hosting;
-using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Storage;
 using Microsoft.Extensions.Logging;
@@ -19,8 +18,6 @@ namespace Concord.Grains.Replication;
 [Reentrant]
 internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicatorGrain
 {
-    private const int MaxRepairEntities = 64;
-    private const int MaxAntiEntropyBuckets = 32;
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly IPersistentState<ReplicationCursor> _cursor;
@@ -31,7 +28,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     private readonly ConcordOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboundReplicatorGrain> _logger;
-    private readonly Dictionary<string, VersionVector> _needs = new(StringComparer.Ordinal);
+    private readonly AntiEntropyRepairs _needs;
     private bool _shipping;
     private bool _comparing;
     private TimeSpan _backoff;
@@ -75,6 +72,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         _inbound = inbound;
         _checkpoints = checkpoints;
         _options = options.Value;
+        _needs = new AntiEntropyRepairs(store, _options.ReplicationBatchSize);
         _time = time;
         _logger = logger;
     }
@@ -144,7 +142,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
             {
                 // Read before the feed: an append that races the read shows as a newer version next tick.
                 var signalled = _feedSignal.Version;
-                var repairs = await CollectRepairsAsync(cancellationToken);
+                var repairs = await _needs.TakeRepairsAsync(cancellationToken);
                 var feed = await _store.ReadFeedAsync(_options.Region, _cursor.State.Position, _options.ReplicationBatchSize, cancellationToken);
                 if (feed.Count == 0 && repairs.Length == 0)
                 {
@@ -172,7 +170,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
                 _repaired += repairs.Length;
                 foreach (var need in ack.Needs)
                 {
-                    _needs[need.EntityId] = need.Version;
+                    _needs.Owe(need.EntityId, need.Version);
                 }
 
                 if (ack.DurableThrough > _cursor.State.Position)
@@ -241,19 +239,11 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
             timeout.CancelAfter(_options.LinkCallTimeout);
             var theirs = await Link.GetDigestAsync(timeout.Token);
             var ours = await _store.GetDigestAsync(cancellationToken);
-            var differing = ours.DifferingBuckets(theirs).ToList();
+            var differing = AntiEntropyRepairs.BucketsToCompare(ours, theirs);
             _inSync = differing.Count == 0;
-            foreach (var bucket in differing.Take(MaxAntiEntropyBuckets))
+            foreach (var bucket in differing)
             {
-                var peerVersions = (await Link.GetBucketAsync(bucket, timeout.Token)).ToDictionary(v => v.EntityId, v => v.Version, StringComparer.Ordinal);
-                foreach (var local in await _store.ListBucketAsync(bucket, cancellationToken))
-                {
-                    var peerHas = peerVersions.GetValueOrDefault(local.EntityId) ?? VersionVector.Empty;
-                    if (!peerHas.Covers(local.Version))
-                    {
-                        _needs[local.EntityId] = peerHas;
-                    }
-                }
+                await _needs.CompareBucketAsync(bucket, await Link.GetBucketAsync(bucket, timeout.Token), cancellationToken);
             }
 
             OnSuccess();
@@ -266,33 +256,6 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         {
             _comparing = false;
         }
-    }
-
-    /// <summary>Reads, for the entities the peer lacks events of, everything this region holds beyond the peer's version.</summary>
-    private async Task<ImmutableArray<EventEnvelope>> CollectRepairsAsync(CancellationToken cancellationToken)
-    {
-        if (_needs.Count == 0)
-        {
-            return [];
-        }
-
-        var repairs = ImmutableArray.CreateBuilder<EventEnvelope>();
-        foreach (var (entity, peerHas) in _needs.Take(MaxRepairEntities).ToList())
-        {
-            _needs.Remove(entity);
-            var ours = await _store.GetVersionAsync(entity, cancellationToken);
-            foreach (var (origin, seq) in ours.Entries)
-            {
-                var from = peerHas[origin] + 1;
-                if (seq >= from)
-                {
-                    var events = await _store.ReadOriginAsync(entity, origin, from, _options.ReplicationBatchSize, cancellationToken);
-                    repairs.AddRange(events.Select(e => e.Event));
-                }
-            }
-        }
-
-        return repairs.ToImmutable();
     }
 
     private void OnSuccess()
