@@ -28,6 +28,9 @@ internal sealed record FaultPlan(
             MaxSkewMs: random.Next(0, 2000));
     }
 
+    /// <summary>The scale mode's plan: WAN latency, 1% loss and duplication, no corruption, one region cut off from all others for 1.5 s.</summary>
+    public static FaultPlan Wan { get; } = new(50, 300, Loss: 0.01, Duplication: 0.01, Corruption: 0, Partitions: 0, Crashes: 0, ClockJumps: 0, MaxSkewMs: 200);
+
     public override string ToString() =>
         $"latency {MinLatencyMs}-{MaxLatencyMs} ms, loss {Loss:P0}, dup {Duplication:P0}, corrupt {Corruption:P1}, {Partitions} cut(s), {Crashes} crash(es), {ClockJumps} clock jump(s), skew up to {MaxSkewMs} ms";
 }

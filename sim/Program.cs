@@ -16,6 +16,11 @@ foreach (var bug in options.PlantedBugs)
     Console.WriteLine($"planted bug: {bug}");
 }
 
+if (options.Scale)
+{
+    return ScaleRun.Report(options);
+}
+
 if (options.Seeds == 1)
 {
     var result = new Simulation(options.SettingsFor(options.FirstSeed)).Run();

@@ -30,7 +30,8 @@ internal static class QuiescenceChecks
         }
 
         var expected = Expected(sim.Ops);
-        var strictOnly = sim.Accounts.Where(a => !sim.Ops.Any(o => o.Account == a && o.Kind == OpKind.OptimisticTransfer && o.Outcome != Outcome.Refused)).ToHashSet(StringComparer.Ordinal);
+        var opsOf = sim.Ops.ToLookup(o => o.Account, StringComparer.Ordinal);
+        var optimisticallyDebited = sim.Ops.Where(o => o.Kind == OpKind.OptimisticTransfer && o.Outcome != Outcome.Refused).Select(o => o.Account).ToHashSet(StringComparer.Ordinal);
         List<string>? reference = null;
         foreach (var region in sim.Regions.Values)
         {
@@ -58,7 +59,7 @@ internal static class QuiescenceChecks
                     return $"{region.Name}: {account} holds balance {fold.State.Balance} (deposited {totals.Deposited}, credited {totals.Credited}, debited {totals.Debited}, paid out {totals.PaidOut}); its acknowledged history gives {balance} ({deposited}, {credited}, {debited}, {paidOut})";
                 }
 
-                if (strictOnly.Contains(account) && fold.State.LowestBalance < 0)
+                if (!optimisticallyDebited.Contains(account) && fold.State.LowestBalance < 0)
                 {
                     return $"{region.Name}: I1 broken: {account} saw only strict debits and reached {fold.State.LowestBalance}";
                 }
@@ -77,7 +78,7 @@ internal static class QuiescenceChecks
                     return $"{region.Name}: {account} holds {apologies.Count} apology events for fewer apologies (I6: exactly once)";
                 }
 
-                foreach (var op in sim.Ops.Where(o => o.Account == account))
+                foreach (var op in opsOf[account])
                 {
                     var applied = fold.TryGetRequest(op.RequestId, out _);
                     if (Applied(op) != applied)

@@ -21,10 +21,12 @@ namespace Concord.Simulation;
 /// </summary>
 internal sealed class SimulatedRegion
 {
-    private const int BatchSize = 32;
     private const long ResendAfterMs = 600;
     private const long ForwardTimeoutMs = 500;
     private readonly Simulation _sim;
+
+    // Small batches in the seeds (more interleavings per event); the silo's default in the scale mode.
+    private readonly int _batchSize;
     private readonly ConcordOptions _options;
     private readonly ConcordMetrics _metrics;
     private readonly Dictionary<string, Task<EntityStateMachine<AccountState>>> _replicas = new(StringComparer.Ordinal);
@@ -36,8 +38,9 @@ internal sealed class SimulatedRegion
     private long _nextCall;
     private long _shareGifts;
 
-    public SimulatedRegion(Simulation sim, string name, IReadOnlyList<string> regions, ConcordMetrics metrics)
+    public SimulatedRegion(Simulation sim, string name, IReadOnlyList<string> regions, ConcordMetrics metrics, int batchSize)
     {
+        _batchSize = batchSize;
         _sim = sim;
         Name = name;
         _metrics = metrics;
@@ -48,7 +51,7 @@ internal sealed class SimulatedRegion
         {
             _ackedCursor[peer] = 0;
             _resendAt[peer] = 0;
-            _repairs[peer] = new AntiEntropyRepairs(Store, BatchSize);
+            _repairs[peer] = new AntiEntropyRepairs(Store, _batchSize);
         }
     }
 
@@ -75,7 +78,7 @@ internal sealed class SimulatedRegion
         _replicas.Clear();
         foreach (var peer in _options.Peers)
         {
-            _repairs[peer] = new AntiEntropyRepairs(Store, BatchSize);
+            _repairs[peer] = new AntiEntropyRepairs(Store, _batchSize);
         }
 
         foreach (var call in _calls.Values)
@@ -317,7 +320,7 @@ internal sealed class SimulatedRegion
                 continue;
             }
 
-            var feed = await Store.ReadFeedAsync(Name, _ackedCursor[peer], BatchSize);
+            var feed = await Store.ReadFeedAsync(Name, _ackedCursor[peer], _batchSize);
             if (feed.Count == 0)
             {
                 continue;

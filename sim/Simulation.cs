@@ -8,7 +8,7 @@ using Concord.Grains.Ledger;
 namespace Concord.Simulation;
 
 /// <summary>How large one run is.</summary>
-internal sealed record SimulationSettings(int Seed, int Regions, int Entities, int Ops, bool KeepTrace);
+internal sealed record SimulationSettings(int Seed, int Regions, int Entities, int Ops, bool KeepTrace, bool Scale = false);
 
 /// <summary>The result of one seed: pass or the first failed check, with what the run did.</summary>
 internal sealed record SimulationResult(int Seed, string? Failure, string Summary, string TraceDigest, IReadOnlyList<string> Trace)
@@ -48,11 +48,11 @@ internal sealed class Simulation
 
         _settings = settings;
         _random = new Random(settings.Seed);
-        Plan = FaultPlan.Draw(_random);
+        Plan = settings.Scale ? FaultPlan.Wan : FaultPlan.Draw(_random);
         Network = new SimulatedNetwork(_random, Plan);
         var names = RegionNames.Take(settings.Regions).Order(StringComparer.Ordinal).ToArray();
         var metrics = new ConcordMetrics(new SimulationMeters());
-        Regions = names.ToDictionary(n => n, n => new SimulatedRegion(this, n, names, metrics), StringComparer.Ordinal);
+        Regions = names.ToDictionary(n => n, n => new SimulatedRegion(this, n, names, metrics, settings.Scale ? new Grains.Hosting.ConcordOptions().ReplicationBatchSize : 32), StringComparer.Ordinal);
         Accounts = [.. Enumerable.Range(1, settings.Entities).Select(i => $"acc-{i}")];
     }
 
@@ -73,6 +73,12 @@ internal sealed class Simulation
     public IReadOnlyList<ClientOp> Ops => _ops;
 
     public long ConvergedAtMs { get; private set; }
+
+    /// <summary>How long after the heal every region held everything.</summary>
+    public long ConvergenceMs => ConvergedAtMs - HealAtMs;
+
+    /// <summary>Events appended by their origin region (each counted once, however many regions hold it).</summary>
+    public long OriginEvents => Regions.Values.Sum(r => r.Store.GetFeedHeadAsync(r.Name).AsTask().Result);
 
     public void After(long delayMs, Action action) => _queue.Enqueue(action, (Clock.NowMs + Math.Max(0, delayMs), _order++));
 
@@ -126,7 +132,7 @@ internal sealed class Simulation
         var acked = _ops.Count(o => o.Outcome == Outcome.Acknowledged);
         var refused = _ops.Count(o => o.Outcome == Outcome.Refused);
         var unknown = _ops.Count(o => o.Outcome == Outcome.Unknown);
-        var summary = $"{acked} acknowledged, {refused} refused, {unknown} refused after a lost answer; {Network.Sent} messages, {Network.EventsShipped} events shipped; converged {ConvergedAtMs - HealAtMs} ms after heal";
+        var summary = $"{acked} acknowledged, {refused} refused, {unknown} refused after a lost answer; {Network.Sent} messages, {Network.EventsShipped} events shipped; converged {ConvergenceMs} ms after heal";
         Trace(summary);
         return new SimulationResult(_settings.Seed, failure, summary, Convert.ToHexString(_traceHash.GetHashAndReset())[..16].ToLowerInvariant(), _trace);
     }
@@ -152,6 +158,26 @@ internal sealed class Simulation
         foreach (var region in Regions.Values)
         {
             region.Time.SkewMs = Plan.MaxSkewMs == 0 ? 0 : _random.Next(-Plan.MaxSkewMs, Plan.MaxSkewMs + 1);
+        }
+
+        if (_settings.Scale)
+        {
+            // One region cut off from every other from 1 s to 2.5 s: what it wrote meanwhile reaches them after the cut.
+            var isolated = names[0];
+            After(1_000, () =>
+            {
+                Trace($"cut {isolated} off");
+                foreach (var other in names.Where(n => n != isolated))
+                {
+                    Network.Cut(isolated, other);
+                    Network.Cut(other, isolated);
+                }
+            });
+            After(2_500, () =>
+            {
+                Trace($"heal {isolated}");
+                Network.HealAll();
+            });
         }
 
         for (var i = 0; i < Plan.Partitions; i++)

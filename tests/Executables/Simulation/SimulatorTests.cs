@@ -43,6 +43,20 @@ public sealed class SimulatorTests
         Assert.Contains($"seed {seed}: passed;", clean.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_scale_mode_passes_its_checks_and_reports_the_planning_figures()
+    {
+        var result = await RunAsync("--scale", "--regions", "10", "--entities", "200", "--ops", "300");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("scale: seed 1, 10 regions, 200 accounts, 300 requests", result.Output, StringComparison.Ordinal);
+        Assert.Contains("  passed", result.Output, StringComparison.Ordinal);
+        foreach (var figure in new[] { "messages per event", "events shipped per event", "bytes per event", "convergence after the heal", "memory per replica" })
+        {
+            Assert.Contains(figure, result.Output, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("--regions", "1")]
     [InlineData("--regions", "17")]
