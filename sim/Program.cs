@@ -55,7 +55,7 @@ for (var i = 0; i < options.Seeds; i++)
         }
 
         Console.WriteLine($"seed {seed} FAILED after {i} passing seed(s): {result.Failure}");
-        Console.WriteLine($"replay: dotnet run --project sim -- --seed {seed} --regions {options.Regions} --entities {options.Entities} --ops {options.Ops}{string.Concat(options.PlantedBugs.Select(b => " --plant " + b))} --trace");
+        Console.WriteLine($"replay: dotnet run --project sim -- --seed {seed} --regions {options.Regions} --entities {options.Entities} --ops {options.Ops}{(options.Lossy ? " --lossy" : string.Empty)}{string.Concat(options.PlantedBugs.Select(b => " --plant " + b))} --trace");
         return 1;
     }
 

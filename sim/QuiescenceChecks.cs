@@ -20,10 +20,45 @@ internal static class QuiescenceChecks
         return check.IsCompletedSuccessfully ? check.Result : $"a check threw {check.Exception?.GetBaseException()}";
     }
 
+    /// <summary>"; sequence reused: ..." for the first (entity, origin, seq) two regions hold different events at, or empty.</summary>
+    public static string ForkOf(Simulation sim)
+    {
+        var scan = sim.Scheduler.Start(async () =>
+        {
+            var seen = new Dictionary<(string, string, long), (string Region, ChainHash Hash)>();
+            foreach (var region in sim.Regions.Values)
+            {
+                foreach (var account in sim.Accounts)
+                {
+                    foreach (var logged in await LogFollower.ReadAllAsync(region.Store, account, CancellationToken.None))
+                    {
+                        var e = logged.Event;
+                        if (seen.TryGetValue((account, e.Origin, e.Seq), out var first) && first.Hash != e.Hash)
+                        {
+                            return $"; sequence reused: {first.Region} and {region.Name} hold different events {e.Id}";
+                        }
+
+                        seen.TryAdd((account, e.Origin, e.Seq), (region.Name, e.Hash));
+                    }
+                }
+            }
+
+            return string.Empty;
+        });
+        sim.Scheduler.RunUntilIdle();
+        return scan.Result;
+    }
+
     private static async Task<string?> RunAsync(Simulation sim)
     {
         // A request refused after a lost answer took effect or not: the first region's log says which, and every other must agree.
         var first = sim.Regions.Values.First();
+        foreach (var op in sim.Ops.Where(o => o.Outcome == Outcome.Acknowledged && sim.LostWithFailover.Contains((o.Account, o.RequestId))))
+        {
+            // Acknowledged, then lost with the failover before it reached any peer: it may be gone, the same everywhere.
+            op.Outcome = Outcome.Unknown;
+        }
+
         foreach (var op in sim.Ops.Where(o => o.Outcome == Outcome.Unknown))
         {
             op.ResolvedApplied = (await first.ReplicaAsync(op.Account)).TryGetDecision(op.RequestId, out _);

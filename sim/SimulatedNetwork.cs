@@ -5,7 +5,11 @@ using Concord.Grains.Interfaces.Replication;
 namespace Concord.Simulation;
 
 /// <summary>What regions send each other. There is no authentication layer in the simulator, so every fault below reaches the apply path.</summary>
-internal abstract record Message(string From, string To);
+internal abstract record Message(string From, string To)
+{
+    /// <summary>The sender's incarnation (its crash count) when it sent this: a region that lost commits fences older ones.</summary>
+    public int Incarnation { get; init; }
+}
 
 internal sealed record ReplicationBatch(string From, string To, IReadOnlyList<EventEnvelope> Events, long LastFeedPosition) : Message(From, To);
 
@@ -26,6 +30,12 @@ internal sealed record ForwardedStrict(string From, string To, long CallId, stri
 
 /// <summary>Home's answer to a forwarded command: its events, or the name of the typed refusal.</summary>
 internal sealed record ForwardedReply(string From, string To, long CallId, IReadOnlyList<EventEnvelope> Events, string? Refusal) : Message(From, To);
+
+/// <summary>A region that lost commits asks a peer for everything it holds beyond these versions (its own origin's events included).</summary>
+/// <remarks>The peer then drops whatever the asker sent in an earlier incarnation and is still in flight: its events may be gone.</remarks>
+internal sealed record RecoveryRequest(string From, string To, IReadOnlyDictionary<string, VersionVector> Versions) : Message(From, To);
+
+internal sealed record RecoveryReply(string From, string To, IReadOnlyList<EventEnvelope> Events) : Message(From, To);
 
 internal sealed record ShareAsk(string From, string To, string Account, long Amount) : Message(From, To);
 
@@ -75,7 +85,7 @@ internal sealed class SimulatedNetwork(Random random, FaultPlan plan)
         Delivered += deliveries.Count;
         foreach (var (_, m) in deliveries)
         {
-            var events = m switch { ReplicationBatch b => b.Events, Repairs r => r.Events, ForwardedReply f => f.Events, _ => [] };
+            var events = m switch { ReplicationBatch b => b.Events, Repairs r => r.Events, RecoveryReply r => r.Events, ForwardedReply f => f.Events, _ => [] };
             EventsShipped += events.Count;
             BytesShipped += 64 + events.Sum(e => 160 + e.RequestId.Length + e.EntityId.Length);
         }

@@ -37,6 +37,9 @@ internal sealed class SimulatedRegion
     private HybridLogicalClock _clock;
     private long _nextCall;
     private long _shareGifts;
+    private readonly SortedSet<string> _awaitingRecovery = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, int> _fencedBelow = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string EntityId, string Origin), SortedSet<long>> _recoveryOwed = [];
 
     public SimulatedRegion(Simulation sim, string name, IReadOnlyList<string> regions, ConcordMetrics metrics, int batchSize)
     {
@@ -57,7 +60,10 @@ internal sealed class SimulatedRegion
 
     public string Name { get; }
 
-    public InMemoryEventLogStore Store { get; } = new();
+    public JournaledStore Store { get; } = new();
+
+    /// <summary>True after a restart that lost commits, until every peer has sent back what it holds: no local writes meanwhile.</summary>
+    public bool IsRecovering => _awaitingRecovery.Count > 0;
 
     public RegionTimeProvider Time { get; }
 
@@ -99,7 +105,78 @@ internal sealed class SimulatedRegion
             _resendAt[peer] = 0;
         }
 
+        // A region still taking back what it lost keeps asking after any later crash: the state is durable.
+        AskForRecovery();
         return CatchUpCreditsAsync();
+    }
+
+    /// <summary>
+    /// Comes back (after a crash) from a store that lost its last <paramref name="lost"/> commits. Its peers may hold
+    /// events of its own it no longer has: it takes no write of its own until every peer has sent back everything it
+    /// holds beyond this region's versions, so that its chains continue after the highest sequence any peer holds.
+    /// </summary>
+    public async Task RestartFromLossAsync(int lost)
+    {
+        foreach (var e in await Store.LoseLastAsync(lost))
+        {
+            // What no peer holds either is gone with the failover: no protocol can bring it back.
+            var elsewhere = false;
+            foreach (var peer in _options.Peers)
+            {
+                elsewhere |= await _sim.Regions[peer].Store.FindAsync(e.Id) is not null;
+            }
+
+            if (!elsewhere)
+            {
+                _sim.LostWithFailover.Add((e.EntityId, e.RequestId));
+            }
+        }
+
+        var head = await Store.GetFeedHeadAsync(Name);
+        foreach (var peer in _options.Peers)
+        {
+            // Acknowledged positions past the new head name events this store no longer has.
+            _ackedCursor[peer] = Math.Min(_ackedCursor[peer], head);
+            if (!PlantedBugs.ResumeWritesAfterLoss)
+            {
+                _awaitingRecovery.Add(peer);
+            }
+        }
+
+        await RestartAsync();
+    }
+
+    private void AskForRecovery()
+    {
+        if (!IsUp || !IsRecovering)
+        {
+            return;
+        }
+
+        var epoch = Epoch;
+        _ = _sim.Scheduler.Start(async () =>
+        {
+            var versions = new SortedDictionary<string, VersionVector>(StringComparer.Ordinal);
+            foreach (var entity in await Store.ListEntitiesAsync(null, int.MaxValue))
+            {
+                versions[entity] = await Store.GetVersionAsync(entity);
+            }
+
+            _sim.Trace($"{Name} asks {string.Join(", ", _awaitingRecovery)} for what it lost");
+            foreach (var peer in _awaitingRecovery)
+            {
+                Send(new RecoveryRequest(Name, peer, versions));
+            }
+        });
+
+        // Asked again until every peer answered: requests and answers may be lost, and peers may be cut off.
+        _sim.After(500, () =>
+        {
+            if (Epoch == epoch)
+            {
+                AskForRecovery();
+            }
+        });
     }
 
     public Task<EntityStateMachine<AccountState>> ReplicaAsync(string account)
@@ -124,7 +201,7 @@ internal sealed class SimulatedRegion
         var route = machine.RouteOf(command, askPeers ? _ => true : null);
         foreach (var (peer, amount) in route.Asks)
         {
-            _sim.Send(new ShareAsk(Name, peer, account, amount));
+            Send(new ShareAsk(Name, peer, account, amount));
         }
 
         if (!route.CoveredHere && !string.Equals(route.Decider, Name, StringComparison.Ordinal))
@@ -155,7 +232,7 @@ internal sealed class SimulatedRegion
 
         foreach (var peer in _options.Peers)
         {
-            _sim.Send(new DigestRequest(Name, peer));
+            Send(new DigestRequest(Name, peer));
         }
     }
 
@@ -184,7 +261,7 @@ internal sealed class SimulatedRegion
     public async Task<bool> IsQuiescentAsync()
     {
         var head = await Store.GetFeedHeadAsync(Name);
-        if (_ackedCursor.Values.Any(c => c < head))
+        if (IsRecovering || _ackedCursor.Values.Any(c => c < head))
         {
             return false;
         }
@@ -220,19 +297,32 @@ internal sealed class SimulatedRegion
                 {
                     _replicas.Remove(account);
                 }
-            });
+            },
+            localWritesRefused: () => IsRecovering ? "it restarted without its last commits and is taking them back from its peers" : null);
         await machine.LoadAsync(null, CancellationToken.None);
         return machine;
     }
 
+    private void Send(Message message) => _sim.Send(message with { Incarnation = Epoch });
+
     private async Task HandleAsync(Message message, int epoch)
     {
+        if (message is RecoveryRequest asked)
+        {
+            _fencedBelow[asked.From] = Math.Max(_fencedBelow.GetValueOrDefault(asked.From), asked.Incarnation);
+        }
+        else if (message is ReplicationBatch or Repairs or ForwardedReply && message.Incarnation < _fencedBelow.GetValueOrDefault(message.From))
+        {
+            // Sent before the sender lost commits and asked for them back: what it carries may no longer exist there.
+            return;
+        }
+
         switch (message)
         {
             case ReplicationBatch batch:
                 if (await ApplyAsync(batch.Events))
                 {
-                    _sim.Send(new ReplicationAck(Name, batch.From, batch.LastFeedPosition));
+                    Send(new ReplicationAck(Name, batch.From, batch.LastFeedPosition));
                 }
 
                 break;
@@ -241,10 +331,10 @@ internal sealed class SimulatedRegion
                 _resendAt[ack.From] = 0;
                 break;
             case DigestRequest request:
-                _sim.Send(new DigestReply(Name, request.From, await Store.GetDigestAsync()));
+                Send(new DigestReply(Name, request.From, await Store.GetDigestAsync()));
                 break;
             case DigestReply reply when AntiEntropyRepairs.BucketsToCompare(await Store.GetDigestAsync(), reply.Digest) is { Count: > 0 } buckets:
-                _sim.Send(new BucketRequest(Name, reply.From, buckets));
+                Send(new BucketRequest(Name, reply.From, buckets));
                 break;
             case BucketRequest request:
                 var versions = new SortedDictionary<int, IReadOnlyList<EntityVersion>>();
@@ -253,7 +343,7 @@ internal sealed class SimulatedRegion
                     versions[bucket] = await Store.ListBucketAsync(bucket);
                 }
 
-                _sim.Send(new BucketReply(Name, request.From, versions));
+                Send(new BucketReply(Name, request.From, versions));
                 break;
             case BucketReply reply:
                 var owed = _repairs[reply.From];
@@ -264,12 +354,55 @@ internal sealed class SimulatedRegion
 
                 while (owed.Count > 0)
                 {
-                    _sim.Send(new Repairs(Name, reply.From, await owed.TakeRepairsAsync(CancellationToken.None)));
+                    Send(new Repairs(Name, reply.From, await owed.TakeRepairsAsync(CancellationToken.None)));
                 }
 
                 break;
             case Repairs repairs:
                 await ApplyAsync(repairs.Events);
+                break;
+            case RecoveryRequest request:
+                Send(new RecoveryReply(Name, request.From, await BeyondAsync(request.Versions)));
+                foreach (var replica in _replicas.Values.Where(r => r.IsCompletedSuccessfully))
+                {
+                    // Sent back with the answer; applied here they could fork the asker's chain once it writes again.
+                    replica.Result.Replica.DropWaiting(request.From);
+                }
+
+                break;
+            case RecoveryReply reply when _awaitingRecovery.Contains(reply.From):
+                foreach (var e in reply.Events)
+                {
+                    if (!_recoveryOwed.TryGetValue((e.EntityId, e.Origin), out var seqs))
+                    {
+                        _recoveryOwed[(e.EntityId, e.Origin)] = seqs = [];
+                    }
+
+                    seqs.Add(e.Seq);
+                }
+
+                if (!await ApplyAsync(reply.Events))
+                {
+                    _sim.Trace($"{Name} could not take back {reply.Events.Count} event(s) from {reply.From}; asks again");
+                }
+                else if (_awaitingRecovery.Remove(reply.From) && !IsRecovering && !await HoldsAllAsync(_recoveryOwed))
+                {
+                    // Something sent back still waits in a causal buffer for a dependency: ask every peer again.
+                    _sim.Trace($"{Name} holds back events it took back until their dependencies arrive; asks again");
+                    _awaitingRecovery.UnionWith(_options.Peers);
+                }
+                else if (!IsRecovering)
+                {
+                    _sim.Trace($"{Name} recovered: every peer sent back what it holds; writes resume");
+                    foreach (var replica in _replicas.Values.Where(r => r.IsCompletedSuccessfully))
+                    {
+                        // Apologies owed while writes were refused are appended now.
+                        replica.Result.Apologise();
+                    }
+
+                    await CatchUpCreditsAsync();
+                }
+
                 break;
             case ForwardedStrict forwarded:
                 await AnswerForwardedAsync(forwarded, epoch);
@@ -311,6 +444,50 @@ internal sealed class SimulatedRegion
         return all;
     }
 
+    /// <summary>
+    /// Whether every event taken back that can apply here has: per (entity, origin), the store holds the next sequence
+    /// after its head only if no peer sent it. An event whose predecessor no peer holds can never apply anywhere, and is
+    /// refused by its chain once this region writes that sequence anew.
+    /// </summary>
+    private async Task<bool> HoldsAllAsync(IReadOnlyDictionary<(string EntityId, string Origin), SortedSet<long>> owed)
+    {
+        foreach (var ((entity, origin), seqs) in owed)
+        {
+            if (seqs.Contains((await Store.GetVersionAsync(entity))[origin] + 1))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Every event this region holds, of any origin (the asker's own included), beyond <paramref name="versions"/>.</summary>
+    private async Task<IReadOnlyList<EventEnvelope>> BeyondAsync(IReadOnlyDictionary<string, VersionVector> versions)
+    {
+        var events = new List<EventEnvelope>();
+        foreach (var entity in await Store.ListEntitiesAsync(null, int.MaxValue))
+        {
+            var theirs = versions.TryGetValue(entity, out var v) ? v : VersionVector.Empty;
+            foreach (var head in await Store.GetHeadsAsync(entity))
+            {
+                if (head.Seq > theirs[head.Origin])
+                {
+                    events.AddRange((await Store.ReadOriginAsync(entity, head.Origin, theirs[head.Origin] + 1, int.MaxValue)).Select(l => l.Event));
+                }
+            }
+        }
+
+        // And what waits in causal buffers here: the asker may have lost it too, and it may apply here later.
+        foreach (var replica in _replicas.Values.Where(r => r.IsCompletedSuccessfully))
+        {
+            var theirs = versions.TryGetValue(replica.Result.EntityId, out var v) ? v : VersionVector.Empty;
+            events.AddRange(replica.Result.Replica.Waiting.Where(e => e.Seq > theirs[e.Origin]));
+        }
+
+        return events;
+    }
+
     private async Task ShipAsync()
     {
         foreach (var peer in _options.Peers)
@@ -327,7 +504,7 @@ internal sealed class SimulatedRegion
             }
 
             _resendAt[peer] = _sim.Clock.NowMs + ResendAfterMs;
-            _sim.Send(new ReplicationBatch(Name, peer, [.. feed.Select(f => f.Event)], feed[^1].FeedPosition));
+            Send(new ReplicationBatch(Name, peer, [.. feed.Select(f => f.Event)], feed[^1].FeedPosition));
         }
     }
 
@@ -343,7 +520,7 @@ internal sealed class SimulatedRegion
                 late.TrySetException(new CoordinationUnavailableException(machine.EntityId, decider, "no answer within the bound"));
             }
         });
-        _sim.Send(new ForwardedStrict(Name, decider, callId, machine.EntityId, requestId, command));
+        Send(new ForwardedStrict(Name, decider, callId, machine.EntityId, requestId, command));
         var reply = await call.Task;
         if (reply.Refusal is { } refusal)
         {
@@ -386,7 +563,7 @@ internal sealed class SimulatedRegion
 
         if (Epoch == epoch)
         {
-            _sim.Send(new ForwardedReply(Name, forwarded.From, forwarded.CallId, events, refusal));
+            Send(new ForwardedReply(Name, forwarded.From, forwarded.CallId, events, refusal));
         }
     }
 

@@ -8,7 +8,7 @@ using Concord.Grains.Ledger;
 namespace Concord.Simulation;
 
 /// <summary>How large one run is.</summary>
-internal sealed record SimulationSettings(int Seed, int Regions, int Entities, int Ops, bool KeepTrace, bool Scale = false);
+internal sealed record SimulationSettings(int Seed, int Regions, int Entities, int Ops, bool KeepTrace, bool Scale = false, bool LossyRestarts = false);
 
 /// <summary>The result of one seed: pass or the first failed check, with what the run did.</summary>
 internal sealed record SimulationResult(int Seed, string? Failure, string Summary, string TraceDigest, IReadOnlyList<string> Trace)
@@ -48,7 +48,7 @@ internal sealed class Simulation
 
         _settings = settings;
         _random = new Random(settings.Seed);
-        Plan = settings.Scale ? FaultPlan.Wan : FaultPlan.Draw(_random);
+        Plan = settings.Scale ? FaultPlan.Wan : FaultPlan.Draw(_random, settings.LossyRestarts);
         Network = new SimulatedNetwork(_random, Plan);
         var names = RegionNames.Take(settings.Regions).Order(StringComparer.Ordinal).ToArray();
         var metrics = new ConcordMetrics(new SimulationMeters());
@@ -73,6 +73,9 @@ internal sealed class Simulation
     public IReadOnlyList<ClientOp> Ops => _ops;
 
     public long ConvergedAtMs { get; private set; }
+
+    /// <summary>(entity, request id) of events lost with a failover before any peer held them: acknowledged or not, they may be gone.</summary>
+    public HashSet<(string EntityId, string RequestId)> LostWithFailover { get; } = [];
 
     /// <summary>How long after the heal every region held everything.</summary>
     public long ConvergenceMs => ConvergedAtMs - HealAtMs;
@@ -132,7 +135,8 @@ internal sealed class Simulation
         var acked = _ops.Count(o => o.Outcome == Outcome.Acknowledged);
         var refused = _ops.Count(o => o.Outcome == Outcome.Refused);
         var unknown = _ops.Count(o => o.Outcome == Outcome.Unknown);
-        var summary = $"{acked} acknowledged, {refused} refused, {unknown} refused after a lost answer; {Network.Sent} messages, {Network.EventsShipped} events shipped; converged {ConvergenceMs} ms after heal";
+        var lostAcked = _ops.Count(o => o.Outcome == Outcome.Acknowledged && LostWithFailover.Contains((o.Account, o.RequestId)));
+        var summary = $"{acked} acknowledged ({lostAcked} of them lost with a failover before any peer held them), {refused} refused, {unknown} refused after a lost answer; {Network.Sent} messages, {Network.EventsShipped} events shipped; converged {ConvergenceMs} ms after heal";
         Trace(summary);
         return new SimulationResult(_settings.Seed, failure, summary, Convert.ToHexString(_traceHash.GetHashAndReset())[..16].ToLowerInvariant(), _trace);
     }
@@ -220,6 +224,22 @@ internal sealed class Simulation
             });
         }
 
+        for (var i = 0; i < Plan.LossyRestarts; i++)
+        {
+            var region = Regions[names[_random.Next(names.Length)]];
+            var at = 500 + _random.NextInt64(2_000);
+            var lost = 1 + _random.Next(20);
+            After(at, () =>
+            {
+                if (region.IsUp)
+                {
+                    Trace($"crash {region.Name}; it comes back without its last {lost} commit(s)");
+                    region.Crash();
+                    After(300, () => Spawn(() => region.RestartFromLossAsync(lost)));
+                }
+            });
+        }
+
         for (var i = 0; i < Plan.ClockJumps; i++)
         {
             var region = Regions[names[_random.Next(names.Length)]];
@@ -232,12 +252,20 @@ internal sealed class Simulation
         }
     }
 
+    /// <summary>Starts simulator work whose failure is the run's failure (a fire-and-forget task would lose it).</summary>
+    private void Spawn(Func<Task> work) =>
+        _ = Scheduler.Start(work).ContinueWith(
+            t => _fatal ??= $"simulator work failed: {t.Exception!.GetBaseException()}",
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            Scheduler);
+
     private void Restart(SimulatedRegion region)
     {
         if (!region.IsUp)
         {
             Trace($"restart {region.Name}");
-            _ = Scheduler.Start(region.RestartAsync);
+            Spawn(region.RestartAsync);
         }
     }
 
@@ -260,7 +288,7 @@ internal sealed class Simulation
         foreach (var region in Regions.Values)
         {
             Restart(region);
-            _ = Scheduler.Start(region.CatchUpCreditsAsync);
+            Spawn(region.CatchUpCreditsAsync);
         }
     }
 
@@ -305,7 +333,8 @@ internal sealed class Simulation
                 Trace($"{region.Name} refused {op}: {refusal}");
                 break;
             case nameof(CoordinationUnavailableException) or nameof(InsufficientShareException) or nameof(StorageUnavailableException):
-                Ambiguous(op, $"{region.Name} answered {refusal}", lost: refusal != nameof(InsufficientShareException));
+                // A coordination timeout may hide a decision at home; a short share or a store that refused the write changed nothing.
+                Ambiguous(op, $"{region.Name} answered {refusal}", lost: refusal == nameof(CoordinationUnavailableException));
                 break;
             default:
                 // Not an answer any client is promised: the run fails with it (a throw here would be lost in a continuation).
@@ -358,7 +387,7 @@ internal sealed class Simulation
 
             if (Clock.NowMs > HealAtMs + ConvergeDeadlineMs)
             {
-                return $"no quiescence {ConvergeDeadlineMs} ms after heal: {string.Join(", ", Regions.Values.Select(r => r.Name + (r.IsUp ? "" : " down")))}; {_ops.Count(o => o.Outcome == Outcome.Pending)} client(s) without an answer";
+                return $"no quiescence {ConvergeDeadlineMs} ms after heal: {string.Join(", ", Regions.Values.Select(r => r.Name + (r.IsUp ? "" : " down") + (r.IsRecovering ? " recovering" : "")))}; {_ops.Count(o => o.Outcome == Outcome.Pending)} client(s) without an answer{QuiescenceChecks.ForkOf(this)}";
             }
         }
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Concord.Simulation;
 
 /// <summary>The simulator's command line.</summary>
-internal sealed record SimulatorArguments(int FirstSeed, int Seeds, int Regions, int Entities, int Ops, bool PrintTrace, bool KeepGoing, bool Scale, IReadOnlyList<string> PlantedBugs)
+internal sealed record SimulatorArguments(int FirstSeed, int Seeds, int Regions, int Entities, int Ops, bool PrintTrace, bool KeepGoing, bool Scale, bool Lossy, IReadOnlyList<string> PlantedBugs)
 {
     public const string Usage = """
         usage: dotnet run --project sim -- [--seed N | --seeds N [--from N]] [--regions 2-16] [--entities N] [--ops N] [--trace] [--plant BUG]...
@@ -12,14 +12,16 @@ internal sealed record SimulatorArguments(int FirstSeed, int Seeds, int Regions,
           --regions N   regions (default 3)      --entities N   accounts (default 6)      --ops N   client requests (default 60)
           --trace       print the whole trace of a single seed
           --keep-going  with --seeds: run every seed, print each failure, and fail at the end
+          --lossy       also restart regions from a store that lost its last commits (the recovery protocol; work in progress)
           --scale       one seed at WAN latency with one region cut off for 1.5 s: messages and bytes per event,
                         convergence after heal, memory per replica (e.g. --scale --regions 10 --entities 100000 --ops 100000)
-          --plant BUG   turn on a planted bug to prove the simulator catches it: no-dedupe, no-causal-order, no-apology, no-chain-check
+          --plant BUG   turn on a planted bug to prove the simulator catches it: no-dedupe, no-causal-order, no-apology, no-chain-check,
+                        no-recovery (with --lossy)
         """;
 
     public int ProgressEvery => Math.Max(1, Math.Min(500, Seeds / 10));
 
-    public SimulationSettings SettingsFor(int seed) => new(seed, Regions, Entities, Ops, PrintTrace, Scale);
+    public SimulationSettings SettingsFor(int seed) => new(seed, Regions, Entities, Ops, PrintTrace, Scale, Lossy);
 
     public static SimulatorArguments? Parse(string[] args)
     {
@@ -31,6 +33,7 @@ internal sealed record SimulatorArguments(int FirstSeed, int Seeds, int Regions,
         var trace = false;
         var keepGoing = false;
         var scale = false;
+        var lossy = false;
         var bugs = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -65,6 +68,9 @@ internal sealed record SimulatorArguments(int FirstSeed, int Seeds, int Regions,
                 case "--scale":
                     scale = true;
                     break;
+                case "--lossy":
+                    lossy = true;
+                    break;
                 case "--plant" when Next() is { } bug && Grains.Diagnostics.PlantedBugs.ByName.ContainsKey(bug):
                     bugs.Add(bug);
                     break;
@@ -80,6 +86,6 @@ internal sealed record SimulatorArguments(int FirstSeed, int Seeds, int Regions,
             return null;
         }
 
-        return new SimulatorArguments(seed ?? from, seeds ?? 1, regions, entities, ops, trace, keepGoing, scale, bugs);
+        return new SimulatorArguments(seed ?? from, seeds ?? 1, regions, entities, ops, trace, keepGoing, scale, lossy, bugs);
     }
 }

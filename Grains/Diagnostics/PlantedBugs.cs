@@ -19,6 +19,9 @@ internal static class PlantedBugs
     /// <summary>Remote events are taken without checking their hash or that they continue their chain.</summary>
     public static bool TrustRemoteChains { get; set; }
 
+    /// <summary>A region that restarted without its last commits writes at once, before its peers gave back its lost events: it reuses sequence numbers they hold.</summary>
+    public static bool ResumeWritesAfterLoss { get; set; }
+
     /// <summary>Names the simulator accepts for <c>--plant</c>, each with the switch it turns on.</summary>
     public static IReadOnlyDictionary<string, Action> ByName { get; } = new Dictionary<string, Action>(StringComparer.Ordinal)
     {
@@ -26,7 +29,8 @@ internal static class PlantedBugs
         ["no-causal-order"] = () => IgnoreCausalDependencies = true,
         ["no-apology"] = () => SkipApologies = true,
         ["no-chain-check"] = () => TrustRemoteChains = true,
+        ["no-recovery"] = () => ResumeWritesAfterLoss = true,
     };
 
-    public static void Reset() => ForgetRequestIds = IgnoreCausalDependencies = SkipApologies = TrustRemoteChains = false;
+    public static void Reset() => ForgetRequestIds = IgnoreCausalDependencies = SkipApologies = TrustRemoteChains = ResumeWritesAfterLoss = false;
 }

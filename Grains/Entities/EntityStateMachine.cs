@@ -48,7 +48,8 @@ internal sealed partial class EntityStateMachine<TState>
         ILogger logger,
         Func<IReadOnlyList<LoggedEvent>, Task> afterCommit,
         Action<Exception> onLogFault,
-        LocalFeedSignal? feed = null)
+        LocalFeedSignal? feed = null,
+        Func<string?>? localWritesRefused = null)
     {
         Runtime = runtime;
         Key = key;
@@ -62,7 +63,7 @@ internal sealed partial class EntityStateMachine<TState>
         _fold = new EntityFold<TState>(runtime.Type, runtime.Payloads, EntityId);
         _speculative = _fold.State;
         Log = new GroupCommitLog(EntityId, store, options.MaxGroupCommitEvents, ApplyCommitted, AfterCommitAsync, onLogFault, metrics, Region, feed);
-        Replica = new EntityReplica(EntityId, Region, clock, () => Log, () => _fold, OnStaged);
+        Replica = new EntityReplica(EntityId, Region, clock, () => Log, () => _fold, OnStaged, localWritesRefused);
         if (runtime.Escrow is not null)
         {
             _escrow = new EscrowRebalancing(Region, time, options.EscrowAskInterval, options.EscrowKeepWindow);

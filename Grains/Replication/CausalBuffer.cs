@@ -30,6 +30,18 @@ internal sealed class CausalBuffer
     public VersionVector HighestWaiting() =>
         VersionVector.From(_byOrigin.Where(o => o.Value.Count > 0).Select(o => new KeyValuePair<string, long>(o.Key, o.Value.Keys.Max())));
 
+    /// <summary>Every event waiting here, per origin in chain order.</summary>
+    public IEnumerable<EventEnvelope> Waiting => _byOrigin.Values.SelectMany(chain => chain.Values);
+
+    /// <summary>Drops every waiting event of <paramref name="origin"/> (its region lost them and takes them back itself).</summary>
+    public void DropOrigin(string origin)
+    {
+        if (_byOrigin.Remove(origin, out var chain))
+        {
+            Count -= chain.Count;
+        }
+    }
+
     public void Clear()
     {
         _byOrigin.Clear();

@@ -19,7 +19,11 @@ internal interface IReplicaFold
 /// other regions' events in causal order through a bounded buffer. Heads and version include events staged
 /// for the group commit but not yet durable, so staging never forks a chain. Used from a grain's scheduler.
 /// </summary>
-internal sealed class EntityReplica(string entityId, string region, HybridLogicalClock clock, Func<GroupCommitLog> log, Func<IReplicaFold> fold, Action<EventEnvelope>? onStaged = null)
+/// <remarks>
+/// <paramref name="localWritesRefused"/>, when given, names why this region may not append events of its own origin
+/// now (a region that lost its tail takes it back from its peers first, so that it never reuses a sequence number).
+/// </remarks>
+internal sealed class EntityReplica(string entityId, string region, HybridLogicalClock clock, Func<GroupCommitLog> log, Func<IReplicaFold> fold, Action<EventEnvelope>? onStaged = null, Func<string?>? localWritesRefused = null)
 {
     public const int MaxBuffered = 10_000;
 
@@ -27,6 +31,12 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
     private readonly CausalBuffer _buffer = new();
 
     public int Buffered => _buffer.Count;
+
+    /// <summary>Events received but not yet applicable (their causal past has not arrived).</summary>
+    public IEnumerable<EventEnvelope> Waiting => _buffer.Waiting;
+
+    /// <summary>Drops the waiting events of <paramref name="origin"/>: a region that lost commits takes them back and ships them again.</summary>
+    public void DropWaiting(string origin) => _buffer.DropOrigin(origin);
 
     /// <summary>Per origin, the highest event received but not yet applicable.</summary>
     public VersionVector HighestWaiting() => _buffer.HighestWaiting();
@@ -52,6 +62,11 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
     /// <summary>Seals an event of this region's origin, chained after everything staged, and stages it.</summary>
     public Task<LoggedEvent> StageLocalAsync(string requestId, EventPayload payload)
     {
+        if (localWritesRefused?.Invoke() is { } why)
+        {
+            throw new Interfaces.Errors.StorageUnavailableException(entityId, $"'{region}' takes no writes of '{entityId}' now: {why}. Retry with the same request id, here later or in another region.");
+        }
+
         var (seq, prevHash) = EffectiveHead(region);
         var envelope = EventCodec.Seal(new EventId(entityId, region, seq + 1), requestId, clock.Now(), EffectiveVersion(), payload, prevHash);
         _stagedHeads[region] = (envelope.Seq, envelope.Hash);

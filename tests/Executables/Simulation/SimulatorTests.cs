@@ -29,16 +29,17 @@ public sealed class SimulatorTests
     [InlineData("no-causal-order")]
     [InlineData("no-apology")]
     [InlineData("no-chain-check")]
-    public async Task A_planted_bug_is_caught_within_200_seeds_and_its_seed_passes_without_it(string bug)
+    [InlineData("no-recovery", "--lossy")]
+    public async Task A_planted_bug_is_caught_within_200_seeds_and_its_seed_passes_without_it(string bug, params string[] mode)
     {
-        var planted = await RunAsync("--plant", bug, "--seeds", "200");
+        var planted = await RunAsync([.. mode, "--plant", bug, "--seeds", "200"]);
 
         Assert.Equal(1, planted.ExitCode);
         var failedLine = planted.Output.Split('\n').Single(l => l.Contains(" FAILED after ", StringComparison.Ordinal));
         var seed = failedLine.Split(' ')[1];
         Assert.Contains($"--seed {seed} ", planted.Output, StringComparison.Ordinal);
 
-        var clean = await RunAsync("--seed", seed);
+        var clean = await RunAsync([.. mode, "--seed", seed]);
         Assert.Equal(0, clean.ExitCode);
         Assert.Contains($"seed {seed}: passed;", clean.Output, StringComparison.Ordinal);
     }
