@@ -48,6 +48,9 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     private DerivedRepair _repair = null!;
     private string? _invalidKeyMessage;
 
+    // Made once: the command path passes it to every strict routing without allocating.
+    private Func<string, bool> _mayAsk = null!;
+
     /// <summary>The state folded from every durable event this region holds.</summary>
     protected TState State => _machine.State;
 
@@ -92,6 +95,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         _options = services.GetRequiredService<IOptions<ConcordOptions>>().Value;
         _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
         _views = _registry.ViewsOf(_runtime.Name);
+        _mayAsk = peer => services.GetRequiredService<EscrowAskBackoff>().MayAsk(peer);
         _repair = new DerivedRepair(() => _machine.Log.Position, CatchUpAllDerivedAsync, (ex, target) => LogRepairFailed(ex, EntityId, target));
         _machine = new EntityStateMachine<TState>(
             _runtime,
@@ -166,7 +170,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             return replayed;
         }
 
-        var route = _machine.RouteOf(command, askPeers ? peer => ServiceProvider.GetRequiredService<EscrowAskBackoff>().MayAsk(peer) : null);
+        var route = _machine.RouteOf(command, askPeers ? _mayAsk : null);
         AskForShare(route.Asks);
         if (!route.CoveredHere && !string.Equals(route.Decider, Region, StringComparison.Ordinal))
         {

@@ -23,6 +23,7 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
     private readonly IEventLogStore _store;
     private readonly string _region;
     private readonly IReadOnlyList<string> _regions;
+    private bool? _drivesCredits;
     private readonly int _saveInterval;
     private readonly ILogger<TransferProcessorGrain> _logger;
     private LogFollower _follower = null!;
@@ -106,7 +107,8 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
         // retried in another region) would otherwise be credited by both regions, and the losing credit's escrow share,
         // already spendable where it was appended, would vanish when the winner arrived. Other regions receive the
         // credit by replication; the simulator found the race (docs/reliability.md).
-        if (OutgoingTransfer.Of(logged.Event.Payload) is { } leg && string.Equals(AccountType.Instance.HomeRegionOf(Account, _regions), _region, StringComparison.Ordinal))
+        _drivesCredits ??= string.Equals(AccountType.Instance.HomeRegionOf(Account, _regions), _region, StringComparison.Ordinal);
+        if (_drivesCredits == true && OutgoingTransfer.Of(logged.Event.Payload) is { } leg)
         {
             var credit = new TransferCredit(logged.Event.Id, logged.Event.RequestId, leg.Amount);
             await GrainFactory.GetGrain<ITransferCreditSink>(leg.To).CreditAsync(credit);
