@@ -71,6 +71,7 @@ static async Task<int> RunRegionsAsync(IReadOnlyList<RegionHostOptions> regions,
             // An open region (no client credentials) says so where people look first.
             var peers = options.Peers.Count == 0 ? "no peers" : $"peers {string.Join(", ", options.Peers.Keys.Order(StringComparer.Ordinal))}";
             var faults = options.FaultInjection ? ", fault injection on" : string.Empty;
+            faults += options.RecoverFromPeers ? ", recovering from peers (no local writes until they sent back what they hold)" : string.Empty;
             var access = options.ClientCredentials.Count == 0 ? "open to any client" : "clients need a credential";
             var links = options.Peers.Count == 0 ? string.Empty : options.ReplicationSecret is null ? ", links unauthenticated" : ", links authenticated";
             var dashboard = options.DashboardPort is { } d ? $", dashboard http://{options.AdvertisedAddress}:{d}/dashboard" : string.Empty;

@@ -39,7 +39,7 @@ internal sealed class SimulatedRegion
     private long _shareGifts;
     private readonly SortedSet<string> _awaitingRecovery = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, int> _fencedBelow = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string EntityId, string Origin), SortedSet<long>> _recoveryOwed = [];
+    private readonly TailRecoveryOwed _recoveryOwed = new();
 
     public SimulatedRegion(Simulation sim, string name, IReadOnlyList<string> regions, ConcordMetrics metrics, int batchSize)
     {
@@ -371,21 +371,12 @@ internal sealed class SimulatedRegion
 
                 break;
             case RecoveryReply reply when _awaitingRecovery.Contains(reply.From):
-                foreach (var e in reply.Events)
-                {
-                    if (!_recoveryOwed.TryGetValue((e.EntityId, e.Origin), out var seqs))
-                    {
-                        _recoveryOwed[(e.EntityId, e.Origin)] = seqs = [];
-                    }
-
-                    seqs.Add(e.Seq);
-                }
-
+                _recoveryOwed.Record(reply.Events);
                 if (!await ApplyAsync(reply.Events))
                 {
                     _sim.Trace($"{Name} could not take back {reply.Events.Count} event(s) from {reply.From}; asks again");
                 }
-                else if (_awaitingRecovery.Remove(reply.From) && !IsRecovering && !await HoldsAllAsync(_recoveryOwed))
+                else if (_awaitingRecovery.Remove(reply.From) && !IsRecovering && !await _recoveryOwed.HoldsAllAsync(Store, CancellationToken.None))
                 {
                     // Something sent back still waits in a causal buffer for a dependency: ask every peer again.
                     _sim.Trace($"{Name} holds back events it took back until their dependencies arrive; asks again");
@@ -449,34 +440,14 @@ internal sealed class SimulatedRegion
     /// after its head only if no peer sent it. An event whose predecessor no peer holds can never apply anywhere, and is
     /// refused by its chain once this region writes that sequence anew.
     /// </summary>
-    private async Task<bool> HoldsAllAsync(IReadOnlyDictionary<(string EntityId, string Origin), SortedSet<long>> owed)
-    {
-        foreach (var ((entity, origin), seqs) in owed)
-        {
-            if (seqs.Contains((await Store.GetVersionAsync(entity))[origin] + 1))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     /// <summary>Every event this region holds, of any origin (the asker's own included), beyond <paramref name="versions"/>.</summary>
     private async Task<IReadOnlyList<EventEnvelope>> BeyondAsync(IReadOnlyDictionary<string, VersionVector> versions)
     {
-        var events = new List<EventEnvelope>();
-        foreach (var entity in await Store.ListEntitiesAsync(null, int.MaxValue))
-        {
-            var theirs = versions.TryGetValue(entity, out var v) ? v : VersionVector.Empty;
-            foreach (var head in await Store.GetHeadsAsync(entity))
-            {
-                if (head.Seq > theirs[head.Origin])
-                {
-                    events.AddRange((await Store.ReadOriginAsync(entity, head.Origin, theirs[head.Origin] + 1, int.MaxValue)).Select(l => l.Event));
-                }
-            }
-        }
+        var events = new List<EventEnvelope>(await TailRecovery.BeyondAsync(
+            Store,
+            await Store.ListEntitiesAsync(null, int.MaxValue),
+            entity => versions.TryGetValue(entity, out var v) ? v : VersionVector.Empty,
+            CancellationToken.None));
 
         // And what waits in causal buffers here: the asker may have lost it too, and it may apply here later.
         foreach (var replica in _replicas.Values.Where(r => r.IsCompletedSuccessfully))

@@ -280,6 +280,11 @@ internal sealed class CliOutput(TextWriter output, bool json, Func<string?>? ses
         }
 
         output.WriteLine($"region {status.Region}: digest {status.Digest[..16]}, regions [{string.Join(", ", status.Regions)}], handles decided in {status.HandlePrimary}, fault injection {(status.FaultInjection ? "on" : "off")}");
+        if (status.Recovery is { } recovery)
+        {
+            output.WriteLine($"  {recovery}");
+        }
+
         var spread = shares.Count == 0 ? "none" : string.Join(", ", shares.Select(s => $"{s.Key} {s.Value}"));
         output.WriteLine($"  escrow shares over {totals.Accounts} account(s), as this region sees them: {spread}; held by open holds {Money.Format(totals.Held)}");
         if (status.Peers.IsDefaultOrEmpty)

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 namespace Concord.Grains.Interfaces.Replication;
 
 /// <summary>One region's view of itself and its links. Lags are what this region has not yet had acknowledged by each peer.</summary>
+/// <param name="Recovery">Null, or where the region stands in taking back a lost tail from its peers (it takes no writes of its own until then).</param>
 [GenerateSerializer, Immutable, Alias("concord.replication.region-status")]
 public sealed record RegionStatus(
     [property: Id(0)] string Region,
@@ -10,7 +11,8 @@ public sealed record RegionStatus(
     [property: Id(2)] string Digest,
     [property: Id(3)] bool FaultInjection,
     [property: Id(4)] ImmutableArray<PeerStatus> Peers,
-    [property: Id(5)] string? HandlePrimary = null);
+    [property: Id(5)] string? HandlePrimary = null,
+    [property: Id(6)] string? Recovery = null);
 
 /// <param name="Link"><c>up</c>, <c>down</c> (last call failed), <c>idle</c> (nothing sent yet) or <c>cut</c> (injected).</param>
 /// <param name="LagEvents">This region's own events the peer has not acknowledged.</param>

@@ -20,6 +20,13 @@ public interface IReplicatedEntityGrain : IGrainWithStringKey
     [Alias("apply-remote")]
     Task<RemoteApplyResult> ApplyRemoteAsync(ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Hands back and drops the events of <paramref name="origin"/> waiting here for their causal past: that region lost
+    /// its tail and takes back what its peers hold before it writes again (docs/reliability.md).
+    /// </summary>
+    [Alias("take-waiting")]
+    Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken = default);
+
     /// <summary>Decides a command another region forwarded here, the entity's home.</summary>
     [Alias("execute-forwarded")]
     Task<ForwardedCommandResult> ExecuteForwardedAsync(ForwardedCommand command, CancellationToken cancellationToken = default);

@@ -45,6 +45,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     private readonly List<ApologyNotice> _unrecordedApologies = [];
     private IGrainStorage _snapshots = null!;
     private IReadOnlyList<IEntityViewRuntime> _views = [];
+    private Recovery.WaitingEventsRegistry _waiting = null!;
     private DerivedRepair _repair = null!;
     private string? _invalidKeyMessage;
 
@@ -96,6 +97,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
         _views = _registry.ViewsOf(_runtime.Name);
         _mayAsk = peer => services.GetRequiredService<EscrowAskBackoff>().MayAsk(peer);
+        _waiting = services.GetRequiredService<Recovery.WaitingEventsRegistry>();
+        var gate = services.GetRequiredService<Recovery.RegionWriteGate>();
         _repair = new DerivedRepair(() => _machine.Log.Position, CatchUpAllDerivedAsync, (ex, target) => LogRepairFailed(ex, EntityId, target));
         _machine = new EntityStateMachine<TState>(
             _runtime,
@@ -108,7 +111,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             _logger,
             AfterCommitAsync,
             OnLogFault,
-            services.GetRequiredService<LocalFeedSignal>());
+            services.GetRequiredService<LocalFeedSignal>(),
+            () => gate.Refusal);
         if (!_runtime.IsValidKey(Key))
         {
             // The machine stays empty: every call is refused before it reaches it.
@@ -265,7 +269,16 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             LogRemoteRefused(EntityId, rejected, dropped);
         }
 
+        _waiting.Track(EntityId, _machine.Replica.Buffered);
         return new RemoteApplyResult(_machine.Fold.Version, _machine.Replica.Buffered, rejected);
+    }
+
+    public Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken = default)
+    {
+        ImmutableArray<EventEnvelope> taken = [.. _machine.Replica.Waiting.Where(e => string.Equals(e.Origin, origin, StringComparison.Ordinal))];
+        _machine.Replica.DropWaiting(origin);
+        _waiting.Track(EntityId, _machine.Replica.Buffered);
+        return Task.FromResult(taken);
     }
 
     public async Task<ForwardedCommandResult> ExecuteForwardedAsync(ForwardedCommand command, CancellationToken cancellationToken = default)

@@ -114,6 +114,15 @@ public sealed class ConcordOptions
     /// <summary>The handles' primary region in effect.</summary>
     public string HandlePrimary => HandlePrimaryRegion ?? EffectiveRegions.Order(StringComparer.Ordinal).First();
 
+    /// <summary>
+    /// Set on the first start after the region's database was restored from a backup or failed over without its last
+    /// commits. The region then takes no write of its own (a retryable <c>StorageUnavailableException</c>; clients
+    /// fail over) until every peer has sent back what it holds beyond the region's store, its own events included, so
+    /// that its chains continue after the highest sequence any peer holds instead of reusing one. The state is durable:
+    /// a silo restarted in the middle keeps recovering without the option. Default false.
+    /// </summary>
+    public bool RecoverFromPeers { get; set; }
+
     /// <summary>Allow cutting, delaying, dropping, duplicating and reordering link traffic on command. Default false.</summary>
     public bool FaultInjection { get; set; }
 

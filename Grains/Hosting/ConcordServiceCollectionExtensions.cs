@@ -91,6 +91,10 @@ public static class ConcordSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LinkFaults>();
         services.TryAddSingleton<LocalFeedSignal>();
+        services.TryAddSingleton<Concord.Grains.Recovery.RegionWriteGate>();
+        services.TryAddKeyedSingleton<Orleans.Providers.IControllable>(Concord.Grains.Recovery.RegionWriteGate.Name, (sp, _) => sp.GetRequiredService<Concord.Grains.Recovery.RegionWriteGate>());
+        services.TryAddSingleton<Concord.Grains.Recovery.WaitingEventsRegistry>();
+        services.TryAddKeyedSingleton<Orleans.Providers.IControllable>(Concord.Grains.Recovery.WaitingEventsRegistry.Name, (sp, _) => sp.GetRequiredService<Concord.Grains.Recovery.WaitingEventsRegistry>());
         services.TryAddSingleton(sp => new EscrowAskBackoff(sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddSingleton<InboundReplicationMonitor>();
         services.TryAddSingleton<BatchTransferTestHooks>();

@@ -17,6 +17,7 @@ internal sealed partial class RegionBackgroundGrains(IServiceProvider services, 
     public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(3);
 
     private readonly CancellationTokenSource _stopping = new();
+    private bool _recoveryBegun;
     private Task _keepAlive = Task.CompletedTask;
 
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -67,6 +68,7 @@ internal sealed partial class RegionBackgroundGrains(IServiceProvider services, 
         }
 
         var grains = services.GetRequiredService<IGrainFactory>();
+        await FollowRecoveryAsync(concord, grains.GetGrain<Recovery.IRegionRecoveryGrain>(0), cancellationToken);
         if (concord.RoutineAuditInterval is not null)
         {
             await grains.GetGrain<IAuditorGrain>(0).StartAsync(cancellationToken);
@@ -86,6 +88,29 @@ internal sealed partial class RegionBackgroundGrains(IServiceProvider services, 
         if (concord.SigningKeyPem is not null)
         {
             await grains.GetGrain<ICheckpointGrain>(0).StartAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Begins the region's recovery when this silo was started to (once), and keeps this silo's write gate as the
+    /// region's recovery state says: another silo may have begun it, or it may have ended while a broadcast missed us.
+    /// </summary>
+    private async Task FollowRecoveryAsync(ConcordOptions concord, Recovery.IRegionRecoveryGrain recovery, CancellationToken cancellationToken)
+    {
+        if (concord.RecoverFromPeers && !_recoveryBegun)
+        {
+            await recovery.BeginAsync(cancellationToken);
+            _recoveryBegun = true;
+        }
+
+        var gate = services.GetRequiredService<Recovery.RegionWriteGate>();
+        if ((await recovery.GetStatusAsync(cancellationToken)).Recovering)
+        {
+            gate.Shut();
+        }
+        else
+        {
+            gate.Open();
         }
     }
 

@@ -17,6 +17,7 @@ internal sealed class CheckpointGrain(
     CheckpointBook book,
     IServiceProvider services,
     IOptions<ConcordOptions> options,
+    Recovery.RegionWriteGate gate,
     TimeProvider time) : Grain, ICheckpointGrain
 {
     private readonly Dictionary<string, (long Seq, ChainHash Hash)> _heads = new(StringComparer.Ordinal);
@@ -51,7 +52,10 @@ internal sealed class CheckpointGrain(
             }
         }
 
-        if (_position == _signedPosition || !signer.CanSign)
+        // While the region takes back a lost tail its feed is not yet what it signed before; after that, a position it
+        // signed before the loss (peers keep those checkpoints) may now hold other heads: signing it again would show
+        // two histories for one position.
+        if (_position == _signedPosition || !signer.CanSign || gate.IsShut || book.Of(region).Any(c => c.FeedPosition >= _position))
         {
             return;
         }

@@ -23,6 +23,12 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
     public Task<ImmutableArray<EntityHeads>> GetHeadsAsync(ImmutableArray<string> entities, CancellationToken cancellationToken) =>
         CallAsync(peer => Inbox(peer).GetHeadsAsync(entities, cancellationToken), cancellationToken);
 
+    public Task<ImmutableArray<EventEnvelope>> GetBeyondAsync(int bucket, ImmutableArray<EntityVersion> askerHolds, CancellationToken cancellationToken) =>
+        CallAsync(peer => Inbox(peer).GetBeyondAsync(bucket, askerHolds, cancellationToken), cancellationToken);
+
+    public Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken) =>
+        CallAsync(peer => Inbox(peer).TakeWaitingAsync(origin, cancellationToken), cancellationToken);
+
     public Task SendCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken) =>
         CallAsync(async peer =>
         {

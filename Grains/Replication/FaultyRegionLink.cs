@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Concord.Grains.Entities;
+using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -104,6 +105,18 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRe
     {
         await BeforeCallAsync(cancellationToken);
         return await inner.GetBucketAsync(bucket, cancellationToken);
+    }
+
+    public async Task<ImmutableArray<EventEnvelope>> GetBeyondAsync(int bucket, ImmutableArray<EntityVersion> askerHolds, CancellationToken cancellationToken)
+    {
+        await BeforeRequestAsync(cancellationToken);
+        return await inner.GetBeyondAsync(bucket, askerHolds, cancellationToken);
+    }
+
+    public async Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken)
+    {
+        await BeforeRequestAsync(cancellationToken);
+        return await inner.TakeWaitingAsync(origin, cancellationToken);
     }
 
     private async Task<LinkFault> BeforeCallAsync(CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Concord.Grains.Entities;
+using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -23,6 +24,12 @@ public interface IRegionLink
     Task SendCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken);
 
     Task<ImmutableArray<SignedCheckpoint>> GetCheckpointsAsync(string signer, CancellationToken cancellationToken);
+
+    /// <summary>Every event the peer holds beyond <paramref name="askerHolds"/> in one digest bucket, of any origin.</summary>
+    Task<ImmutableArray<EventEnvelope>> GetBeyondAsync(int bucket, ImmutableArray<EntityVersion> askerHolds, CancellationToken cancellationToken);
+
+    /// <summary>Hands back, and drops in the peer, the events of <paramref name="origin"/> waiting there for their causal past.</summary>
+    Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken);
 
     /// <summary>
     /// Has the peer, as the home region of the command's entity, decide a strict command: of a registered entity

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
 
 namespace Concord.Grains.Replication;
@@ -15,6 +16,17 @@ public interface IReplicationInboxGrain : IGrainWithIntegerKey
 
     [Alias("bucket")]
     Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// For a region taking back a lost tail: every event this region holds beyond what the asker holds
+    /// (<paramref name="askerHolds"/>, its listing of the same bucket), of any origin.
+    /// </summary>
+    [Alias("beyond")]
+    Task<ImmutableArray<EventEnvelope>> GetBeyondAsync(int bucket, ImmutableArray<EntityVersion> askerHolds, CancellationToken cancellationToken = default);
+
+    /// <summary>Hands back, and drops in every silo of this region, the events of <paramref name="origin"/> waiting for their causal past.</summary>
+    [Alias("take-waiting")]
+    Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken = default);
 
     /// <summary>Keeps a peer's checkpoint after verifying its signature; refuses an unsigned or forged one.</summary>
     [Alias("checkpoint")]

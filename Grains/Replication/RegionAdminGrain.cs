@@ -16,8 +16,14 @@ internal sealed class RegionAdminGrain(IEventLogStore store, LinkFaults faults, 
     {
         var peers = await Task.WhenAll(_options.Peers.Select(p => GrainFactory.GetGrain<IOutboundReplicatorGrain>(p).GetStatusAsync(cancellationToken)));
         var digest = await store.GetDigestAsync(cancellationToken);
-        return new RegionStatus(_options.Region, [.. _options.EffectiveRegions], digest.Root.ToString(), _options.FaultInjection, [.. peers], _options.HandlePrimary);
+        var recovery = await GrainFactory.GetGrain<Recovery.IRegionRecoveryGrain>(0).GetStatusAsync(cancellationToken);
+        return new RegionStatus(_options.Region, [.. _options.EffectiveRegions], digest.Root.ToString(), _options.FaultInjection, [.. peers], _options.HandlePrimary, Describe(recovery));
     }
+
+    private static string? Describe(Recovery.RegionRecoveryStatus recovery) =>
+        !recovery.Recovering ? null
+        : $"recovering, no local writes: {recovery.EventsTakenBack} event(s) taken back; answered [{string.Join(", ", recovery.PeersAnswered)}], waiting for [{string.Join(", ", recovery.PeersPending)}]"
+            + (recovery.Problem is { } problem ? $"; {problem}" : string.Empty);
 
     public async Task<EntityLogPage> ReadLogAsync(string entityId, long fromPosition = 1, int maxCount = 100, CancellationToken cancellationToken = default)
     {

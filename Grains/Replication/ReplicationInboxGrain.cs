@@ -170,6 +170,25 @@ internal sealed partial class ReplicationInboxGrain(
         return result.MoveToImmutable();
     }
 
+    public async Task<ImmutableArray<EventEnvelope>> GetBeyondAsync(int bucket, ImmutableArray<EntityVersion> askerHolds, CancellationToken cancellationToken = default)
+    {
+        var theirs = askerHolds.ToDictionary(v => v.EntityId, v => v.Version, StringComparer.Ordinal);
+        var ours = await store.ListBucketAsync(bucket, cancellationToken);
+        var beyond = await TailRecovery.BeyondAsync(
+            store,
+            ours.Select(v => v.EntityId),
+            entity => theirs.GetValueOrDefault(entity) ?? VersionVector.Empty,
+            cancellationToken);
+        return [.. beyond];
+    }
+
+    public async Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken = default)
+    {
+        var silos = await GrainFactory.GetGrain<IManagementGrain>(0).SendControlCommandToProvider<Recovery.WaitingEventsRegistry>(
+            Recovery.WaitingEventsRegistry.Name, Recovery.WaitingEventsRegistry.TakeCommand, origin, cancellationToken);
+        return [.. silos.OfType<ImmutableArray<EventEnvelope>>().SelectMany(e => e)];
+    }
+
     public async Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken = default) =>
         [.. await store.ListBucketAsync(bucket, cancellationToken)];
 }

@@ -109,6 +109,7 @@ public static class RegionHost
                 concord.Region = options.Region;
                 concord.Regions = options.Regions.Count > 0 ? [.. options.Regions] : options.AllRegions;
                 concord.FaultInjection = options.FaultInjection;
+                concord.RecoverFromPeers = options.RecoverFromPeers;
                 concord.ClientCredentials = [.. options.ClientCredentials];
                 concord.ReplicationSecret = options.ReplicationSecret;
                 concord.SigningKeyPem = options.SigningKeyPem;

@@ -73,6 +73,9 @@ public sealed class RegionHostOptions
     /// <summary>Allow link faults to be injected on command (<c>admin cut</c>, tests). Default false.</summary>
     public bool FaultInjection { get; set; }
 
+    /// <summary>Take back what peers hold before taking writes (<see cref="Concord.Grains.Hosting.ConcordOptions.RecoverFromPeers"/>).</summary>
+    public bool RecoverFromPeers { get; set; }
+
     /// <summary>Entity types to host beside the ledger and the handles (<c>--entities venues</c>). Default: none.</summary>
     public List<string> Entities { get; set; } = [];
 

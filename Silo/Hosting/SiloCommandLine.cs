@@ -23,6 +23,7 @@ public static class SiloCommandLine
     private static readonly Option<string?> Connection = new("--connection") { HelpName = "CONNSTRING", Description = "The region's PostgreSQL connection string (or CONCORD_CONNECTION)." };
     private static readonly Option<string?> ProbeTimeout = new("--probe-timeout") { HelpName = "SECONDS", Description = "Seconds to wait for a membership probe answer (default 5)." };
     private static readonly Option<bool> FaultInjection = new("--fault-injection") { Description = "Allow admin cut/heal on this region's links." };
+    private static readonly Option<bool> RecoverFromPeers = new("--recover-from-peers") { Description = "First start after the database was restored from a backup or failed over: take no writes until every peer sent back what it holds." };
     private static readonly Option<string?> DashboardPort = new("--dashboard-port") { HelpName = "PORT", Description = "Serve the Orleans Dashboard on this port." };
     private static readonly Option<string?> MetricsPort = new("--metrics-port") { HelpName = "PORT", Description = "Serve Prometheus metrics on this port." };
     private static readonly Option<string[]> Entities = new("--entities") { HelpName = "NAME[,NAME]...", Description = "Entity types to host beyond the ledger and handles (known: venues)." };
@@ -35,7 +36,7 @@ public static class SiloCommandLine
 
     // Any of these describes one region; without them the process hosts the local three-region deployment.
     private static readonly Option[] RegionDefining =
-        [Region, GatewayPort, SiloPort, Advertise, Peer, Storage, Connection, ProbeTimeout, FaultInjection, DashboardPort, MetricsPort, ClientCredential, ReplicationSecret, SigningKey, RegionKey];
+        [Region, GatewayPort, SiloPort, Advertise, Peer, Storage, Connection, ProbeTimeout, FaultInjection, RecoverFromPeers, DashboardPort, MetricsPort, ClientCredential, ReplicationSecret, SigningKey, RegionKey];
 
     /// <summary>The local default's dashboards: eu on 8080, us on 8081, ap on 8082.</summary>
     public const int LocalDashboardPort = 8080;
@@ -179,6 +180,7 @@ public static class SiloCommandLine
         }
 
         options.FaultInjection = parsed.GetValue(FaultInjection);
+        options.RecoverFromPeers = parsed.GetValue(RecoverFromPeers);
         options.ClientCredentials.AddRange(parsed.GetValue(ClientCredential) ?? []);
         options.ReplicationSecret = parsed.GetValue(ReplicationSecret);
         if (parsed.GetValue(SigningKey) is { } signingKey)

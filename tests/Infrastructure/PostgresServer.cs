@@ -48,6 +48,20 @@ public static class PostgresServer
         return connection;
     }
 
+    /// <summary>
+    /// The path of a PostgreSQL client program (<c>pg_dump</c>, <c>pg_restore</c>): from the server's own bin folder
+    /// (<c>/usr/lib/postgresql/N/bin</c>, newest first), else from <c>PATH</c>.
+    /// </summary>
+    public static string Tool(string name)
+    {
+        IEnumerable<string> installed = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", name)).Where(File.Exists).OrderDescending(StringComparer.Ordinal)
+            : [];
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Select(d => Path.Combine(d, name)).Where(File.Exists);
+        return installed.Concat(onPath).FirstOrDefault()
+            ?? throw new InvalidOperationException($"{name} is not installed (looked in /usr/lib/postgresql/*/bin and on PATH).");
+    }
+
     /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/>, closing its connections first.</summary>
     public static async Task DropDatabaseAsync(string connectionString)
     {

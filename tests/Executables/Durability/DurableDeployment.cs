@@ -53,7 +53,7 @@ public sealed class DurableDeployment : IAsyncDisposable
     public NpgsqlDataSource Database(string region) => _dataSources[region];
 
     /// <summary>Starts silo <paramref name="index"/> of a region and waits for its ready line.</summary>
-    public async Task<SiloProcess> StartSiloAsync(string region, int index = 0, IReadOnlyDictionary<string, string>? environment = null)
+    public async Task<SiloProcess> StartSiloAsync(string region, int index = 0, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? extraArgs = null)
     {
         var (gateway, silo) = _ports[region][index];
         List<string> args =
@@ -61,6 +61,7 @@ public sealed class DurableDeployment : IAsyncDisposable
             "--region", region, "--gateway-port", gateway.ToString(), "--silo-port", silo.ToString(),
             "--storage", "postgres", "--connection", _databases[region], "--probe-timeout", "1", "--fault-injection",
             "--signing-key", Path.Combine(_keys, $"{region}.key.pem"),
+            .. extraArgs ?? [],
         ];
         foreach (var other in _ports.Keys)
         {
@@ -90,6 +91,56 @@ public sealed class DurableDeployment : IAsyncDisposable
         ConnectTimeout = TimeSpan.FromSeconds(20),
         CallTimeout = TimeSpan.FromSeconds(5),
     });
+
+    /// <summary>Dumps the region's database with <c>pg_dump</c> (one consistent snapshot, taken while silos run) to a file.</summary>
+    public async Task<string> DumpAsync(string region)
+    {
+        var file = Path.Combine(_keys, $"{region}-{Guid.NewGuid():N}.dump");
+        await RunAsync(PostgresServer.Tool("pg_dump"), [.. ConnectionArgs(_databases[region]), "--format=custom", $"--file={file}"]);
+        return file;
+    }
+
+    /// <summary>Replaces the region's database (its silos stopped) with a dump, as an operator restores a backup.</summary>
+    public async Task RestoreAsync(string region, string dump)
+    {
+        await _dataSources[region].DisposeAsync();
+        if (_stores.Remove(region, out var store))
+        {
+            await store.DisposeAsync();
+        }
+
+        await PostgresServer.DropDatabaseAsync(_databases[region]);
+        var name = new NpgsqlConnectionStringBuilder(_databases[region]).Database;
+        await using (var admin = NpgsqlDataSource.Create(PostgresServer.ConnectionString!))
+        await using (var create = admin.CreateCommand($"CREATE DATABASE \"{name}\""))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await RunAsync(PostgresServer.Tool("pg_restore"), [.. ConnectionArgs(_databases[region]), "--exit-on-error", "--single-transaction", dump]);
+        _dataSources[region] = NpgsqlDataSource.Create(_databases[region]);
+    }
+
+    private static IEnumerable<string> ConnectionArgs(string connectionString)
+    {
+        var c = new NpgsqlConnectionStringBuilder(connectionString);
+        return [$"--host={c.Host}", $"--port={c.Port}", $"--username={c.Username}", $"--dbname={c.Database}"];
+    }
+
+    private static async Task RunAsync(string program, IReadOnlyList<string> args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(process.ExitCode == 0, $"{Path.GetFileName(program)} exited with {process.ExitCode}: {await errors}");
+    }
 
     /// <summary>Request ids of every event the region's log holds, by origin region.</summary>
     public async Task<HashSet<string>> RequestIdsAsync(string region, string origin)
