@@ -198,7 +198,7 @@ internal sealed class SimulatedRegion
             return replayed;
         }
 
-        var route = machine.RouteOf(command, askPeers ? _ => true : null);
+        var route = machine.RouteOf(requestId, command, askPeers ? _ => true : null);
         foreach (var (peer, amount) in route.Asks)
         {
             Send(new ShareAsk(Name, peer, account, amount));
@@ -424,7 +424,7 @@ internal sealed class SimulatedRegion
         foreach (var group in events.GroupBy(e => e.EntityId, StringComparer.Ordinal))
         {
             var machine = await ReplicaAsync(group.Key);
-            var (rejected, _) = await machine.ApplyRemoteAsync([.. group]);
+            var (rejected, _, _) = await machine.ApplyRemoteAsync([.. group]);
             if (rejected > 0)
             {
                 _sim.Trace($"{Name} refused {rejected} event(s) of {group.Key}");
@@ -492,7 +492,19 @@ internal sealed class SimulatedRegion
             }
         });
         Send(new ForwardedStrict(Name, decider, callId, machine.EntityId, requestId, command));
-        var reply = await call.Task;
+        ForwardedReply reply;
+        try
+        {
+            reply = await call.Task;
+        }
+        catch (CoordinationUnavailableException)
+        {
+            // As the grain does: the retry goes back to the decider, which may have decided it.
+            machine.Unanswered.Unanswered(requestId, decider);
+            throw;
+        }
+
+        machine.Unanswered.Answered(requestId);
         if (reply.Refusal is { } refusal)
         {
             throw new SimulatedRefusalException(refusal);

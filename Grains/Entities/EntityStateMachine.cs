@@ -26,6 +26,9 @@ internal sealed partial class EntityStateMachine<TState>
     where TState : class
 {
     private readonly Dictionary<string, Task<LoggedEvent?>> _inFlight = new(StringComparer.Ordinal);
+
+    /// <summary>Forwarded strict commands whose answer was lost; their retries go back to the same decider.</summary>
+    public UnansweredForwards Unanswered { get; } = new();
     private readonly List<EventEnvelope> _staged = [];
     private readonly IEventLogStore _store;
     private readonly HybridLogicalClock _clock;
@@ -171,9 +174,10 @@ internal sealed partial class EntityStateMachine<TState>
     /// <summary>
     /// Where <paramref name="command"/> is decided: an optimistic one here; a strict one at its deciding region (home
     /// unless the type names another), except that one this region's escrow share covers is decided here. A short
-    /// share yields the peers to ask (when <paramref name="mayAsk"/> is given; null asks nobody).
+    /// share yields the peers to ask (when <paramref name="mayAsk"/> is given; null asks nobody). A retry of a request
+    /// forwarded before whose answer was lost goes back to the same decider (<see cref="Unanswered"/>).
     /// </summary>
-    public CommandRoute RouteOf(object command, Func<string, bool>? mayAsk)
+    public CommandRoute RouteOf(string requestId, object command, Func<string, bool>? mayAsk)
     {
         ArgumentNullException.ThrowIfNull(command);
         var mode = Runtime.Type.ModeOf(command);
@@ -185,6 +189,11 @@ internal sealed partial class EntityStateMachine<TState>
         if (mode != ConsistencyMode.Strict)
         {
             return new CommandRoute(mode, Region, 0, false, []);
+        }
+
+        if (Unanswered.DeciderOf(requestId) is { } sameDecider)
+        {
+            return new CommandRoute(mode, sameDecider, 0, false, []);
         }
 
         var decider = DeciderOf(command);
@@ -240,7 +249,7 @@ internal sealed partial class EntityStateMachine<TState>
     /// Takes other regions' events of this entity: the whole call is refused before anything is staged when a new one
     /// cannot be read here; then each is checked, buffered and applied in causal order.
     /// </summary>
-    public Task<(int Rejected, int Dropped)> ApplyRemoteAsync(IEnumerable<EventEnvelope> events)
+    public Task<(int Rejected, int Dropped, int Copies)> ApplyRemoteAsync(IEnumerable<EventEnvelope> events)
     {
         var list = events as IReadOnlyCollection<EventEnvelope> ?? [.. events];
         foreach (var e in list)

@@ -174,7 +174,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             return replayed;
         }
 
-        var route = _machine.RouteOf(command, askPeers ? _mayAsk : null);
+        var route = _machine.RouteOf(requestId, command, askPeers ? _mayAsk : null);
         AskForShare(route.Asks);
         if (!route.CoveredHere && !string.Equals(route.Decider, Region, StringComparison.Ordinal))
         {
@@ -263,14 +263,14 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
         // The machine refuses the whole call before anything is staged if a new event cannot be read here (the inbox's
         // check, repeated because this grain trusts no caller).
-        var (rejected, dropped) = await _machine.ApplyRemoteAsync(events);
+        var (rejected, dropped, copies) = await _machine.ApplyRemoteAsync(events);
         if (rejected + dropped > 0)
         {
             LogRemoteRefused(EntityId, rejected, dropped);
         }
 
         _waiting.Track(EntityId, _machine.Replica.Buffered);
-        return new RemoteApplyResult(_machine.Fold.Version, _machine.Replica.Buffered, rejected);
+        return new RemoteApplyResult(_machine.Fold.Version, _machine.Replica.Buffered, rejected, copies);
     }
 
     public Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken = default)
@@ -324,13 +324,30 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
     private async Task<EntityReceipt> ForwardAsync(string decider, string requestId, object command, CancellationToken cancellationToken)
     {
-        var result = await HomeRegionCall.InvokeAsync(
-            ServiceProvider,
-            decider,
-            EntityId,
-            _options.StrictForwardTimeout,
-            (link, ct) => link.ForwardCommandAsync(new ForwardedCommand(EntityId, requestId, command, Region, SessionDependencyOfCaller()), ct),
-            cancellationToken);
+        ForwardedCommandResult result;
+        try
+        {
+            result = await HomeRegionCall.InvokeAsync(
+                ServiceProvider,
+                decider,
+                EntityId,
+                _options.StrictForwardTimeout,
+                (link, ct) => link.ForwardCommandAsync(new ForwardedCommand(EntityId, requestId, command, Region, SessionDependencyOfCaller()), ct),
+                cancellationToken);
+        }
+        catch (CoordinationUnavailableException)
+        {
+            // No answer: the decider may have decided it. The retry goes back there.
+            _machine.Unanswered.Unanswered(requestId, decider);
+            throw;
+        }
+        catch (ConcordException)
+        {
+            _machine.Unanswered.Answered(requestId);
+            throw;
+        }
+
+        _machine.Unanswered.Answered(requestId);
         if (!result.Events.IsDefaultOrEmpty)
         {
             try

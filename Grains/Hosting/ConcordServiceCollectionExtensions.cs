@@ -117,7 +117,8 @@ public static class ConcordSiloBuilderExtensions
         }
         services.TryAddSingleton(sp => new RegionLinks(
             sp.GetService<IRegionLinkFactory>() ?? throw new InvalidOperationException("Concord has peer regions but no IRegionLinkFactory is registered."),
-            sp.GetRequiredService<LinkFaults>()));
+            sp.GetRequiredService<LinkFaults>(),
+            sp.GetRequiredService<IOptions<ConcordOptions>>().Value.ReplicationSecret));
         return services;
     }
 

@@ -85,17 +85,19 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
 
     /// <summary>
     /// Checks remote events (entity, hash), buffers them, and stages every one that is now applicable, in
-    /// causal order. Completes when those are durable. Copies of held events are ignored.
+    /// causal order. Completes when those are durable. Copies of held events are ignored, and counted.
     /// </summary>
-    public async Task<(int Rejected, int Dropped)> ApplyRemoteAsync(IEnumerable<EventEnvelope> events)
+    public async Task<(int Rejected, int Dropped, int Copies)> ApplyRemoteAsync(IEnumerable<EventEnvelope> events)
     {
         var rejected = 0;
+        var copies = 0;
         foreach (var e in events)
         {
             // Copies of held events are the common case under at-least-once delivery: skip them before hashing.
             // New events are hashed here even though the inbox checked the batch: this grain trusts no caller.
             if (string.Equals(e.EntityId, entityId, StringComparison.Ordinal) && e.Seq <= EffectiveHead(e.Origin).Seq)
             {
+                copies++;
                 continue;
             }
 
@@ -134,6 +136,6 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
         }
 
         await Task.WhenAll(appends);
-        return (rejected + broken, dropped);
+        return (rejected + broken, dropped, copies);
     }
 }

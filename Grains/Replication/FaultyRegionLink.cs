@@ -7,11 +7,17 @@ namespace Concord.Grains.Replication;
 
 /// <summary>
 /// Wraps a link with the faults <see cref="LinkFaults"/> holds for its peer: cut, delay, drop, duplicate
-/// and reorder (a batch held back and delivered after a later one). With no fault it adds nothing.
+/// and reorder (a batch held back and delivered after a later one). A drop loses the request or, as often, the
+/// answer after the peer carried the call out (a batch applied whose ack is lost, a forwarded command decided whose
+/// receipt is lost). With <paramref name="replicationSecret"/>, duplicated and late batches go out authenticated as
+/// a sender of their own (a fresh sequence and MAC), so the peer's replay filter lets them through to the replicas:
+/// the faults reach the apply path. With no fault it adds nothing.
 /// </summary>
-public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRegionLink
+public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults, string? replicationSecret = null) : IRegionLink
 {
     private readonly object _lock = new();
+    private readonly string _copySender = $"fault-copies-{Guid.NewGuid():N}";
+    private long _copySequence;
     private Random _random = new(0);
     private int _seed;
     private ReplicationBatch? _heldBack;
@@ -27,10 +33,11 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRe
         }
 
         ReplicationBatch? late;
-        bool drop, duplicate, reorder;
+        bool drop, replyLost, duplicate, reorder;
         lock (_lock)
         {
             drop = _random.NextDouble() < fault.DropRate;
+            replyLost = drop && _random.Next(2) == 0;
             duplicate = _random.NextDouble() < fault.DuplicateRate;
             reorder = _heldBack is null && _random.NextDouble() < fault.ReorderRate;
             late = reorder ? null : _heldBack;
@@ -44,6 +51,13 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRe
             }
         }
 
+        if (replyLost)
+        {
+            await inner.SendAsync(batch, cancellationToken);
+            faults.CountReplyLost();
+            throw new RegionLinkUnavailableException(Peer, "ack lost (injected drop)");
+        }
+
         if (drop || reorder)
         {
             throw new RegionLinkUnavailableException(Peer, reorder ? "batch held back (injected reorder)" : "batch lost (injected drop)");
@@ -52,16 +66,42 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults) : IRe
         var ack = await inner.SendAsync(batch, cancellationToken);
         if (late is not null)
         {
-            await inner.SendAsync(late, cancellationToken);
+            await inner.SendAsync(Copy(late), cancellationToken);
         }
 
-        return duplicate ? await inner.SendAsync(batch, cancellationToken) : ack;
+        return duplicate ? await inner.SendAsync(Copy(batch), cancellationToken) : ack;
     }
+
+    /// <summary>A batch sent again by this layer: authenticated afresh, or the peer would refuse it as a replay before any replica saw it.</summary>
+    private ReplicationBatch Copy(ReplicationBatch batch) =>
+        replicationSecret is null
+            ? batch
+            : new BatchAuthenticator(replicationSecret).Sign(batch with { Sender = _copySender, Sequence = Interlocked.Increment(ref _copySequence) }, Peer);
 
     public async Task<ForwardedCommandResult> ForwardCommandAsync(ForwardedCommand command, CancellationToken cancellationToken)
     {
-        await BeforeRequestAsync(cancellationToken);
-        return await inner.ForwardCommandAsync(command, cancellationToken);
+        var fault = await BeforeCallAsync(cancellationToken);
+        bool drop, replyLost;
+        lock (_lock)
+        {
+            drop = !fault.IsNone && _random.NextDouble() < fault.DropRate;
+            replyLost = drop && _random.Next(2) == 0;
+        }
+
+        if (drop && !replyLost)
+        {
+            throw new RegionLinkUnavailableException(Peer, "request lost (injected drop)");
+        }
+
+        var result = await inner.ForwardCommandAsync(command, cancellationToken);
+        if (replyLost)
+        {
+            // The home decided and appended; only the caller does not know.
+            faults.CountReplyLost();
+            throw new RegionLinkUnavailableException(Peer, "reply lost (injected drop)");
+        }
+
+        return result;
     }
 
     /// <summary>Cut and delay as for every call, and lose the request at the drop rate.</summary>

@@ -14,6 +14,12 @@ public sealed class InboundReplicationMonitor(TimeProvider time)
 
     private readonly ConcurrentDictionary<string, long> _sequences = new(StringComparer.Ordinal);
     private long _rejected;
+    private long _copies;
+
+    /// <summary>Events that reached a replica already holding them (duplicates, resends, relays), ignored there, since the silo started.</summary>
+    public long CopiesIgnored => Interlocked.Read(ref _copies);
+
+    public void CountCopies(int copies) => Interlocked.Add(ref _copies, copies);
 
     /// <summary>Batches refused (authentication, replay or a bad event) since the silo started.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);

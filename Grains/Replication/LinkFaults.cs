@@ -13,4 +13,11 @@ public sealed class LinkFaults
     public void Set(string peer, LinkFault fault) => _faults[peer] = fault;
 
     public void Clear() => _faults.Clear();
+
+    private long _repliesLost;
+
+    /// <summary>Calls the peer carried out whose answer was then lost (an ack of a batch, the receipt of a forwarded command).</summary>
+    public long RepliesLost => Interlocked.Read(ref _repliesLost);
+
+    internal void CountReplyLost() => Interlocked.Increment(ref _repliesLost);
 }

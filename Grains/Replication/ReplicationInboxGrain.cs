@@ -43,6 +43,7 @@ internal sealed partial class ReplicationInboxGrain(
         var byEntity = batch.Feed.Select(f => f.Event).Concat(repairs).GroupBy(e => e.EntityId, StringComparer.Ordinal);
         var results = await Task.WhenAll(byEntity.Select(async group =>
             (Entity: group.Key, Result: await ApplyAsync(group.Key, [.. group], cancellationToken))));
+        monitor.CountCopies(results.Sum(r => r.Result.Copies));
         var versions = results.ToDictionary(r => r.Entity, r => r.Result.Version, StringComparer.Ordinal);
 
         var durableThrough = batch.Feed.IsDefaultOrEmpty ? 0 : batch.Feed[0].FeedPosition - 1;

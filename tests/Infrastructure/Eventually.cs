@@ -7,7 +7,8 @@ public static class Eventually
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
 
-    public static async Task HoldsAsync(Func<Task<bool>> condition, string description, TimeSpan? timeout = null)
+    /// <summary>Waits for <paramref name="condition"/>; past the deadline, fails with the description and what <paramref name="explain"/> says.</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, string description, TimeSpan? timeout = null, Func<Task<string>>? explain = null)
     {
         var deadline = Stopwatch.StartNew();
         var limit = timeout ?? DefaultTimeout;
@@ -20,7 +21,8 @@ public static class Eventually
 
             if (deadline.Elapsed > limit)
             {
-                throw new TimeoutException($"Still not true after {limit.TotalSeconds:0.#} s: {description}");
+                var why = explain is null ? string.Empty : Environment.NewLine + await explain();
+                throw new TimeoutException($"Still not true after {limit.TotalSeconds:0.#} s: {description}{why}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(25));

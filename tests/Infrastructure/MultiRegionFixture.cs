@@ -30,6 +30,9 @@ public sealed class MultiRegionFixture : IAsyncLifetime
 
     public LinkFaults Faults(string region) => _regions.Faults(region);
 
+    public T Service<T>(string region)
+        where T : notnull => _regions.Service<T>(region);
+
     public async Task InitializeAsync() =>
         _regions = await ConcordTestRegions.StartAsync(new ConcordTestRegionsOptions { Regions = Regions, ServiceId = "concord", ReplicationSecret = ReplicationSecret });
 

@@ -32,7 +32,13 @@ internal static class ConvergenceAssertions
                 return perRegion.Values.All(balances => balances.Sum(b => b.Balance) == Money.ToDecimal(expectedSum) && balances.All(b => b.Balance >= 0 || b.Frozen));
             },
             $"all regions converge with the accounts summing to {Money.Format(expectedSum)}",
-            timeout ?? TimeSpan.FromSeconds(30));
+            timeout ?? TimeSpan.FromSeconds(30),
+            async () =>
+            {
+                var digests = await Task.WhenAll(MultiRegionFixture.Regions.Select(async r => $"{r} digest {(await regions.Store(r).GetDigestAsync()).Root.ToString()[..12]}"));
+                var views = perRegion.Select(p => $"{p.Key}: {string.Join(", ", p.Value.Select(b => $"{b.Account} {b.Balance}{(b.Frozen ? " frozen" : string.Empty)} {b.Version}"))}");
+                return string.Join(Environment.NewLine, digests.Concat(views));
+            });
 
         foreach (var balances in perRegion.Values)
         {
