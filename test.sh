@@ -59,9 +59,9 @@ fi
 simulated=0
 sim_failed=0
 if [ "$#" -eq 0 ]; then
-  echo "== simulator (dotnet run --project sim -- --seeds 2000)"
+  echo "== simulator (dotnet run --project sim -- --seeds 2000 --lossy)"
   simulated=1
-  dotnet run --project sim --no-build -- --seeds 2000 || sim_failed=1
+  dotnet run --project sim --no-build -- --seeds 2000 --lossy || sim_failed=1
 fi
 
 # The benchmark harness smoke pass: every scenario once, briefly. It checks the harness runs, never a timing;

@@ -257,6 +257,25 @@ internal sealed class SimulatedRegion
         });
     }
 
+    /// <summary>What keeps this region from quiescence, for a failing run's report.</summary>
+    public async Task<string> WhyNotQuiescentAsync()
+    {
+        var head = await Store.GetFeedHeadAsync(Name);
+        var reasons = new List<string>();
+        if (IsRecovering)
+        {
+            reasons.Add("recovering");
+        }
+
+        reasons.AddRange(_ackedCursor.Where(c => c.Value < head).Select(c => $"{c.Key} acked {c.Value} of {head}"));
+        foreach (var replica in _replicas.Values.Where(r => r.IsCompletedSuccessfully && r.Result.Replica.Buffered > 0))
+        {
+            reasons.Add($"{replica.Result.EntityId} waits on [{string.Join(", ", replica.Result.Replica.Waiting.Select(e => $"{e.Origin}#{e.Seq}"))}] holding {replica.Result.Fold.Version}");
+        }
+
+        return reasons.Count == 0 ? "quiet" : string.Join("; ", reasons);
+    }
+
     /// <summary>Whether every local event reached every peer and nothing waits in a causal buffer.</summary>
     public async Task<bool> IsQuiescentAsync()
     {
@@ -387,6 +406,9 @@ internal sealed class SimulatedRegion
                     _sim.Trace($"{Name} recovered: every peer sent back what it holds; writes resume");
                     foreach (var replica in _replicas.Values.Where(r => r.IsCompletedSuccessfully))
                     {
+                        // Its own events still waiting here follow one no peer held: they can never apply, anywhere.
+                        replica.Result.Replica.DropWaiting(Name);
+
                         // Apologies owed while writes were refused are appended now.
                         replica.Result.Apologise();
                     }

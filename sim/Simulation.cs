@@ -387,7 +387,9 @@ internal sealed class Simulation
 
             if (Clock.NowMs > HealAtMs + ConvergeDeadlineMs)
             {
-                return $"no quiescence {ConvergeDeadlineMs} ms after heal: {string.Join(", ", Regions.Values.Select(r => r.Name + (r.IsUp ? "" : " down") + (r.IsRecovering ? " recovering" : "")))}; {_ops.Count(o => o.Outcome == Outcome.Pending)} client(s) without an answer{QuiescenceChecks.ForkOf(this)}";
+                var why = Regions.Values.Select(r => (r.Name, Why: Scheduler.Start(r.WhyNotQuiescentAsync))).ToArray();
+                Scheduler.RunUntilIdle();
+                return $"no quiescence {ConvergeDeadlineMs} ms after heal: {string.Join(", ", why.Select(w => $"{w.Name} ({w.Why.Result})"))}; {_ops.Count(o => o.Outcome == Outcome.Pending)} client(s) without an answer{QuiescenceChecks.ForkOf(this)}";
             }
         }
 

@@ -27,6 +27,10 @@ public interface IReplicatedEntityGrain : IGrainWithStringKey
     [Alias("take-waiting")]
     Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken = default);
 
+    /// <summary>Local writes are taken again (the region recovered its tail): appends what the replica owes, such as an apology at home.</summary>
+    [Alias("resume-local-writes")]
+    Task ResumeLocalWritesAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Decides a command another region forwarded here, the entity's home.</summary>
     [Alias("execute-forwarded")]
     Task<ForwardedCommandResult> ExecuteForwardedAsync(ForwardedCommand command, CancellationToken cancellationToken = default);

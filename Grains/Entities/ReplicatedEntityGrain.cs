@@ -99,6 +99,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         _mayAsk = peer => services.GetRequiredService<EscrowAskBackoff>().MayAsk(peer);
         _waiting = services.GetRequiredService<Recovery.WaitingEventsRegistry>();
         var gate = services.GetRequiredService<Recovery.RegionWriteGate>();
+        var entityId = _runtime.EntityIdOf(Key);
         _repair = new DerivedRepair(() => _machine.Log.Position, CatchUpAllDerivedAsync, (ex, target) => LogRepairFailed(ex, EntityId, target));
         _machine = new EntityStateMachine<TState>(
             _runtime,
@@ -112,7 +113,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             AfterCommitAsync,
             OnLogFault,
             services.GetRequiredService<LocalFeedSignal>(),
-            () => gate.Refusal);
+            () => gate.RefusalFor(entityId));
         if (!_runtime.IsValidKey(Key))
         {
             // The machine stays empty: every call is refused before it reaches it.
@@ -271,6 +272,16 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
         _waiting.Track(EntityId, _machine.Replica.Buffered);
         return new RemoteApplyResult(_machine.Fold.Version, _machine.Replica.Buffered, rejected, copies);
+    }
+
+    public Task ResumeLocalWritesAsync(CancellationToken cancellationToken = default)
+    {
+        if (_invalidKeyMessage is null)
+        {
+            _machine.Apologise();
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken = default)

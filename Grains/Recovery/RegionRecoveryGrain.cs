@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Concord.Grains.Entities;
 using Concord.Grains.Hosting;
 using Concord.Grains.Replication;
@@ -113,16 +114,21 @@ internal sealed partial class RegionRecoveryGrain(
             return;
         }
 
+        // This region's own events still waiting in its buffers follow one that no peer held (it was lost with the
+        // failover): they can never apply, anywhere, and the sequences they name are written anew.
+        var management = GrainFactory.GetGrain<IManagementGrain>(0);
+        var unappliable = (await management.SendControlCommandToProvider<WaitingEventsRegistry>(WaitingEventsRegistry.Name, WaitingEventsRegistry.TakeCommand, Options.Region, cancellationToken))
+            .OfType<ImmutableArray<Interfaces.Events.EventEnvelope>>().Sum(e => e.Length);
         state.State.Recovering = false;
         await state.WriteStateAsync(cancellationToken);
         gate.Open();
         _rounds?.Dispose();
         _rounds = null;
         _problem = null;
-        LogRecovered(Options.Region, _owed.Count, time.GetUtcNow().ToUnixTimeMilliseconds() - state.State.BegunAtMs);
+        LogRecovered(Options.Region, _owed.Count, unappliable, time.GetUtcNow().ToUnixTimeMilliseconds() - state.State.BegunAtMs);
 
         // Every other silo opens at once; one that misses this follows the stored state at its next keep-alive.
-        await GrainFactory.GetGrain<IManagementGrain>(0).SendControlCommandToProvider<RegionWriteGate>(RegionWriteGate.Name, RegionWriteGate.OpenCommand, null, cancellationToken);
+        await management.SendControlCommandToProvider<RegionWriteGate>(RegionWriteGate.Name, RegionWriteGate.OpenCommand, null, cancellationToken);
     }
 
     private async Task TakeBackFromAsync(IRegionLink link, CancellationToken cancellationToken)
@@ -174,8 +180,8 @@ internal sealed partial class RegionRecoveryGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Region {Region} could not take back what {Peer} holds yet: {Problem}. Writes stay refused; retrying.")]
     private partial void LogPeerNotYet(string region, string peer, string problem);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Region {Region} recovered: every peer sent back what it holds ({Count} event(s)) in {ElapsedMs} ms; writes resume.")]
-    private partial void LogRecovered(string region, int count, long elapsedMs);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Region {Region} recovered: every peer sent back what it holds ({Count} event(s); {Unappliable} of its own dropped, their predecessor lost with the failover) in {ElapsedMs} ms; writes resume.")]
+    private partial void LogRecovered(string region, int count, int unappliable, long elapsedMs);
 }
 
 /// <summary>A peer sent back events that do not verify or do not extend this region's chains.</summary>
