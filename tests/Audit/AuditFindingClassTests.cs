@@ -16,8 +16,6 @@ namespace Concord.Tests.Audit;
 /// </summary>
 public sealed class AuditFindingClassTests(RegionClusterFixture region) : IClassFixture<RegionClusterFixture>
 {
-    private IAuditorGrain Auditor => region.Grains.GetGrain<IAuditorGrain>(0);
-
     [Fact]
     public async Task A_totals_view_that_disagrees_with_the_logs_is_a_totals_mismatch_and_nothing_else()
     {
@@ -97,9 +95,5 @@ public sealed class AuditFindingClassTests(RegionClusterFixture region) : IClass
         }
     }
 
-    private async Task<AuditReport> QuiescentAuditAsync()
-    {
-        await Eventually.HoldsAsync(async () => (await region.Grains.GetGrain<IRegionTotalsGrain>(0).GetAsync()).InFlight == 0, "no transfer in flight");
-        return await Auditor.RunAsync(new AuditRequest());
-    }
+    private Task<AuditReport> QuiescentAuditAsync() => QuiescentAudit.RunAsync(region.Grains);
 }
