@@ -88,6 +88,15 @@ public sealed class CheckpointBook(ICheckpointArchive archive)
         }
     }
 
+    /// <summary>The highest feed position <paramref name="signer"/> signed a verified checkpoint for, or 0.</summary>
+    public long HighestPositionOf(string signer)
+    {
+        lock (_lock)
+        {
+            return _bySigner.TryGetValue(signer, out var positions) && positions.Count > 0 ? positions.Keys.Max() : 0;
+        }
+    }
+
     public ImmutableArray<SignedCheckpoint> Of(string signer)
     {
         lock (_lock)

@@ -55,7 +55,7 @@ internal sealed class CheckpointGrain(
         // While the region takes back a lost tail its feed is not yet what it signed before; after that, a position it
         // signed before the loss (peers keep those checkpoints) may now hold other heads: signing it again would show
         // two histories for one position.
-        if (_position == _signedPosition || !signer.CanSign || gate.IsShut || book.Of(region).Any(c => c.FeedPosition >= _position))
+        if (_position == _signedPosition || !signer.CanSign || gate.IsShut || book.HighestPositionOf(region) >= _position)
         {
             return;
         }
