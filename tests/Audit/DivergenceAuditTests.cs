@@ -1,5 +1,6 @@
 using Concord.Grains.Interfaces.Audit;
 using Concord.Grains.Interfaces.Canonical;
+using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Storage;
 using Concord.Tests.Infrastructure;
@@ -36,7 +37,10 @@ public sealed class DivergenceAuditTests(MultiRegionFixture regions)
         Assert.Equal(2, finding.Position);
         Assert.Contains("region us", finding.Detail);
 
-        // Repair the test's damage so the collection's other audits stay meaningful.
+        // Repair the test's damage so the collection's other audits stay meaningful: the log, and what us derived from
+        // the rewritten copy meanwhile (its account summary and so its region totals).
         ((InMemoryEventLogStore)regions.Store("us")).CorruptForTests(account, _ => original);
+        var summary = await regions.Grains("us").GetGrain<IAccountSummaryGrain>(account).RebuildAsync();
+        Assert.Equal(30m, summary.Balance);
     }
 }
