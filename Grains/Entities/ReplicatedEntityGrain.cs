@@ -46,6 +46,10 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     private IGrainStorage _snapshots = null!;
     private IReadOnlyList<IEntityViewRuntime> _views = [];
     private Recovery.WaitingEventsRegistry _waiting = null!;
+
+    // Whether the silo's registry lists this replica as holding waiting events; told only when that changes, so the
+    // replication apply path pays nothing for it.
+    private bool _listedAsWaiting;
     private DerivedRepair _repair = null!;
     private string? _invalidKeyMessage;
 
@@ -130,6 +134,12 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (_listedAsWaiting)
+        {
+            // What waited here is gone with the activation; peers resend it.
+            _waiting.Track(EntityId, 0);
+        }
+
         if (_repair is { IsArmed: true } && _invalidKeyMessage is null && _machine is { Log.IsFaulted: false } && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
             // Hand the views their catch-up before going away, bounded by the deactivation timeout.
@@ -270,7 +280,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             LogRemoteRefused(EntityId, rejected, dropped);
         }
 
-        _waiting.Track(EntityId, _machine.Replica.Buffered);
+        ListWaiting();
         return new RemoteApplyResult(_machine.Fold.Version, _machine.Replica.Buffered, rejected, copies);
     }
 
@@ -288,8 +298,18 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     {
         ImmutableArray<EventEnvelope> taken = [.. _machine.Replica.Waiting.Where(e => string.Equals(e.Origin, origin, StringComparison.Ordinal))];
         _machine.Replica.DropWaiting(origin);
-        _waiting.Track(EntityId, _machine.Replica.Buffered);
+        ListWaiting();
         return Task.FromResult(taken);
+    }
+
+    private void ListWaiting()
+    {
+        var waiting = _machine.Replica.Buffered > 0;
+        if (waiting != _listedAsWaiting)
+        {
+            _waiting.Track(EntityId, _machine.Replica.Buffered);
+            _listedAsWaiting = waiting;
+        }
     }
 
     public async Task<ForwardedCommandResult> ExecuteForwardedAsync(ForwardedCommand command, CancellationToken cancellationToken = default)

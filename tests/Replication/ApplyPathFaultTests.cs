@@ -116,6 +116,8 @@ public sealed class ApplyPathFaultTests(MultiRegionFixture regions, ITestOutputH
                     }
                     catch (CoordinationUnavailableException) when (attempt < MaxAttempts)
                     {
+                        // A client's pause between retries (the SDK backs off too), bounded by MaxAttempts; nothing
+                        // waits on it, the test waits on conditions below.
                         await Task.Delay(20);
                     }
                 }
