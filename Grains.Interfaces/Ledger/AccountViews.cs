@@ -49,7 +49,7 @@ public sealed record Statement(
 }
 
 /// <summary>
-/// One event of an account's log as a person reads it. <see cref="Amount"/> is signed minor units.
+/// One event of an account's log as a person reads it. <see cref="Amount"/> is signed, in currency units (two places).
 /// <see cref="Void"/> marks an event whose request id took effect through another event (the same request
 /// accepted by two regions): it stays in the log, and counts for nothing.
 /// </summary>

@@ -26,6 +26,8 @@ public sealed class ConcordMetrics : IDisposable
     private readonly Counter<long> _strictForwardFailures;
     private readonly Counter<long> _transactionAborts;
     private readonly Counter<long> _sessionRefusals;
+    private readonly Histogram<double> _sessionWaits;
+    private readonly Counter<long> _sessionFetched;
     private readonly Counter<long> _escrowAsks;
     private readonly Counter<long> _escrowGiven;
     private readonly ConcurrentDictionary<(string Region, string Peer), (long Events, long Ms)> _lag = new();
@@ -45,6 +47,8 @@ public sealed class ConcordMetrics : IDisposable
         _strictForwards = _meter.CreateCounter<long>("concord.strict.forwards", description: "Strict operations forwarded to their home region, by home.");
         _strictForwardFailures = _meter.CreateCounter<long>("concord.strict.forward_failures", description: "Strict forwards that failed with CoordinationUnavailable, by home.");
         _sessionRefusals = _meter.CreateCounter<long>("concord.sessions.refused", description: "Calls refused because the replica could not apply the caller's session in time, by entity type.");
+        _sessionWaits = _meter.CreateHistogram<double>("concord.sessions.wait", unit: "ms", description: "How long calls that had to wait for their session waited before the replica had applied it, by entity type.");
+        _sessionFetched = _meter.CreateCounter<long>("concord.sessions.fetched", description: "Events a replica took from peers because a session needed them before replication brought them, by entity type.");
         _escrowAsks = _meter.CreateCounter<long>("concord.escrow.asks", description: "Requests for escrow share this region sent to peers (rebalancing), by entity type.");
         _escrowGiven = _meter.CreateCounter<long>("concord.escrow.given", description: "Escrow hand-overs this region appended for a peer that asked, by entity type.");
         _transactionAborts = _meter.CreateCounter<long>("concord.transactions.aborted", description: "Orleans transactions that aborted (batch transfers, handle ownership), by operation.");
@@ -103,6 +107,12 @@ public sealed class ConcordMetrics : IDisposable
 
     public void SessionRefused(string region, string entityType) =>
         _sessionRefusals.Add(1, Region(region), new KeyValuePair<string, object?>("type", entityType));
+
+    public void SessionWaited(string region, string entityType, TimeSpan waited) =>
+        _sessionWaits.Record(waited.TotalMilliseconds, Region(region), new KeyValuePair<string, object?>("type", entityType));
+
+    public void SessionFetched(string region, string entityType, int events) =>
+        _sessionFetched.Add(events, Region(region), new KeyValuePair<string, object?>("type", entityType));
 
     public void EscrowAsked(string region, string entityType) =>
         _escrowAsks.Add(1, Region(region), new KeyValuePair<string, object?>("type", entityType));

@@ -499,55 +499,6 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         DeactivateOnIdle();
     }
 
-    string ISessionReplica.SessionEntityId => _runtime is null ? string.Empty : EntityId;
-
-    /// <summary>
-    /// Waits, bounded by <see cref="ConcordOptions.SessionCatchUpTimeout"/>, until this replica has applied
-    /// <paramref name="required"/>. A session that needs more of this region's own chain than it ever wrote is refused
-    /// at once: no wait can bring it.
-    /// </summary>
-    async Task ISessionReplica.AwaitSessionAsync(VersionVector required)
-    {
-        if (_invalidKeyMessage is not null || _machine.Fold.Version.Covers(required))
-        {
-            return;
-        }
-
-        var written = _machine.Replica.EffectiveHead(Region).Seq;
-        if (required[Region] > written)
-        {
-            throw new InvalidRequestException("session", $"The session depends on {Region}:{required[Region]} of '{EntityId}', but {Region} has written {written} events of it: the token is not from this deployment, or from a backup newer than this region's.");
-        }
-
-        var timeout = _options.SessionCatchUpTimeout;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (_runtime.IsReentrant && !_machine.Fold.Version.Covers(required))
-        {
-            var remaining = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero)
-            {
-                break;
-            }
-
-            try
-            {
-                _progress ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                await _progress.Task.WaitAsync(remaining);
-            }
-            catch (TimeoutException)
-            {
-                break;
-            }
-        }
-
-        if (!_machine.Fold.Version.Covers(required))
-        {
-            var missing = string.Join(", ", required.Entries.Where(e => _machine.Fold.Version[e.Origin] < e.Seq).Select(e => $"{e.Origin}:{_machine.Fold.Version[e.Origin] + 1}-{e.Seq}"));
-            ServiceProvider.GetRequiredService<ConcordMetrics>().SessionRefused(Region, _runtime.Name);
-            throw new SessionNotCaughtUpException(EntityId, Region, missing, _runtime.IsReentrant ? timeout : TimeSpan.Zero);
-        }
-    }
-
     /// <summary>Throws <see cref="InvalidRequestException"/> when this grain's key is not a valid key of the entity type.</summary>
     protected void EnsureValidKey()
     {

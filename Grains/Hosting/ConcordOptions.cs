@@ -44,7 +44,8 @@ public sealed class ConcordOptions
 
     /// <summary>
     /// How long a replica waits to apply what a caller's session already saw of an entity before it refuses with
-    /// <c>SessionNotCaughtUpException</c>. Keep it below <see cref="StrictForwardTimeout"/>, since a strict command
+    /// <c>SessionNotCaughtUpException</c>. Replication has its first quarter; then the replica asks its peers for what
+    /// it lacks, again each quarter. Keep it below <see cref="StrictForwardTimeout"/>, since a strict command
     /// forwarded home may wait this long there. Default 1 second.
     /// </summary>
     public TimeSpan SessionCatchUpTimeout { get; set; } = TimeSpan.FromSeconds(1);

@@ -54,6 +54,19 @@ public sealed class CheckpointSigner
         && !checkpoint.Heads.IsDefault
         && RootOf(checkpoint.Heads.Select(h => new KeyValuePair<string, (long Seq, ChainHash Hash)>(h.EntityId, (h.Seq, h.Hash)))) == checkpoint.Root;
 
+    /// <summary>Signs this region's word that its event <paramref name="seq"/> in <paramref name="entityId"/> hashes to <paramref name="hash"/>.</summary>
+    public SignedHead SignHead(string signer, string entityId, long seq, ChainHash hash)
+    {
+        var key = _signingKey ?? throw new InvalidOperationException("This region has no signing key.");
+        return new SignedHead(signer, entityId, seq, hash, [.. key.SignData(HeadBody(signer, entityId, seq, hash), HashAlgorithmName.SHA256)]);
+    }
+
+    /// <summary>True when the head is signed by its signer's key; false for an unknown signer or a bad signature.</summary>
+    public bool Verify(SignedHead head) =>
+        _publicKeys.TryGetValue(head.Signer, out var key)
+        && !head.Signature.IsDefaultOrEmpty
+        && key.VerifyData(HeadBody(head.Signer, head.EntityId, head.Seq, head.Hash), head.Signature.AsSpan(), HashAlgorithmName.SHA256);
+
     /// <summary>The root over one origin's chain heads: SHA-256 of (entity, seq, hash) sorted by entity.</summary>
     public static ChainHash RootOf(IEnumerable<KeyValuePair<string, (long Seq, ChainHash Hash)>> heads)
     {
@@ -76,6 +89,18 @@ public sealed class CheckpointSigner
         writer.WriteInt64(feedPosition);
         writer.WriteHash(root);
         writer.WriteInt64(signedAtMs);
+        return writer.ToArray();
+    }
+
+    // Its own domain string: a signed head can never be read as a checkpoint, nor the other way round.
+    private static byte[] HeadBody(string signer, string entityId, long seq, ChainHash hash)
+    {
+        var writer = new CanonicalWriter(128);
+        writer.WriteString("concord.signed-head.v1");
+        writer.WriteString(signer);
+        writer.WriteString(entityId);
+        writer.WriteInt64(seq);
+        writer.WriteHash(hash);
         return writer.ToArray();
     }
 }

@@ -29,6 +29,12 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
     public Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken) =>
         CallAsync(peer => Inbox(peer).TakeWaitingAsync(origin, cancellationToken), cancellationToken);
 
+    public Task<SessionCatchUp> GetForSessionAsync(string entityId, VersionVector held, VersionVector required, CancellationToken cancellationToken) =>
+        CallAsync(peer => Inbox(peer).GetForSessionAsync(entityId, held, required, cancellationToken), cancellationToken);
+
+    public Task<SignedHead?> GetSignedHeadAsync(string entityId, long seq, CancellationToken cancellationToken) =>
+        CallAsync(peer => Inbox(peer).GetSignedHeadAsync(entityId, seq, cancellationToken), cancellationToken);
+
     public Task SendCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken) =>
         CallAsync(async peer =>
         {

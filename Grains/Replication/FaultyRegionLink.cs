@@ -159,6 +159,18 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults, strin
         return await inner.TakeWaitingAsync(origin, cancellationToken);
     }
 
+    public async Task<SessionCatchUp> GetForSessionAsync(string entityId, VersionVector held, VersionVector required, CancellationToken cancellationToken)
+    {
+        await BeforeRequestAsync(cancellationToken);
+        return await inner.GetForSessionAsync(entityId, held, required, cancellationToken);
+    }
+
+    public async Task<SignedHead?> GetSignedHeadAsync(string entityId, long seq, CancellationToken cancellationToken)
+    {
+        await BeforeRequestAsync(cancellationToken);
+        return await inner.GetSignedHeadAsync(entityId, seq, cancellationToken);
+    }
+
     private async Task<LinkFault> BeforeCallAsync(CancellationToken cancellationToken)
     {
         var fault = faults.For(Peer);

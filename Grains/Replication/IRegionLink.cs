@@ -32,6 +32,15 @@ public interface IRegionLink
     Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken);
 
     /// <summary>
+    /// What the peer holds of <paramref name="entityId"/> beyond <paramref name="held"/> of the origins a session
+    /// (<paramref name="required"/>) is ahead on, with each third origin's signed word on the chain's head.
+    /// </summary>
+    Task<SessionCatchUp> GetForSessionAsync(string entityId, VersionVector held, VersionVector required, CancellationToken cancellationToken);
+
+    /// <summary>The peer's signed word on its own event <paramref name="seq"/> of <paramref name="entityId"/>; null when it does not hold it or signs nothing.</summary>
+    Task<SignedHead?> GetSignedHeadAsync(string entityId, long seq, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Has the peer, as the home region of the command's entity, decide a strict command: of a registered entity
     /// type, or the ledger's and the handles' own (a strict debit, a batch transfer, a handle operation).
     /// </summary>

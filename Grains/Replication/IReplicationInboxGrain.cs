@@ -28,6 +28,18 @@ public interface IReplicationInboxGrain : IGrainWithIntegerKey
     [Alias("take-waiting")]
     Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// For a region whose replica of <paramref name="entityId"/> lacks what a client's session saw: what this region
+    /// holds beyond <paramref name="held"/> of the origins <paramref name="required"/> is ahead on, with each third
+    /// origin's signed word on the head of what is relayed (asked of that origin over this region's link).
+    /// </summary>
+    [Alias("for-session")]
+    Task<SessionCatchUp> GetForSessionAsync(string entityId, VersionVector held, VersionVector required, CancellationToken cancellationToken = default);
+
+    /// <summary>This region's signed word on its own event <paramref name="seq"/> of <paramref name="entityId"/>; null when it does not hold it or has no signing key.</summary>
+    [Alias("signed-head")]
+    Task<SignedHead?> GetSignedHeadAsync(string entityId, long seq, CancellationToken cancellationToken = default);
+
     /// <summary>Keeps a peer's checkpoint after verifying its signature; refuses an unsigned or forged one.</summary>
     [Alias("checkpoint")]
     Task ReceiveCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken = default);

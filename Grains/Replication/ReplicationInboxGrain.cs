@@ -6,6 +6,7 @@ using Concord.Grains.Storage;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Events;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -188,6 +189,53 @@ internal sealed partial class ReplicationInboxGrain(
         var silos = await GrainFactory.GetGrain<IManagementGrain>(0).SendControlCommandToProvider<Recovery.WaitingEventsRegistry>(
             Recovery.WaitingEventsRegistry.Name, Recovery.WaitingEventsRegistry.TakeCommand, origin, cancellationToken);
         return [.. silos.OfType<ImmutableArray<EventEnvelope>>().SelectMany(e => e)];
+    }
+
+    public async Task<SessionCatchUp> GetForSessionAsync(string entityId, VersionVector held, VersionVector required, CancellationToken cancellationToken = default)
+    {
+        var region = options.Value.Region;
+        var events = await SessionCatchUps.AheadAsync(store, entityId, held, required, cancellationToken);
+        var heads = await Task.WhenAll(events
+            .Where(e => !string.Equals(e.Origin, region, StringComparison.Ordinal))
+            .GroupBy(e => e.Origin, StringComparer.Ordinal)
+            .Select(chain => SignedHeadOfAsync(chain.Key, entityId, chain.Max(e => e.Seq), cancellationToken)));
+        return new SessionCatchUp([.. events], [.. heads.OfType<SignedHead>()]);
+    }
+
+    /// <summary>The origin's signed word on the head relayed for it; null when the origin does not answer in time (the asker then goes by the origin's checkpoints).</summary>
+    private async Task<SignedHead?> SignedHeadOfAsync(string origin, string entityId, long seq, CancellationToken cancellationToken)
+    {
+        if (ServiceProvider.GetService<RegionLinks>() is not { } links || !signer.CanVerify)
+        {
+            return null;
+        }
+
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(options.Value.LinkCallTimeout);
+        try
+        {
+            return await links.Get(origin).GetSignedHeadAsync(entityId, seq, bound.Token);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogNoSignedHead(options.Value.Region, origin, entityId, ex.GetBaseException().Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Region {Region} relays {Origin}'s events of {EntityId} for a session without that origin's signed head: {Problem}.")]
+    private partial void LogNoSignedHead(string region, string origin, string entityId, string problem);
+
+    public async Task<SignedHead?> GetSignedHeadAsync(string entityId, long seq, CancellationToken cancellationToken = default)
+    {
+        var region = options.Value.Region;
+        if (!signer.CanSign || seq < 1)
+        {
+            return null;
+        }
+
+        var own = await store.ReadOriginAsync(entityId, region, seq, 1, cancellationToken);
+        return own is [{ Event: var e }] && e.Seq == seq ? signer.SignHead(region, entityId, seq, e.Hash) : null;
     }
 
     public async Task<ImmutableArray<EntityVersion>> GetBucketAsync(int bucket, CancellationToken cancellationToken = default) =>

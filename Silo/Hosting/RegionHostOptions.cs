@@ -86,22 +86,34 @@ public sealed class RegionHostOptions
     public static IReadOnlyList<RegionHostOptions> LocalThreeRegions()
     {
         (string Name, int Gateway, int Silo)[] regions = [("eu", 30000, 11111), ("us", 30001, 11112), ("ap", 30002, 11113)];
-
-        // One process hosts all three, so they can share a throwaway secret and still authenticate every batch.
-        var secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var keys = regions.ToDictionary(r => r.Name, _ => System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256), StringComparer.Ordinal);
-        var publicKeys = keys.ToDictionary(k => k.Key, k => k.Value.ExportSubjectPublicKeyInfoPem(), StringComparer.Ordinal);
-        return [.. regions.Select(r => new RegionHostOptions
+        RegionHostOptions[] deployment = [.. regions.Select(r => new RegionHostOptions
         {
-            ReplicationSecret = secret,
-            SigningKeyPem = keys[r.Name].ExportPkcs8PrivateKeyPem(),
-            RegionPublicKeysPem = publicKeys,
             Region = r.Name,
             GatewayPort = r.Gateway,
             SiloPort = r.Silo,
             FaultInjection = true,
             Peers = regions.Where(p => p.Name != r.Name).ToDictionary(p => p.Name, p => new List<IPEndPoint> { new(IPAddress.Loopback, p.Gateway) }, StringComparer.Ordinal),
         })];
+        ShareThrowawayKeys(deployment);
+        return deployment;
+    }
+
+    /// <summary>
+    /// Gives regions hosted in one process a throwaway replication secret and signing keys (each region's own, and
+    /// every region's public key), so that they authenticate every batch and sign checkpoints as a real deployment does.
+    /// </summary>
+    public static void ShareThrowawayKeys(IReadOnlyList<RegionHostOptions> regions)
+    {
+        ArgumentNullException.ThrowIfNull(regions);
+        var secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var keys = regions.ToDictionary(r => r.Region, _ => System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256), StringComparer.Ordinal);
+        var publicKeys = keys.ToDictionary(k => k.Key, k => k.Value.ExportSubjectPublicKeyInfoPem(), StringComparer.Ordinal);
+        foreach (var region in regions)
+        {
+            region.ReplicationSecret = secret;
+            region.SigningKeyPem = keys[region.Region].ExportPkcs8PrivateKeyPem();
+            region.RegionPublicKeysPem = new(publicKeys, StringComparer.Ordinal);
+        }
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> with a message for people when an option is wrong.</summary>

@@ -9,9 +9,9 @@ namespace Concord.Tests.Replication;
 public sealed class ClientAuthenticationTests : IAsyncLifetime
 {
     private const string Credential = "test-credential-0123456789";
-    private TcpRegionPair _regions = null!;
+    private TcpRegions _regions = null!;
 
-    public async Task InitializeAsync() => _regions = await TcpRegionPair.StartAsync(
+    public async Task InitializeAsync() => _regions = await TcpRegions.StartAsync(
         options => options.ClientCredentials = [Credential],
         silo => silo.AddReplicatedEntity<Inventory.StockGrain, Inventory.Stock>(new Inventory.StockType()));
 

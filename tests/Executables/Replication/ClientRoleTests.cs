@@ -13,9 +13,9 @@ public sealed class ClientRoleTests : IAsyncLifetime
     private const string Reader = "reader-secret-0123456789";
     private const string Writer = "writer-secret-0123456789";
     private const string Operator = "operator-secret-0123456789";
-    private TcpRegionPair _regions = null!;
+    private TcpRegions _regions = null!;
 
-    public async Task InitializeAsync() => _regions = await TcpRegionPair.StartAsync(
+    public async Task InitializeAsync() => _regions = await TcpRegions.StartAsync(
         options => options.ClientCredentials = [$"reader:{Reader}", $"writer:{Writer}", $"operator:{Operator}"],
         silo => silo.AddReplicatedEntity<Inventory.StockGrain, Inventory.Stock>(new Inventory.StockType()));
 

@@ -17,9 +17,9 @@ public sealed class SessionGuaranteeCheckerTests(ITestOutputHelper output) : IAs
 {
     private const int Sessions = 3;
     private const int StepsPerSession = 15;
-    private TcpRegionPair _regions = null!;
+    private TcpRegions _regions = null!;
 
-    public async Task InitializeAsync() => _regions = await TcpRegionPair.StartAsync(
+    public async Task InitializeAsync() => _regions = await TcpRegions.StartAsync(
         configureSilo: silo => silo.Services.PostConfigure<ConcordOptions>(options =>
         {
             options.ReplicationLinger = TimeSpan.FromSeconds(1);

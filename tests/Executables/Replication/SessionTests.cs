@@ -10,24 +10,29 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Concord.Tests.Replication;
 
 /// <summary>
-/// Session guarantees through the SDK, over TCP, between two regions whose replication lingers two seconds: a
-/// session's own writes are applied before a region answers or decides, or the region refuses, typed and unchanged.
+/// Session guarantees through the SDK, over TCP, between three regions whose replication lingers two seconds: a
+/// session's own writes are applied before a region answers or decides (taken from any peer that holds them when
+/// replication is late), or the region refuses, typed and unchanged.
 /// </summary>
 public sealed class SessionTests : IAsyncLifetime
 {
-    private static readonly string[] Regions = ["eu", "us"];
-    private TcpRegionPair _regions = null!;
+    private static readonly string[] Regions = ["eu", "us", "ap"];
+    private TcpRegions _regions = null!;
 
     // Replication that lags the client by up to two seconds: the race the sessions must close, every time.
-    public async Task InitializeAsync() => _regions = await TcpRegionPair.StartAsync(
+    public async Task InitializeAsync() => _regions = await TcpRegions.StartAsync(
         options => options.FaultInjection = true,
         silo => silo.Services.PostConfigure<ConcordOptions>(options =>
         {
             options.ReplicationLinger = TimeSpan.FromSeconds(2);
             options.AntiEntropyInterval = TimeSpan.FromMinutes(1);
+
+            // No checkpoint within a test: a relayed event is taken on its origin's signed head, or not at all.
+            options.CheckpointInterval = TimeSpan.FromMinutes(10);
             options.SessionCatchUpTimeout = TimeSpan.FromSeconds(5);
             options.StrictForwardTimeout = TimeSpan.FromSeconds(8);
-        }));
+        }),
+        Regions);
 
     public async Task DisposeAsync() => await _regions.DisposeAsync();
 
@@ -63,11 +68,45 @@ public sealed class SessionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_region_cut_off_from_the_writes_origin_refuses_within_the_bound_and_changes_nothing()
+    public async Task A_region_cut_off_from_the_writes_origin_takes_it_from_a_peer_that_holds_it()
+    {
+        var account = Names.Account("session-relay");
+        await using var writer = Client("ap");
+        await using var inUs = Client("us", useSession: false);
+        await writer.SetLinkFaultAsync("us", new LinkFault(Cut: true));
+        await inUs.SetLinkFaultAsync("ap", new LinkFault(Cut: true));
+        try
+        {
+            await writer.DepositAsync(account, 25m);
+            await using var inEu = Client("eu", useSession: false);
+            await Eventually.HoldsAsync(async () => (await inEu.GetBalanceAsync(account)).Balance == 25m, "eu holds ap's deposit", TimeSpan.FromSeconds(20));
+
+            // Neither ap's replication (cut) nor eu's anti-entropy (a minute away) brings the deposit to us in time, and
+            // ap signs no checkpoint: us asks eu, which relays it with ap's signed word on its head.
+            await using var reader = Client("us", writer.SessionToken);
+            var balance = await reader.GetBalanceAsync(account);
+
+            Assert.Equal(("us", 25.00m, 1L, 1L), (balance.Region, balance.Balance, balance.Version["ap"], balance.Position));
+            var relayed = await reader.ReadLogAsync(account);
+            var written = await writer.ReadLogAsync(account);
+            Assert.Equal(written.Events.Select(l => l.Event.Hash), relayed.Events.Select(l => l.Event.Hash));
+        }
+        finally
+        {
+            await writer.SetLinkFaultAsync("us", LinkFault.None);
+            await inUs.SetLinkFaultAsync("ap", LinkFault.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_region_cut_off_from_every_region_that_holds_the_write_refuses_within_the_bound_and_changes_nothing()
     {
         var account = Names.Account("session-cut");
         await using var writer = Client("eu");
+        await using var inUs = Client("us", useSession: false);
         await writer.SetLinkFaultAsync("us", new LinkFault(Cut: true));
+        await writer.SetLinkFaultAsync("ap", new LinkFault(Cut: true));
+        await inUs.SetLinkFaultAsync("eu", new LinkFault(Cut: true));
         try
         {
             await writer.DepositAsync(account, 20m);
@@ -79,13 +118,14 @@ public sealed class SessionTests : IAsyncLifetime
 
             Assert.Equal((account, "us", "eu:1-1"), (refused.EntityId, refused.Region, refused.Missing));
             Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(30));
-            await using var plain = Client("us", useSession: false);
-            var untouched = await plain.GetBalanceAsync(account);
+            var untouched = await inUs.GetBalanceAsync(account);
             Assert.Equal((0m, 0L), (untouched.Balance, untouched.Position));
         }
         finally
         {
             await writer.SetLinkFaultAsync("us", LinkFault.None);
+            await writer.SetLinkFaultAsync("ap", LinkFault.None);
+            await inUs.SetLinkFaultAsync("eu", LinkFault.None);
         }
     }
 

@@ -8,13 +8,13 @@ namespace Concord.Tests.Replication;
 /// <summary>Two regions as real silos over loopback TCP, linked by the production link: replication, the CLI's status, SDK failover.</summary>
 public sealed class TcpRegionsTests : IAsyncLifetime
 {
-    private TcpRegionPair _regions = null!;
+    private TcpRegions _regions = null!;
 
     private IPEndPoint EuGateway => _regions.Gateway("eu");
 
     private IPEndPoint UsGateway => _regions.Gateway("us");
 
-    public async Task InitializeAsync() => _regions = await TcpRegionPair.StartAsync();
+    public async Task InitializeAsync() => _regions = await TcpRegions.StartAsync();
 
     public async Task DisposeAsync() => await _regions.DisposeAsync();
 
