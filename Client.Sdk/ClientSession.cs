@@ -21,6 +21,17 @@ internal sealed class ClientSession
 
     public VersionVector? Of(string entityId) => _seen.TryGetValue(entityId, out var version) ? version : null;
 
+    /// <summary>What a call on <paramref name="entityIds"/> carries (<see cref="SessionTokens.RequestContextKey"/>); null when the session saw none of them.</summary>
+    public string? DependencyOn(IEnumerable<string> entityIds)
+    {
+        var seen = entityIds.Distinct(StringComparer.Ordinal)
+            .Select(e => new KeyValuePair<string, VersionVector?>(e, Of(e)))
+            .Where(e => e.Value is not null)
+            .Select(e => new KeyValuePair<string, VersionVector>(e.Key, e.Value!))
+            .ToList();
+        return seen.Count == 0 ? null : SessionTokens.DependencyOf(seen);
+    }
+
     public void Resume(IReadOnlyDictionary<string, VersionVector> session)
     {
         foreach (var (entity, version) in session)
@@ -41,6 +52,13 @@ internal sealed class ClientSession
                 foreach (var debit in batch.Debits)
                 {
                     Observe(debit.EventId);
+                }
+
+                break;
+            case HandleReceipt receipt when !receipt.Events.IsDefault:
+                foreach (var id in receipt.Events)
+                {
+                    Observe(id);
                 }
 
                 break;

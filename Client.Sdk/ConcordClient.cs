@@ -113,7 +113,8 @@ public sealed partial class ConcordClient : IConcordClient
     {
         ArgumentNullException.ThrowIfNull(legs);
         var command = new BatchTransferCommand(requestId ?? NewRequestId(), [.. legs]);
-        return CallClusterAsync(cluster => cluster.GetGrain<IBatchTransferGrain>(0), (batches, ct) => batches.TransferAsync(command, ct), cancellationToken);
+        // The batch is decided where its sources are debited: each source account applies what the session saw of it first.
+        return CallClusterAsync(cluster => cluster.GetGrain<IBatchTransferGrain>(0), (batches, ct) => batches.TransferAsync(command, ct), cancellationToken, dependsOn: [.. legs.Select(l => l.From)]);
     }
 
     /// <summary>Binds a handle to an account (strict by default: decided at the handles' primary region).</summary>
@@ -135,7 +136,7 @@ public sealed partial class ConcordClient : IConcordClient
         EntityKeys.RequireKey(oldHandle, "old");
         EntityKeys.RequireKey(newHandle, "new");
         var command = new RenameHandleCommand(requestId ?? NewRequestId(), oldHandle, newHandle);
-        return CallClusterAsync(cluster => cluster.GetGrain<IHandleRenameGrain>(0), (renames, ct) => renames.RenameAsync(command, ct), cancellationToken);
+        return CallClusterAsync(cluster => cluster.GetGrain<IHandleRenameGrain>(0), (renames, ct) => renames.RenameAsync(command, ct), cancellationToken, dependsOn: [$"handle/{oldHandle}", $"handle/{newHandle}"]);
     }
 
     /// <summary>Who holds a handle, as the region in use knows it.</summary>
@@ -252,7 +253,12 @@ public sealed partial class ConcordClient : IConcordClient
     /// The caller built the command once, so every attempt carries the same request id.
     /// </summary>
     private async Task<TResult> CallClusterAsync<TGrain, TResult>(
-        Func<IClusterClient, TGrain> grainOf, Func<TGrain, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken, string? entityId = null, (Type, string)? grain = null)
+        Func<IClusterClient, TGrain> grainOf,
+        Func<TGrain, CancellationToken, Task<TResult>> call,
+        CancellationToken cancellationToken,
+        string? entityId = null,
+        (Type, string)? grain = null,
+        IReadOnlyList<string>? dependsOn = null)
     {
         RegionUnavailableException? unreachable = null;
         for (var tried = 0; tried < _connections.Length; tried++)
@@ -262,7 +268,7 @@ public sealed partial class ConcordClient : IConcordClient
             try
             {
                 var cluster = await connection.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                var result = await WithRetriesAsync(connection.Region, entityId, ct => call(grainOf(cluster), ct), cancellationToken).ConfigureAwait(false);
+                var result = await WithRetriesAsync(connection.Region, dependsOn ?? (entityId is null ? [] : [entityId]), ct => call(grainOf(cluster), ct), cancellationToken).ConfigureAwait(false);
                 if (_session is not null)
                 {
                     if (grain is { } learnt && result is Grains.Interfaces.Entities.EntityReceipt receipt)
@@ -297,7 +303,7 @@ public sealed partial class ConcordClient : IConcordClient
     }
 
     /// <summary>One call in one region: transient failures retried with backoff and jitter, an unreachable region reported as such.</summary>
-    private async Task<TResult> WithRetriesAsync<TResult>(string region, string? entityId, Func<CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+    private async Task<TResult> WithRetriesAsync<TResult>(string region, IReadOnlyList<string> dependsOn, Func<CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
     {
         try
         {
@@ -309,10 +315,10 @@ public sealed partial class ConcordClient : IConcordClient
                         RequestContext.Set(ClientCredentials.RequestContextKey, credential);
                     }
 
-                    // What this session saw of the called entity: the region applies it before it answers or decides.
-                    if (entityId is not null && _session?.Of(entityId) is { } seen)
+                    // What this session saw of the called entities: the region applies it before it answers or decides.
+                    if (dependsOn.Count > 0 && _session?.DependencyOn(dependsOn) is { } seen)
                     {
-                        RequestContext.Set(SessionTokens.RequestContextKey, SessionTokens.DependencyOf(entityId, seen));
+                        RequestContext.Set(SessionTokens.RequestContextKey, seen);
                     }
                     else
                     {

@@ -13,7 +13,11 @@ namespace Concord.Grains.Interfaces.Events;
 /// </summary>
 public static class SessionTokens
 {
-    /// <summary>Where a call's dependency travels: <c>entity-id</c>, a newline, and the version (<c>origin:seq,...</c>).</summary>
+    /// <summary>
+    /// Where a call's dependencies travel: per entity, <c>entity-id</c>, a newline, and the version
+    /// (<c>origin:seq,...</c>), entities separated by newlines. One entry for a call on one entity; one per source
+    /// account for a batch transfer.
+    /// </summary>
     public const string RequestContextKey = "concord.session";
 
     private const string Prefix = "s1";
@@ -21,24 +25,32 @@ public static class SessionTokens
     /// <summary>The request-context value for one entity's dependency.</summary>
     public static string DependencyOf(string entityId, VersionVector version) => $"{entityId}\n{Format(version)}";
 
-    /// <summary>Reads a call's dependency; false for anything that is not one.</summary>
-    public static bool TryReadDependency(object? value, out string entityId, out VersionVector version)
+    /// <summary>The request-context value for several entities' dependencies.</summary>
+    public static string DependencyOf(IEnumerable<KeyValuePair<string, VersionVector>> dependencies) =>
+        string.Join('\n', dependencies.Select(d => DependencyOf(d.Key, d.Value)));
+
+    /// <summary>
+    /// Reads what a call's dependencies (<see cref="RequestContextKey"/>'s value) require of <paramref name="entityId"/>;
+    /// false when they name it not at all, or are not dependencies.
+    /// </summary>
+    public static bool TryReadDependency(object? value, string entityId, out VersionVector version)
     {
-        entityId = string.Empty;
         version = VersionVector.Empty;
         if (value is not string text)
         {
             return false;
         }
 
-        var newline = text.IndexOf('\n', StringComparison.Ordinal);
-        if (newline <= 0)
+        var lines = text.Split('\n');
+        for (var i = 0; i + 1 < lines.Length; i += 2)
         {
-            return false;
+            if (string.Equals(lines[i], entityId, StringComparison.Ordinal))
+            {
+                return TryParseVersion(lines[i + 1], out version);
+            }
         }
 
-        entityId = text[..newline];
-        return TryParseVersion(text[(newline + 1)..], out version);
+        return false;
     }
 
     /// <summary>

@@ -50,12 +50,17 @@ public sealed record RenameHandleCommand(
     [property: Id(2)] string New);
 
 /// <param name="Tentative">The primary was unreachable: the claim is recorded and will be decided there.</param>
+/// <param name="Events">
+/// The handle's events that carry the operation (the one that took effect, for a replay), so that a client session
+/// reads its own claims, releases and renames in every region. Empty when the operation changed nothing.
+/// </param>
 [GenerateSerializer, Immutable, Alias("concord.handles.receipt")]
 public sealed record HandleReceipt(
     [property: Id(0)] string Handle,
     [property: Id(1)] string? Account,
     [property: Id(2)] bool Tentative,
-    [property: Id(3)] bool Replayed);
+    [property: Id(3)] bool Replayed,
+    [property: Id(4)] ImmutableArray<EventId> Events = default);
 
 /// <param name="Owner">The account the primary bound the handle to, as this region knows it; null when free.</param>
 /// <param name="PendingClaims">Tentative claims the primary has not decided yet, as accounts.</param>

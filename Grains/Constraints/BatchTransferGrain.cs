@@ -1,11 +1,15 @@
 using Concord.Grains.Hosting;
+using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Concord.Grains.Constraints;
 
-/// <summary>Entry point of batch transfers in any region: decides here when this is the sources' home, forwards otherwise.</summary>
+/// <summary>
+/// Entry point of batch transfers in any region: decides here when this is the sources' home, forwards otherwise,
+/// with the caller's session (what it saw of each source account), which each source applies before it is debited.
+/// </summary>
 [StatelessWorker]
 internal sealed class BatchTransferGrain(BatchTransferCoordinator coordinator, IOptions<ConcordOptions> options) : Grain, IBatchTransferGrain
 {
@@ -23,7 +27,7 @@ internal sealed class BatchTransferGrain(BatchTransferCoordinator coordinator, I
             home,
             command.RequestId,
             options.Value.StrictForwardTimeout,
-            (link, ct) => link.ForwardCommandAsync(new Entities.ForwardedCommand(command.RequestId, command.RequestId, command, options.Value.Region), ct),
+            (link, ct) => link.ForwardCommandAsync(new Entities.ForwardedCommand(command.RequestId, command.RequestId, command, options.Value.Region, RequestContext.Get(SessionTokens.RequestContextKey) as string), ct),
             cancellationToken);
         return result.ReceiptAs<BatchReceipt>();
     }

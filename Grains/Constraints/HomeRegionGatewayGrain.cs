@@ -2,6 +2,7 @@ using Concord.Grains.Entities;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Ledger;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -16,7 +17,13 @@ internal sealed class HomeRegionGatewayGrain(IOptions<ConcordOptions> options, B
         ArgumentNullException.ThrowIfNull(command);
         if (command.Command is BatchTransferCommand batch)
         {
-            // A batch is keyed by its request id, not by an entity: it has no type to resolve.
+            // A batch is keyed by its request id, not by an entity: it has no type to resolve. The caller's session
+            // travelled in the command (links carry no request context); the source accounts apply it as they are debited.
+            if (command.SessionDependency is { } session)
+            {
+                RequestContext.Set(SessionTokens.RequestContextKey, session);
+            }
+
             return new ForwardedCommandResult(await BatchAsync(batch, cancellationToken), []);
         }
 

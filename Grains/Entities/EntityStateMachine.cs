@@ -320,6 +320,10 @@ internal sealed partial class EntityStateMachine<TState>
         }
     }
 
+    /// <summary>The asks to send for a strict <paramref name="spend"/> decided outside a command (a batch's reservation); none when the share covers it.</summary>
+    public IReadOnlyList<(string Peer, long Amount)> AsksToCover(long spend, Func<string, bool> mayAsk) =>
+        spend > 0 && !ShareCovers(spend, mayAsk, out var asks) ? asks : [];
+
     private bool ShareCovers(long spend, Func<string, bool>? mayAsk, out IReadOnlyList<(string Peer, long Amount)> asks)
     {
         asks = [];

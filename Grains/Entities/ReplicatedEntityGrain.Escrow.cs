@@ -15,6 +15,12 @@ namespace Concord.Grains.Entities;
 /// </summary>
 public abstract partial class ReplicatedEntityGrain<TState>
 {
+    /// <summary>
+    /// Asks peers, in the background, for enough share that this region could spend <paramref name="spend"/> (what a
+    /// strict decision outside a command, a batch's reservation, found short); throttled as a command's asks are.
+    /// </summary>
+    private protected void AskForShareToCover(long spend) => AskForShare(_machine.AsksToCover(spend, _mayAsk));
+
     /// <summary>Asks each peer the machine named for share, in the background; never awaited by a command.</summary>
     private void AskForShare(IReadOnlyList<(string Peer, long Amount)> asks)
     {

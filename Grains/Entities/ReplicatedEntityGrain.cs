@@ -328,7 +328,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         }
 
         // The client's session travels with the command (links carry no request context), so home decides with it applied.
-        if (SessionTokens.TryReadDependency(command.SessionDependency, out var entityId, out var required) && string.Equals(entityId, EntityId, StringComparison.Ordinal))
+        if (SessionTokens.TryReadDependency(command.SessionDependency, EntityId, out var required))
         {
             await ((ISessionReplica)this).AwaitSessionAsync(required);
         }
@@ -401,8 +401,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
     /// <summary>The calling client's session dependency on this entity, if its call carried one.</summary>
     private string? SessionDependencyOfCaller() =>
-        SessionTokens.TryReadDependency(RequestContext.Get(SessionTokens.RequestContextKey), out var entityId, out var required) && string.Equals(entityId, EntityId, StringComparison.Ordinal)
-            ? SessionTokens.DependencyOf(entityId, required)
+        SessionTokens.TryReadDependency(RequestContext.Get(SessionTokens.RequestContextKey), EntityId, out var required)
+            ? SessionTokens.DependencyOf(EntityId, required)
             : null;
 
     /// <summary>After the machine folded a group of durable events (and appended what home owes for them).</summary>

@@ -42,19 +42,19 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
 
         if (TryGetDecision(requestId, out var done))
         {
-            return new HandleReceipt(Key, account, Tentative: done.Origin != HomeRegion, Replayed: true);
+            return new HandleReceipt(Key, account, Tentative: done.Origin != HomeRegion, Replayed: true, [done]);
         }
 
         try
         {
             var receipt = await ExecuteAsync(requestId, command with { Mode = ConsistencyMode.Strict }, cancellationToken);
-            return new HandleReceipt(Key, account, Tentative: false, receipt.Replayed);
+            return new HandleReceipt(Key, account, Tentative: false, receipt.Replayed, receipt.Events);
         }
         catch (CoordinationUnavailableException) when (command.Mode == ConsistencyMode.Optimistic)
         {
             // The primary decides later; until then the claim is visible as pending in this region.
             var receipt = await ExecuteAsync(requestId, new ClaimTentatively(account), cancellationToken);
-            return new HandleReceipt(Key, account, Tentative: true, receipt.Replayed);
+            return new HandleReceipt(Key, account, Tentative: true, receipt.Replayed, receipt.Events);
         }
     }
 
@@ -62,13 +62,13 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
     {
         var before = State.Owner;
         var receipt = await ExecuteAsync(requestId, new ReleaseHandle(), cancellationToken);
-        return new HandleReceipt(Key, receipt.Replayed || receipt.Events.IsEmpty ? null : before, Tentative: false, receipt.Replayed);
+        return new HandleReceipt(Key, receipt.Replayed || receipt.Events.IsEmpty ? null : before, Tentative: false, receipt.Replayed, receipt.Events);
     }
 
     public async Task<HandleReceipt> RenameIntoAsync(RenameHandleCommand command, CancellationToken cancellationToken = default)
     {
         var receipt = await ExecuteAsync(command.RequestId, command, cancellationToken);
-        return new HandleReceipt(Key, State.Owner, Tentative: false, receipt.Replayed);
+        return new HandleReceipt(Key, State.Owner, Tentative: false, receipt.Replayed, receipt.Events);
     }
 
     public Task AdoptRenameAsync(string renameRequestId, EventPayload binding, CancellationToken cancellationToken = default) =>

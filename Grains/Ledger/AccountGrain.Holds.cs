@@ -100,6 +100,8 @@ internal sealed partial class AccountGrain : IRemindable
 
             if (amount > state.Escrow.RightsOf(Region) - Reserved())
             {
+                // The balance covers it but this region's share does not: ask the peers that hold it, as a strict debit does.
+                AskForShareToCover(amount + Reserved());
                 throw new InsufficientShareException(Key, Region, amount, state.Escrow.RightsOf(Region) - Reserved(), state.Balance - Reserved());
             }
 

@@ -30,11 +30,28 @@ public sealed class SessionTokenTests
     {
         var dependency = SessionTokens.DependencyOf("handle/ada", VersionVector.Empty.With("ap", 4));
 
-        Assert.True(SessionTokens.TryReadDependency(dependency, out var entity, out var version));
-        Assert.Equal(("handle/ada", 4L), (entity, version["ap"]));
-        Assert.False(SessionTokens.TryReadDependency("no newline", out _, out _));
-        Assert.False(SessionTokens.TryReadDependency("alice\neu:x", out _, out _));
-        Assert.False(SessionTokens.TryReadDependency(42, out _, out _));
+        Assert.True(SessionTokens.TryReadDependency(dependency, "handle/ada", out var version));
+        Assert.Equal(4L, version["ap"]);
+        Assert.False(SessionTokens.TryReadDependency(dependency, "handle/bob", out _));
+        Assert.False(SessionTokens.TryReadDependency("no newline", "no newline", out _));
+        Assert.False(SessionTokens.TryReadDependency("alice\neu:x", "alice", out _));
+        Assert.False(SessionTokens.TryReadDependency(42, "alice", out _));
+    }
+
+    [Fact]
+    public void Several_entities_dependencies_each_read_back_on_their_own()
+    {
+        var dependency = SessionTokens.DependencyOf(new Dictionary<string, VersionVector>
+        {
+            ["alice"] = VersionVector.Empty.With("eu", 3),
+            ["bob"] = VersionVector.Empty.With("us", 2).With("ap", 7),
+        });
+
+        Assert.True(SessionTokens.TryReadDependency(dependency, "alice", out var alice));
+        Assert.True(SessionTokens.TryReadDependency(dependency, "bob", out var bob));
+        Assert.Equal((3L, 0L, 2L, 7L), (alice["eu"], alice["us"], bob["us"], bob["ap"]));
+        Assert.False(SessionTokens.TryReadDependency(dependency, "carol", out _));
+        Assert.False(SessionTokens.TryReadDependency(dependency, "eu:3", out _));
     }
 
     [Theory]

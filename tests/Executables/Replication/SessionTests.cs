@@ -68,6 +68,40 @@ public sealed class SessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_transfer_forwarded_to_the_sources_home_decides_with_the_sessions_deposit()
+    {
+        var source = Names.AccountHomedIn("us", "session-batch", Regions);
+        await using var concord = Client("eu", attempts: 8);
+        await concord.DepositAsync(source, 100m);
+
+        // A batch is decided at home (us), which the deposit reaches only after eu's two-second linger: the forwarded
+        // batch carries the session, and us applies the deposit before it debits. The deposit is eu's escrow share,
+        // which us asks eu for on the first attempt (InsufficientShareException, retried) and debits once eu's gift arrives.
+        var batch = await concord.BatchTransferAsync([new(source, "batch-bob", 30m), new(source, "batch-carol", 20m)]);
+
+        Assert.Equal(["us", "us"], batch.Debits.Select(d => d.EventId.Origin));
+        var balance = await concord.GetBalanceAsync(source);
+        // eu: the deposit and the share it gave; us: the two debits.
+        Assert.Equal((50.00m, 2L, 2L), (balance.Balance, balance.Version["eu"], balance.Version["us"]));
+    }
+
+    [Fact]
+    public async Task A_handle_claimed_through_eu_is_owned_in_a_whois_in_us_at_once()
+    {
+        var handle = Names.Account("session-handle");
+        await using var concord = Client("eu");
+
+        // Decided at the handles' primary (ap), whose two-second linger keeps it from us for now.
+        var claim = await concord.ClaimHandleAsync(handle, "ada");
+        Assert.Equal([("ap", 1L)], claim.Events.Select(e => (e.Origin, e.Seq)));
+
+        await using var inUs = Client("us", concord.SessionToken);
+        var view = await inUs.WhoisAsync(handle);
+
+        Assert.Equal(("us", "ada", 1L), (view.Region, view.Owner, view.Version["ap"]));
+    }
+
+    [Fact]
     public async Task A_region_cut_off_from_the_writes_origin_takes_it_from_a_peer_that_holds_it()
     {
         var account = Names.Account("session-relay");
@@ -180,8 +214,9 @@ public sealed class SessionTests : IAsyncLifetime
         Assert.Contains($"depends on eu:99 of '{account}', but eu has written 0 events", refused.Message, StringComparison.Ordinal);
     }
 
-    private ConcordClient Client(string region, string? session = null, bool useSession = true) => new(new ConcordClientOptions
+    private ConcordClient Client(string region, string? session = null, bool useSession = true, int attempts = 3) => new(new ConcordClientOptions
     {
+        MaxAttempts = attempts,
         Region = region,
         Gateways = [_regions.Gateway(region)],
         SessionToken = session,
