@@ -9,6 +9,7 @@ public static class ScenarioCatalog
     [
         new WritePathsScenario(),
         new ReplicationLagScenario(),
+        new SessionWaitScenario(),
         new ViewLagScenario(),
         new CatchUpScenario(),
         new AuditRateScenario(),

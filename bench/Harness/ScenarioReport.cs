@@ -61,7 +61,7 @@ public sealed class Table(string title, string[] columns)
 
     public List<string[]> Rows { get; } = [];
 
-    public void Row(params object[] cells)
+    public Table Row(params object[] cells)
     {
         if (cells.Length != columns.Length)
         {
@@ -69,5 +69,6 @@ public sealed class Table(string title, string[] columns)
         }
 
         Rows.Add([.. cells.Select(Format.Cell)]);
+        return this;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Concord.Bench.Harness;
 using Concord.Grains.Diagnostics;
 using Concord.Grains.Hosting;
@@ -71,10 +70,10 @@ public sealed class ApologyTradeoffScenario : IScenario
             var truth = new GlobalBalances(accountCount, 10_000);
             Outcome[] outcomes;
             long asks;
-            using (var counter = new InstrumentCounter(ConcordMetrics.MeterName, "concord.escrow.asks"))
+            using (var tap = new MetricTap(ConcordMetrics.MeterName, "concord.escrow.asks"))
             {
                 outcomes = await Task.WhenAll(regions.Select(region => RunRegionAsync(deployment.Client(region), workload[region], accounts, consistency, key, region, truth, cancellationToken)));
-                asks = counter.Total;
+                asks = tap.Total("concord.escrow.asks");
             }
 
             foreach (var region in regions)
@@ -218,29 +217,5 @@ public sealed class ApologyTradeoffScenario : IScenario
                 return _balances[account] >= amount;
             }
         }
-    }
-
-    /// <summary>Sums one counter instrument's measurements, from every silo in this process, while it is alive.</summary>
-    private sealed class InstrumentCounter : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private long _total;
-
-        public InstrumentCounter(string meter, string instrument)
-        {
-            _listener.InstrumentPublished = (i, listener) =>
-            {
-                if (i.Meter.Name == meter && i.Name == instrument)
-                {
-                    listener.EnableMeasurementEvents(i);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _total, value));
-            _listener.Start();
-        }
-
-        public long Total => Interlocked.Read(ref _total);
-
-        public void Dispose() => _listener.Dispose();
     }
 }
