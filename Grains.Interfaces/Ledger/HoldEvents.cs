@@ -26,6 +26,14 @@ public sealed record HoldPlaced(
 
     public override string Kind => KindName;
 
+    /// <summary>Prints amounts as money (<c>Amount = 100.00</c>), as every amount a user sees is, not as the minor units stored.</summary>
+    protected override bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Append("Amount = ").Append(Money.Format(Amount)).Append(", To = ").Append(To).Append(", ExpiresAt = ").Append(DateTimeOffset.FromUnixTimeMilliseconds(ExpiresAtMs).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
+        return true;
+    }
+
     public override void WriteCanonical(CanonicalWriter writer)
     {
         writer.WriteInt64(Amount);
@@ -49,6 +57,14 @@ public sealed record HoldCaptured(
     public const string KindName = "ledger.hold-captured";
 
     public override string Kind => KindName;
+
+    /// <summary>Prints amounts as money (<c>Amount = 100.00</c>), as every amount a user sees is, not as the minor units stored.</summary>
+    protected override bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Append("HoldId = ").Append(HoldId).Append(", Amount = ").Append(Money.Format(Amount)).Append(", To = ").Append(To);
+        return true;
+    }
 
     public override void WriteCanonical(CanonicalWriter writer)
     {

@@ -13,6 +13,14 @@ public sealed record Deposited([property: Id(0)] long Amount) : EventPayload
 
     public override string Kind => KindName;
 
+    /// <summary>Prints amounts as money (<c>Amount = 100.00</c>), as every amount a user sees is, not as the minor units stored.</summary>
+    protected override bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Append("Amount = ").Append(Money.Format(Amount));
+        return true;
+    }
+
     public override void WriteCanonical(CanonicalWriter writer) => writer.WriteInt64(Amount);
 
     public static Deposited ReadCanonical(CanonicalReader reader) => new(reader.ReadInt64());
@@ -28,6 +36,14 @@ public sealed record Debited(
     public const string KindName = "ledger.debited";
 
     public override string Kind => KindName;
+
+    /// <summary>Prints amounts as money (<c>Amount = 100.00</c>), as every amount a user sees is, not as the minor units stored.</summary>
+    protected override bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Append("Amount = ").Append(Money.Format(Amount)).Append(", To = ").Append(To).Append(", Mode = ").Append(Mode);
+        return true;
+    }
 
     public override void WriteCanonical(CanonicalWriter writer)
     {
@@ -60,6 +76,14 @@ public sealed record Credited(
 
     public override string Kind => KindName;
 
+    /// <summary>Prints amounts as money (<c>Amount = 100.00</c>), as every amount a user sees is, not as the minor units stored.</summary>
+    protected override bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Append("Amount = ").Append(Money.Format(Amount)).Append(", DebitId = ").Append(DebitId);
+        return true;
+    }
+
     public string From => DebitId.EntityId;
 
     public override void WriteCanonical(CanonicalWriter writer)
@@ -82,6 +106,14 @@ public sealed record PaidOut([property: Id(0)] long Amount) : EventPayload
 
     public override string Kind => KindName;
 
+    /// <summary>Prints amounts as money (<c>Amount = 100.00</c>), as every amount a user sees is, not as the minor units stored.</summary>
+    protected override bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Append("Amount = ").Append(Money.Format(Amount));
+        return true;
+    }
+
     public override void WriteCanonical(CanonicalWriter writer) => writer.WriteInt64(Amount);
 
     public static PaidOut ReadCanonical(CanonicalReader reader) => new(reader.ReadInt64());
@@ -99,6 +131,14 @@ public sealed record OverdraftApology(
     public const string KindName = "ledger.overdraft-apology";
 
     public override string Kind => KindName;
+
+    /// <summary>Prints amounts as money (<c>Amount = 100.00</c>), as every amount a user sees is, not as the minor units stored.</summary>
+    protected override bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Append("Deficit = ").Append(Money.Format(Deficit)).Append(", Causes = [").AppendJoin(", ", Causes).Append(']');
+        return true;
+    }
 
     public override void WriteCanonical(CanonicalWriter writer)
     {

@@ -6,6 +6,20 @@ namespace Concord.Tests.Ledger;
 
 public sealed class MoneyTests
 {
+    [Fact]
+    public void Ledger_events_print_their_amounts_as_money_not_minor_units()
+    {
+        var debit = new EventId("alice", "eu", 2);
+
+        Assert.Equal("Deposited { Amount = 100.00 }", new Deposited(10_000).ToString());
+        Assert.Equal("PaidOut { Amount = 0.05 }", new PaidOut(5).ToString());
+        Assert.Equal("Debited { Amount = 30.00, To = bob, Mode = Strict }", new Debited(3_000, "bob", ConsistencyMode.Strict).ToString());
+        Assert.Equal("Credited { Amount = 30.00, DebitId = alice@eu#2 }", new Credited(3_000, debit).ToString());
+        Assert.Equal("OverdraftApology { Deficit = 12.34, Causes = [alice@eu#2, alice@us#1] }", new OverdraftApology(1_234, [debit, new EventId("alice", "us", 1)]).ToString());
+        Assert.Equal("HoldPlaced { Amount = 25.00, To = shop, ExpiresAt = 2026-12-03T08:00:00.000Z }", new HoldPlaced(2_500, "shop", DateTimeOffset.Parse("2026-12-03T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds()).ToString());
+        Assert.Equal("HoldCaptured { HoldId = order-311, Amount = 18.40, To = shop }", new HoldCaptured("order-311", 1_840, "shop").ToString());
+    }
+
     [Theory]
     [InlineData("12.50", 1250)]
     [InlineData("0.01", 1)]

@@ -244,7 +244,7 @@ public sealed class CliTests(TcpRegionFixture region)
         Assert.Contains($"{account}@eu#1", lines[1]);
         Assert.Contains("ledger.deposited", lines[1]);
         Assert.Contains(stored[0].Event.Hash.ToString()[..8], lines[1]);
-        Assert.EndsWith("{ Amount = 1250 }", lines[1].TrimEnd());
+        Assert.EndsWith("{ Amount = 12.50 }", lines[1].TrimEnd());
         Assert.Equal("head 2", lines[3]);
 
         var json = await RunAsync("--json", "log", account, "--from", "2");
