@@ -76,6 +76,7 @@ static async Task<int> RunRegionsAsync(IReadOnlyList<RegionHostOptions> regions,
             var links = options.Peers.Count == 0 ? string.Empty : options.ReplicationSecret is null ? ", links unauthenticated" : ", links authenticated";
             var dashboard = options.DashboardPort is { } d ? $", dashboard http://{options.AdvertisedAddress}:{d}/dashboard" : string.Empty;
             var metrics = options.MetricsPort is { } m ? $", metrics http://{options.AdvertisedAddress}:{m}/metrics" : string.Empty;
+            metrics += options.OtlpEndpoint is { } otlp ? $", traces and metrics to {otlp} ({options.OtlpProtocol})" : string.Empty;
             Console.WriteLine($"region {options.Region} ready: gateway {options.AdvertisedAddress}:{options.GatewayPort} (storage {options.Storage}, {peers}{links}{faults}, {access}{dashboard}{metrics})");
         }
 

@@ -89,6 +89,9 @@ public sealed class ConcordTestRegions : IAsyncDisposable
             _options.ConfigureSilo?.Invoke(region, silo);
             configure?.Invoke(silo);
         });
+
+        // A test's trace continues into the region it calls, as an application's does through the SDK.
+        builder.ConfigureClient(client => client.AddActivityPropagation());
         var cluster = builder.Build();
         try
         {

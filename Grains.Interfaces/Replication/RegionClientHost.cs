@@ -34,6 +34,9 @@ public static class RegionClientHost
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(endpoints);
+
+            // The application's trace continues into the region's grains (docs/observability.md#traces).
+            client.AddActivityPropagation();
             client.Configure<ClusterOptions>(cluster =>
             {
                 cluster.ClusterId = RegionClusters.ClusterIdOf(region);

@@ -24,6 +24,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
     private readonly IEventLogStore _store;
     private readonly ConcordOptions _options;
     private readonly ILogger<AccountSummaryGrain> _logger;
+    private readonly Diagnostics.EventTraces _traces;
     private EntityFold<AccountState> _fold = null!;
     private List<PendingTransfer> _pending = [];
     private LogFollower _follower = null!;
@@ -38,8 +39,10 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         [PersistentState("account-summary", ConcordStorage.Name)] IPersistentState<AccountSummaryState> persisted,
         IEventLogStore store,
         IOptions<ConcordOptions> options,
+        Diagnostics.EventTraces traces,
         ILogger<AccountSummaryGrain> logger)
     {
+        _traces = traces;
         _persisted = persisted;
         _store = store;
         _options = options.Value;
@@ -117,6 +120,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
     private Task ApplyAsync(LoggedEvent logged)
     {
         var e = logged.Event;
+        using var traced = Diagnostics.ViewSpans.Start(_traces, _options.Region, "account-summary", e);
         var known = _fold.TryGetRequest(e.RequestId, out _);
         _refold |= !_fold.Apply(logged);
         if (OutgoingTransfer.Of(e.Payload) is { } leg && !known)

@@ -4,6 +4,7 @@ using Concord.Grains.Storage;
 using Concord.Grains.Streaming;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 
@@ -87,8 +88,11 @@ public abstract partial class EntityViewGrain<TView> : Grain, IEntityViewGrain, 
     private async Task FoldAsync(Func<LogFollower, Func<LoggedEvent, Task>, Task> follow, CancellationToken cancellationToken)
     {
         var superseded = false;
+        var traces = ServiceProvider.GetRequiredService<Diagnostics.EventTraces>();
+        var region = ServiceProvider.GetRequiredService<IOptions<Hosting.ConcordOptions>>().Value.Region;
         await follow(new LogFollower(_store, EntityId) { Position = _fold.Position }, logged =>
         {
+            using var traced = Diagnostics.ViewSpans.Start(traces, region, _runtime.View.Name, logged.Event);
             superseded |= !_fold.Apply(logged);
             return Task.CompletedTask;
         });

@@ -185,10 +185,12 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             return replayed;
         }
 
+        using var traced = StartCommandSpan(command, requestId);
         var route = _machine.RouteOf(requestId, command, askPeers ? _mayAsk : null);
         AskForShare(route.Asks);
         if (!route.CoveredHere && !string.Equals(route.Decider, Region, StringComparison.Ordinal))
         {
+            traced?.SetTag("concord.decider", route.Decider);
             return await ForwardAsync(route.Decider, requestId, command, cancellationToken);
         }
 
@@ -196,6 +198,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         var decision = _machine.DecidesAtHome(route)
             ? DecideStrictAsync(Decidable, command, context, cancellationToken)
             : Task.FromResult(Decide(Decidable, command, context));
+        using var append = StartAppendSpan(traced, requestId);
         return await _machine.CommitDecisionAsync(requestId, decision, route.Spend);
     }
 

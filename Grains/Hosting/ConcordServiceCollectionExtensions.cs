@@ -44,6 +44,14 @@ public static class ConcordSiloBuilderExtensions
             builder.UseTransactions();
         }
 
+        if (!builder.Services.Any(d => d.ServiceType == typeof(ActivityPropagationMarker)))
+        {
+            // A caller's trace continues into the grain it calls (and a forwarded command into the region it is
+            // forwarded to); nothing is made while no one listens.
+            builder.Services.AddSingleton<ActivityPropagationMarker>();
+            builder.AddActivityPropagation();
+        }
+
         if (!builder.Services.Any(d => d.ImplementationType == typeof(RegionBackgroundGrains)))
         {
             builder.Services.AddSingleton<RegionBackgroundGrains>();
@@ -102,6 +110,7 @@ public static class ConcordSiloBuilderExtensions
         services.TryAddSingleton<RegionAuditor>();
         services.AddMetrics();
         services.TryAddSingleton<Concord.Grains.Diagnostics.ConcordMetrics>();
+        services.TryAddSingleton<Concord.Grains.Diagnostics.EventTraces>();
         services.TryAddSingleton<ICheckpointArchive, InMemoryCheckpointArchive>();
         services.TryAddSingleton<CheckpointBook>();
         services.TryAddSingleton(sp =>
@@ -125,4 +134,6 @@ public static class ConcordSiloBuilderExtensions
     private sealed class ConcordStreamsMarker;
 
     private sealed class TransactionsMarker;
+
+    private sealed class ActivityPropagationMarker;
 }

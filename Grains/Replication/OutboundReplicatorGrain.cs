@@ -42,6 +42,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     private long _repaired;
     private readonly ConcordMetrics _metrics;
     private readonly LocalFeedSignal _feedSignal;
+    private readonly EventTraces _traces;
 
     // The feed signal's version when the feed was last read empty (everything acknowledged), or null when unknown:
     // while it is unchanged and nothing else is owed, a tick reads no store until the idle check is due.
@@ -62,9 +63,11 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         IOptions<ConcordOptions> options,
         TimeProvider time,
         ConcordMetrics metrics,
+        EventTraces traces,
         ILogger<OutboundReplicatorGrain> logger)
     {
         _metrics = metrics;
+        _traces = traces;
         _feedSignal = feedSignal;
         _cursor = cursor;
         _store = store;
@@ -156,13 +159,25 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
                 // receiver needs to accept them.
                 var checkpoints = repairs.Select(e => e.Origin).Where(o => o != _options.Region).Distinct(StringComparer.Ordinal)
                     .Select(_checkpoints.LatestOf).OfType<SignedCheckpoint>().ToImmutableArray();
-                var batch = new ReplicationBatch(_options.Region, [.. feed], repairs, _instance, ++_sequence, default, checkpoints);
+                var spans = ReplicationSpans.Shipping(_traces, _options.Region, Peer, feed.Select(f => f.Event).Concat(repairs));
+                var batch = new ReplicationBatch(_options.Region, [.. feed], repairs, _instance, ++_sequence, default, checkpoints, spans.Traces);
                 if (_options.ReplicationSecret is { } secret)
                 {
                     batch = new BatchAuthenticator(secret).Sign(batch, Peer);
                 }
 
-                var ack = await Link.SendAsync(batch, timeout.Token);
+                ReplicationAck ack;
+                try
+                {
+                    ack = await Link.SendAsync(batch, timeout.Token);
+                }
+                catch (Exception ex)
+                {
+                    spans.End(ex);
+                    throw;
+                }
+
+                spans.End();
                 OnSuccess();
                 _batches++;
                 _shipped += feed.Count;

@@ -22,6 +22,7 @@ internal sealed partial class ReplicationInboxGrain(
     CheckpointBook checkpoints,
     EntityTypeRegistry entityTypes,
     Diagnostics.ConcordMetrics metrics,
+    Diagnostics.EventTraces traces,
     IOptions<ConcordOptions> options,
     ILogger<ReplicationInboxGrain> logger) : Grain, IReplicationInboxGrain
 {
@@ -43,7 +44,7 @@ internal sealed partial class ReplicationInboxGrain(
         var repairs = signer.CanVerify ? await AcceptedRelaysAsync(batch, cancellationToken) : batch.Repairs;
         var byEntity = batch.Feed.Select(f => f.Event).Concat(repairs).GroupBy(e => e.EntityId, StringComparer.Ordinal);
         var results = await Task.WhenAll(byEntity.Select(async group =>
-            (Entity: group.Key, Result: await ApplyAsync(group.Key, [.. group], cancellationToken))));
+            (Entity: group.Key, Result: await ApplyTracedAsync(batch, group.Key, [.. group], cancellationToken))));
         monitor.CountCopies(results.Sum(r => r.Result.Copies));
         var versions = results.ToDictionary(r => r.Entity, r => r.Result.Version, StringComparer.Ordinal);
 
@@ -62,6 +63,23 @@ internal sealed partial class ReplicationInboxGrain(
             durableThrough,
             [.. results.Where(r => r.Result.Buffered > 0).Select(r => new EntityVersion(r.Entity, r.Result.Version))],
             results.Sum(r => r.Result.Rejected));
+    }
+
+    /// <summary>Applies one entity's events inside the apply span of each that the batch says was traced.</summary>
+    private async Task<RemoteApplyResult> ApplyTracedAsync(ReplicationBatch batch, string entityId, ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken)
+    {
+        var spans = Diagnostics.ReplicationSpans.Applying(traces, options.Value.Region, batch.From, batch.Traces, events);
+        try
+        {
+            var result = await ApplyAsync(entityId, events, cancellationToken);
+            spans.End();
+            return result;
+        }
+        catch (Exception ex)
+        {
+            spans.End(ex);
+            throw;
+        }
     }
 
     /// <summary>Hands one entity's events to its replica, found by the entity's registered type.</summary>

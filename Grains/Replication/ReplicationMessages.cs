@@ -9,7 +9,9 @@ namespace Concord.Grains.Replication;
 /// What one region ships to a peer: the next slice of its own origin's feed, plus repairs (events of any
 /// origin) for entities the peer reported missing or anti-entropy found behind. When the deployment has a
 /// replication secret, <see cref="Mac"/> authenticates the batch and (<see cref="Sender"/>,
-/// <see cref="Sequence"/>) makes a replay detectable (see <see cref="BatchAuthenticator"/>).
+/// <see cref="Sequence"/>) makes a replay detectable (see <see cref="BatchAuthenticator"/>). <see cref="Traces"/>
+/// names the trace of each traced event it carries (docs/observability.md#traces); it is not authenticated and never
+/// changes what is applied, only which trace the peer's spans join.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("concord.replication.batch")]
 public sealed record ReplicationBatch(
@@ -19,7 +21,14 @@ public sealed record ReplicationBatch(
     [property: Id(3)] string Sender = "",
     [property: Id(4)] long Sequence = 0,
     [property: Id(5)] ChainHash Mac = default,
-    [property: Id(6)] ImmutableArray<SignedCheckpoint> Checkpoints = default);
+    [property: Id(6)] ImmutableArray<SignedCheckpoint> Checkpoints = default,
+    [property: Id(7)] ImmutableArray<EventTrace> Traces = default);
+
+/// <summary>The W3C <c>traceparent</c> of the replication span that carries <paramref name="Event"/> to the peer.</summary>
+[GenerateSerializer, Immutable, Alias("concord.replication.event-trace")]
+public sealed record EventTrace(
+    [property: Id(0)] EventId Event,
+    [property: Id(1)] string TraceParent);
 
 /// <summary>
 /// The peer's answer once the batch is applied. <see cref="DurableThrough"/> is the last feed position

@@ -136,6 +136,11 @@ public static class RegionHost
             builder.Services.AddSingleton<IRegionLinkFactory>(new PeerClusterLinkFactory(peers, options.ServiceId, TimeSpan.FromSeconds(3), Grains.Interfaces.Events.ClientCredentialRoles.StrongestSecret(options.ClientCredentials)));
         }
 
+        if (options.OtlpEndpoint is not null)
+        {
+            RegionTelemetry.AddOtlpExport(builder.Services, options);
+        }
+
         if (options.MetricsPort is { } metricsPort)
         {
             // Prometheus scrapes http://ADDRESS:PORT/metrics: the Concord meter and Orleans' own, tagged by region.

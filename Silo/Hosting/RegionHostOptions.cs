@@ -70,6 +70,15 @@ public sealed class RegionHostOptions
     /// <summary>Serve Prometheus metrics at <c>http://ADDRESS:PORT/metrics</c>. Default: off (the local default: 9464).</summary>
     public int? MetricsPort { get; set; }
 
+    /// <summary>
+    /// Export traces (the <c>Concord</c> source and Orleans' grain calls) and metrics to this OTLP collector. Default:
+    /// off. docs/observability.md#traces.
+    /// </summary>
+    public Uri? OtlpEndpoint { get; set; }
+
+    /// <summary><c>grpc</c> (default) or <c>http/protobuf</c>.</summary>
+    public string OtlpProtocol { get; set; } = OtlpProtocols.Grpc;
+
     /// <summary>Allow link faults to be injected on command (<c>admin cut</c>, tests). Default false.</summary>
     public bool FaultInjection { get; set; }
 
@@ -134,6 +143,16 @@ public sealed class RegionHostOptions
             {
                 throw new ArgumentException($"{name} and {clash} are both {port}; they must differ.");
             }
+        }
+
+        if (OtlpProtocol is not (OtlpProtocols.Grpc or OtlpProtocols.HttpProtobuf))
+        {
+            throw new ArgumentException($"--otlp-protocol '{OtlpProtocol}' is not {OtlpProtocols.Grpc} or {OtlpProtocols.HttpProtobuf}.");
+        }
+
+        if (OtlpEndpoint is { } otlp && (!otlp.IsAbsoluteUri || (otlp.Scheme != Uri.UriSchemeHttp && otlp.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw new ArgumentException($"--otlp-endpoint '{otlp}' is not an http:// or https:// URL.");
         }
 
         foreach (var (peer, gateways) in Peers)
@@ -218,4 +237,11 @@ public sealed class RegionHostOptions
             throw new ArgumentException($"{name} {port} is not a TCP port (1-65535).");
         }
     }
+}
+
+/// <summary>The OTLP protocols <see cref="RegionHostOptions.OtlpProtocol"/> takes.</summary>
+public static class OtlpProtocols
+{
+    public const string Grpc = "grpc";
+    public const string HttpProtobuf = "http/protobuf";
 }

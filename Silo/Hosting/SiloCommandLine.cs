@@ -26,6 +26,8 @@ public static class SiloCommandLine
     private static readonly Option<bool> RecoverFromPeers = new("--recover-from-peers") { Description = "First start after the database was restored from a backup or failed over: take no writes until every peer sent back what it holds." };
     private static readonly Option<string?> DashboardPort = new("--dashboard-port") { HelpName = "PORT", Description = "Serve the Orleans Dashboard on this port." };
     private static readonly Option<string?> MetricsPort = new("--metrics-port") { HelpName = "PORT", Description = "Serve Prometheus metrics on this port." };
+    private static readonly Option<string?> OtlpEndpoint = new("--otlp-endpoint") { HelpName = "URL", Description = "Export traces and metrics with OpenTelemetry's OTLP exporter to this collector (e.g. http://127.0.0.1:4317)." };
+    private static readonly Option<string?> OtlpProtocol = new("--otlp-protocol") { HelpName = "grpc|http/protobuf", Description = "The OTLP protocol (default grpc; http/protobuf posts to URL/v1/traces and URL/v1/metrics)." };
     private static readonly Option<string[]> Entities = new("--entities") { HelpName = "NAME[,NAME]...", Description = "Entity types to host beyond the ledger and handles (known: venues)." };
     private static readonly Option<string[]> ClientCredential = new("--client-credential") { HelpName = "SECRET", Description = "A credential clients must present, as [reader:|writer:|operator:]SECRET (bare: operator); repeat for several (or CONCORD_CLIENT_CREDENTIALS)." };
     private static readonly Option<string?> ReplicationSecret = new("--replication-secret") { HelpName = "SECRET", Description = "Authenticates replication batches (or CONCORD_REPLICATION_SECRET)." };
@@ -95,7 +97,7 @@ public static class SiloCommandLine
         var root = new RootCommand(
             "Concord's silo. With no region options it hosts three linked regions eu, us, ap in this process (gateways 30000-30002); " +
             "with any, one region linked to the peers given with --peer.");
-        foreach (var option in RegionDefining.Append(Entities).Append(Verbose))
+        foreach (var option in RegionDefining.Append(Entities).Append(OtlpEndpoint).Append(OtlpProtocol).Append(Verbose))
         {
             root.Options.Add(option);
         }
@@ -134,6 +136,10 @@ public static class SiloCommandLine
             }
 
             local[0].MetricsPort = LocalMetricsPort;
+
+            // Listeners are process-wide: one exporter sends every region's spans and instruments (each tagged with
+            // its region), as one Prometheus endpoint serves them.
+            ReadTelemetry(parsed, local[0]);
             foreach (var region in local)
             {
                 region.Entities.AddRange(entities);
@@ -196,6 +202,7 @@ public static class SiloCommandLine
 
         options.Entities.AddRange(entities);
         options.ClientCredentials.AddRange(fromEnvironment);
+        ReadTelemetry(parsed, options);
         options.ReplicationSecret ??= Environment.GetEnvironmentVariable("CONCORD_REPLICATION_SECRET");
         if (options.Storage == StorageKinds.Postgres)
         {
@@ -204,6 +211,22 @@ public static class SiloCommandLine
 
         options.Validate();
         return ([options], verbose);
+    }
+
+    /// <summary><c>--otlp-endpoint</c> and <c>--otlp-protocol</c>, which apply to every region the process hosts.</summary>
+    private static void ReadTelemetry(ParseResult parsed, RegionHostOptions options)
+    {
+        if (parsed.GetValue(OtlpEndpoint) is { } endpoint)
+        {
+            options.OtlpEndpoint = Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+                ? uri
+                : throw new ArgumentException($"--otlp-endpoint '{endpoint}' is not an http:// or https:// URL.");
+        }
+
+        if (parsed.GetValue(OtlpProtocol) is { } protocol)
+        {
+            options.OtlpProtocol = protocol;
+        }
     }
 
     /// <summary><c>migrate --connection CONNSTRING</c>; the connection may also come from <c>CONCORD_CONNECTION</c>.</summary>

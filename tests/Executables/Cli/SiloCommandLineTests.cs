@@ -25,6 +25,8 @@ public sealed class SiloCommandLineTests
     [Theory]
     [InlineData("error: Unrecognized command or argument '--bogus'. (see --help)", "--bogus")]
     [InlineData("error: --gateway-port 'abc' is not a port number. (see --help)", "--gateway-port", "abc")]
+    [InlineData("error: --otlp-endpoint 'collector:4317' is not an http:// or https:// URL. (see --help)", "--otlp-endpoint", "collector:4317")]
+    [InlineData("error: --otlp-protocol 'thrift' is not grpc or http/protobuf. (see --help)", "--region", "eu", "--otlp-protocol", "thrift")]
     [InlineData("error: --peer 'us' is not NAME=HOST:PORT (HOST an IP address or localhost). (see --help)", "--peer", "us")]
     [InlineData("error: --advertise 'somewhere' is not an IP address. (see --help)", "--advertise", "somewhere")]
     public async Task A_bad_argument_exits_2_with_one_error_line_and_starts_nothing(string expected, params string[] args)

@@ -26,4 +26,15 @@ public sealed class SiloEntitiesOptionTests
         var error = Assert.Throws<ArgumentException>(() => SiloCommandLine.Parse(["--entities", "venues,carts"]));
         Assert.Equal("--entities 'carts' is not an entity type this silo can host (known: venues).", error.Message);
     }
+
+    [Fact]
+    public void An_otlp_endpoint_is_exported_to_once_by_the_local_default_and_by_a_single_region()
+    {
+        // Listeners are process-wide: one exporter in the local default's process carries all three regions' spans.
+        var (local, _) = SiloCommandLine.Parse(["--otlp-endpoint", "http://127.0.0.1:4318", "--otlp-protocol", "http/protobuf"]);
+        Assert.Equal([("eu", "http://127.0.0.1:4318/", "http/protobuf"), ("us", null, "grpc"), ("ap", null, "grpc")], local.Select(r => (r.Region, r.OtlpEndpoint?.ToString(), r.OtlpProtocol)));
+
+        var (single, _) = SiloCommandLine.Parse(["--region", "us", "--otlp-endpoint", "https://collector.example:4317"]);
+        Assert.Equal(("https://collector.example:4317/", "grpc"), (Assert.Single(single).OtlpEndpoint?.ToString(), single[0].OtlpProtocol));
+    }
 }
