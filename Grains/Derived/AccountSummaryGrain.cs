@@ -25,6 +25,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
     private readonly ConcordOptions _options;
     private readonly ILogger<AccountSummaryGrain> _logger;
     private readonly Diagnostics.EventTraces _traces;
+    private readonly DerivedPositions _positions;
     private EntityFold<AccountState> _fold = null!;
     private List<PendingTransfer> _pending = [];
     private LogFollower _follower = null!;
@@ -40,14 +41,19 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         IEventLogStore store,
         IOptions<ConcordOptions> options,
         Diagnostics.EventTraces traces,
+        DerivedPositions positions,
         ILogger<AccountSummaryGrain> logger)
     {
         _traces = traces;
+        _positions = positions;
         _persisted = persisted;
         _store = store;
         _options = options.Value;
         _logger = logger;
     }
+
+    /// <summary>This consumer's name in <see cref="DerivedPositions"/>.</summary>
+    public const string ConsumerName = "account-summary";
 
     private string Account => this.GetPrimaryKeyString();
 
@@ -63,6 +69,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _positions.Forget(ConsumerName, Account);
         // Best effort: the view catches up from the log after reactivation whatever is lost here. At silo
         // shutdown the storage may already be gone, so do not try.
         if (_fold.Position > _persistedPosition && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
@@ -91,6 +98,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
     {
         await _follower.CatchUpAsync(throughPosition, ApplyAsync, cancellationToken);
         await AfterBatchAsync(replace: false, cancellationToken);
+        _positions.Reached(ConsumerName, Account, Math.Min(_follower.Position, _reportedPosition));
         return _follower.Position;
     }
 
@@ -109,6 +117,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         {
             await _follower.ApplyAsync(message.Events, ApplyAsync, CancellationToken.None);
             await AfterBatchAsync(replace: false, CancellationToken.None);
+            _positions.Reached(ConsumerName, Account, Math.Min(_follower.Position, _reportedPosition));
         }
         catch (Exception ex)
         {

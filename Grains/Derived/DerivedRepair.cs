@@ -3,9 +3,11 @@ namespace Concord.Grains.Derived;
 /// <summary>
 /// An entity's repair pass for what derives from its log: after writes, a timer asks every consumer to catch up to
 /// the log's head, whatever the stream lost, and stops once all of them have reached a head that did not move.
-/// Calls go entity to derived only, never back. Used from the entity grain's scheduler.
+/// Calls go entity to derived only, never back. Used from the entity grain's scheduler; <paramref name="onPass"/>
+/// hears whether each completed pass settled (every consumer at a head that did not move).
 /// </summary>
-internal sealed class DerivedRepair(Func<long> head, Func<long, CancellationToken, Task<bool>> catchUp, Action<Exception, long> onFailure)
+internal sealed class DerivedRepair(
+    Func<long> head, Func<long, CancellationToken, Task<bool>> catchUp, Action<Exception, long> onFailure, Action<bool> onPass)
 {
     private IGrainTimer? _timer;
 
@@ -22,11 +24,14 @@ internal sealed class DerivedRepair(Func<long> head, Func<long, CancellationToke
         var target = head();
         try
         {
-            if (await catchUp(target, cancellationToken) && head() == target)
+            var settled = await catchUp(target, cancellationToken) && head() == target;
+            if (settled)
             {
                 _timer?.Dispose();
                 _timer = null;
             }
+
+            onPass(settled);
         }
         catch (Exception ex)
         {

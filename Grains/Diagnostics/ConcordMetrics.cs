@@ -30,6 +30,7 @@ public sealed class ConcordMetrics : IDisposable
     private readonly Counter<long> _sessionFetched;
     private readonly Counter<long> _escrowAsks;
     private readonly Counter<long> _escrowGiven;
+    private readonly Counter<long> _repairPasses;
     private readonly ConcurrentDictionary<(string Region, string Peer), (long Events, long Ms)> _lag = new();
 
     public ConcordMetrics(IMeterFactory meters)
@@ -51,6 +52,7 @@ public sealed class ConcordMetrics : IDisposable
         _sessionFetched = _meter.CreateCounter<long>("concord.sessions.fetched", description: "Events a replica took from peers because a session needed them before replication brought them, by entity type.");
         _escrowAsks = _meter.CreateCounter<long>("concord.escrow.asks", description: "Requests for escrow share this region sent to peers (rebalancing), by entity type.");
         _escrowGiven = _meter.CreateCounter<long>("concord.escrow.given", description: "Escrow hand-overs this region appended for a peer that asked, by entity type.");
+        _repairPasses = _meter.CreateCounter<long>("concord.derived.repair_passes", description: "Passes of an entity's derived-state repair, by entity type and whether the pass settled (every consumer at the head).");
         _transactionAborts = _meter.CreateCounter<long>("concord.transactions.aborted", description: "Orleans transactions that aborted (batch transfers, handle ownership), by operation.");
         _meter.CreateObservableGauge("concord.replication.backlog", () => Lag(l => l.Events), unit: "{event}", description: "Events of this region not yet acknowledged by a peer, by peer (refreshed every anti-entropy interval).");
         _meter.CreateObservableGauge("concord.replication.lag", () => Lag(l => l.Ms), unit: "ms", description: "Age of the oldest event a peer has not acknowledged, by peer.");
@@ -119,6 +121,9 @@ public sealed class ConcordMetrics : IDisposable
 
     public void EscrowGiven(string region, string entityType) =>
         _escrowGiven.Add(1, Region(region), new KeyValuePair<string, object?>("type", entityType));
+
+    public void DerivedRepairPassed(string region, string entityType, bool settled) =>
+        _repairPasses.Add(1, Region(region), new KeyValuePair<string, object?>("type", entityType), new KeyValuePair<string, object?>("settled", settled));
 
     public void TransactionAborted(string region, string operation) =>
         _transactionAborts.Add(1, Region(region), new KeyValuePair<string, object?>("operation", operation));

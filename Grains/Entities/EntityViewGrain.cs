@@ -50,6 +50,16 @@ public abstract partial class EntityViewGrain<TView> : Grain, IEntityViewGrain, 
         await RebuildAsync(cancellationToken);
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_runtime is not null)
+        {
+            ServiceProvider.GetRequiredService<Derived.DerivedPositions>().Forget(_runtime.View.Name, EntityId);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
         await handleFactory.Create<LogAppended>().ResumeAsync(OnLogAppendedAsync);
 
@@ -100,6 +110,8 @@ public abstract partial class EntityViewGrain<TView> : Grain, IEntityViewGrain, 
         {
             await RebuildAsync(cancellationToken);
         }
+
+        ServiceProvider.GetRequiredService<Derived.DerivedPositions>().Reached(_runtime.View.Name, EntityId, _fold.Position);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "View of {EntityId}: a stream delivery failed at position {Position}; the entity's repair pass catches it up.")]

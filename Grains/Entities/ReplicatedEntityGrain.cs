@@ -104,7 +104,12 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         _waiting = services.GetRequiredService<Recovery.WaitingEventsRegistry>();
         var gate = services.GetRequiredService<Recovery.RegionWriteGate>();
         var entityId = _runtime.EntityIdOf(Key);
-        _repair = new DerivedRepair(() => _machine.Log.Position, CatchUpAllDerivedAsync, (ex, target) => LogRepairFailed(ex, EntityId, target));
+        var metrics = services.GetRequiredService<ConcordMetrics>();
+        _repair = new DerivedRepair(
+            () => _machine.Log.Position,
+            CatchUpAllDerivedAsync,
+            (ex, target) => LogRepairFailed(ex, EntityId, target),
+            settled => metrics.DerivedRepairPassed(Region, _runtime.Name, settled));
         _machine = new EntityStateMachine<TState>(
             _runtime,
             Key,
@@ -112,7 +117,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             services.GetRequiredService<HybridLogicalClock>(),
             _store,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
-            services.GetRequiredService<ConcordMetrics>(),
+            metrics,
             _logger,
             AfterCommitAsync,
             OnLogFault,
@@ -446,9 +451,14 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     };
 
     /// <summary>Whether every view of this entity, and the grain's own derived state, caught up with its log to <paramref name="target"/>.</summary>
+    // Only the views this silo does not know to be at the target are called (Derived.DerivedPositions).
     private async Task<bool> CatchUpAllDerivedAsync(long target, CancellationToken cancellationToken) =>
-        (await Task.WhenAll(_views.Select(v => _registry.ViewGrainOf(GrainFactory, v, EntityId).CatchUpAsync(target, cancellationToken)))).All(p => p >= target)
+        (await Task.WhenAll(_views.Where(v => !DerivedPositions.HasReached(v.Name, EntityId, target))
+            .Select(v => _registry.ViewGrainOf(GrainFactory, v, EntityId).CatchUpAsync(target, cancellationToken)))).All(p => p >= target)
         && await CatchUpDerivedAsync(target, cancellationToken);
+
+    /// <summary>How far this silo's derived consumers are known to have folded (a repair pass calls only those behind).</summary>
+    private protected Derived.DerivedPositions DerivedPositions => ServiceProvider.GetRequiredService<Derived.DerivedPositions>();
 
     /// <summary>Shows every apology this region's log received in the region's apology feed; a failed notice waits for the next commit.</summary>
     private async Task RecordApologiesAsync()

@@ -111,6 +111,7 @@ public static class ConcordSiloBuilderExtensions
         services.AddMetrics();
         services.TryAddSingleton<Concord.Grains.Diagnostics.ConcordMetrics>();
         services.TryAddSingleton<Concord.Grains.Diagnostics.EventTraces>();
+        services.TryAddSingleton<Concord.Grains.Derived.DerivedPositions>();
         services.TryAddSingleton<ICheckpointArchive, InMemoryCheckpointArchive>();
         services.TryAddSingleton<CheckpointBook>();
         services.TryAddSingleton(sp =>

@@ -32,8 +32,10 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
         [PersistentState("transfer-processor", ConcordStorage.Name)] IPersistentState<ProcessorCursor> cursor,
         IEventLogStore store,
         IOptions<ConcordOptions> options,
+        Derived.DerivedPositions positions,
         ILogger<TransferProcessorGrain> logger)
     {
+        _positions = positions;
         _cursor = cursor;
         _store = store;
         _region = options.Value.Region;
@@ -41,6 +43,11 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
         _saveInterval = options.Value.SnapshotInterval;
         _logger = logger;
     }
+
+    /// <summary>This consumer's name in <see cref="Derived.DerivedPositions"/>.</summary>
+    public const string ConsumerName = "transfer-processor";
+
+    private readonly Derived.DerivedPositions _positions;
 
     private string Account => this.GetPrimaryKeyString();
 
@@ -52,6 +59,7 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _positions.Forget(ConsumerName, Account);
         // Best effort: what is not saved is re-driven after reactivation, and credits are idempotent.
         if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
@@ -80,6 +88,7 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
             await SaveCursorAsync(force: false);
         }
 
+        _positions.Reached(ConsumerName, Account, _follower.Position);
         return _follower.Position;
     }
 
@@ -98,6 +107,9 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
         {
             await SaveCursorAsync(force: false);
         }
+
+        // What failed above is not reached: the account's repair pass calls this processor for it.
+        _positions.Reached(ConsumerName, Account, _follower.Position);
     }
 
     private async Task ProcessAsync(LoggedEvent logged)

@@ -68,6 +68,12 @@ internal sealed partial class ReplicationInboxGrain(
     /// <summary>Applies one entity's events inside the apply span of each that the batch says was traced.</summary>
     private async Task<RemoteApplyResult> ApplyTracedAsync(ReplicationBatch batch, string entityId, ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken)
     {
+        if (batch.Traces.IsDefaultOrEmpty)
+        {
+            // No event of the batch was traced (no listener at its origin): nothing to open, the common case.
+            return await ApplyAsync(entityId, events, cancellationToken);
+        }
+
         var spans = Diagnostics.ReplicationSpans.Applying(traces, options.Value.Region, batch.From, batch.Traces, events);
         try
         {
