@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Concord test on a fresh machine and ends with one line: "N passed, N failed, N skipped".
 # It starts a throwaway PostgreSQL server for the PostgreSQL-backed tests (installing PostgreSQL when it is
-# missing and this runs as root), or uses the server CONCORD_TEST_POSTGRES names.
+# missing and this runs as root), or uses the server CONCORD_TEST_POSTGRES names, and installs Debian's Chromium
+# and ChromeDriver for the web console's browser test the same way.
 # Extra arguments go to `dotnet test` (for example: ./test.sh --filter "FullyQualifiedName~Cli").
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -28,6 +29,14 @@ if ! concord_start_postgres; then
     exit 1
   fi
   echo "test.sh: continuing without PostgreSQL; the PostgreSQL tests will skip" >&2
+fi
+
+# shellcheck source=scripts/chromium.sh
+. scripts/chromium.sh
+if ! concord_ensure_chromium && is_ci; then
+  echo "test.sh: Chromium could not be installed; under CI the web console's browser test must run" >&2
+  echo "0 passed, 1 failed"
+  exit 1
 fi
 
 echo "== build (warnings are errors)"

@@ -74,7 +74,9 @@ static async Task<int> RunRegionsAsync(IReadOnlyList<RegionHostOptions> regions,
             faults += options.RecoverFromPeers ? ", recovering from peers (no local writes until they sent back what they hold)" : string.Empty;
             var access = options.ClientCredentials.Count == 0 ? "open to any client" : "clients need a credential";
             var links = options.Peers.Count == 0 ? string.Empty : options.ReplicationSecret is null ? ", links unauthenticated" : ", links authenticated";
-            var dashboard = options.DashboardPort is { } d ? $", dashboard http://{options.AdvertisedAddress}:{d}/dashboard" : string.Empty;
+            var dashboard = options.DashboardPort is { } d
+                ? $", console http://{options.AdvertisedAddress}:{d}/console, dashboard http://{options.AdvertisedAddress}:{d}/dashboard"
+                : string.Empty;
             var metrics = options.MetricsPort is { } m ? $", metrics http://{options.AdvertisedAddress}:{m}/metrics" : string.Empty;
             metrics += options.OtlpEndpoint is { } otlp ? $", traces and metrics to {otlp} ({options.OtlpProtocol})" : string.Empty;
             Console.WriteLine($"region {options.Region} ready: gateway {options.AdvertisedAddress}:{options.GatewayPort} (storage {options.Storage}, {peers}{links}{faults}, {access}{dashboard}{metrics})");

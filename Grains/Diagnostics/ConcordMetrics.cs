@@ -31,6 +31,8 @@ public sealed class ConcordMetrics : IDisposable
     private readonly Counter<long> _escrowAsks;
     private readonly Counter<long> _escrowGiven;
     private readonly Counter<long> _repairPasses;
+    private long _appendedTotal;
+    private long _appliedTotal;
     private readonly ConcurrentDictionary<(string Region, string Peer), (long Events, long Ms)> _lag = new();
 
     public ConcordMetrics(IMeterFactory meters)
@@ -77,11 +79,13 @@ public sealed class ConcordMetrics : IDisposable
         if (local > 0)
         {
             _appended.Add(local, Region(region));
+            Interlocked.Add(ref _appendedTotal, local);
         }
 
         if (replicated > 0)
         {
             _applied.Add(replicated, Region(region));
+            Interlocked.Add(ref _appliedTotal, replicated);
         }
 
         foreach (var kind in apologyKinds)
@@ -127,6 +131,12 @@ public sealed class ConcordMetrics : IDisposable
 
     public void TransactionAborted(string region, string operation) =>
         _transactionAborts.Add(1, Region(region), new KeyValuePair<string, object?>("operation", operation));
+
+    /// <summary>Events of this region's origin this silo appended since it started (the console's write rate).</summary>
+    public long AppendedTotal => Interlocked.Read(ref _appendedTotal);
+
+    /// <summary>Events of other origins this silo applied since it started (the console's apply rate).</summary>
+    public long AppliedTotal => Interlocked.Read(ref _appliedTotal);
 
     /// <summary>This silo's instance of the meter (tests listen to exactly one silo's).</summary>
     internal Meter Meter => _meter;

@@ -1,6 +1,4 @@
 using System.Reflection;
-using System.Security.Cryptography;
-using System.Text;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
 using Microsoft.Extensions.Options;
@@ -12,25 +10,28 @@ namespace Concord.Grains.Hosting;
 /// the CLI, a peer region's link, a team's own app) must carry one of them, whatever the namespace of the grain:
 /// a team's entity types are covered like Concord's own. The credential's role must reach the method's
 /// (<see cref="RequiresRoleAttribute"/>; writer when unmarked). Calls between grains of the region and Orleans' own
-/// system calls pass. A refused call throws <see cref="UnauthenticatedException"/> or
-/// <see cref="UnauthorizedException"/> before any grain code runs, so it changes nothing.
+/// system calls pass, and so do the silo's own calls from outside grains (<see cref="SiloCallCredential"/>). A
+/// refused call throws <see cref="UnauthenticatedException"/> or <see cref="UnauthorizedException"/> before any
+/// grain code runs, so it changes nothing.
 /// </summary>
-internal sealed class ClientCredentialFilter(IOptions<ConcordOptions> options) : IIncomingGrainCallFilter
+internal sealed class ClientCredentialFilter(IOptions<ConcordOptions> options, SiloCallCredential silo) : IIncomingGrainCallFilter
 {
     // Roles are read from attributes once per method, not on every call.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<MethodInfo, ClientRole> _required = new();
+    private readonly ClientCredentialVerifier _credentials = new(options.Value.ClientCredentials);
 
-    private readonly (ClientRole Role, byte[] Secret)[] _accepted =
-        [.. options.Value.ClientCredentials.Select(ClientCredentialRoles.Parse).Select(c => (c.Role, Encoding.UTF8.GetBytes(c.Secret)))];
+    // Not in _credentials: the console and other doors into the region never accept the silo's own secret.
+    private readonly ClientCredentialVerifier _siloCalls = new([silo.Secret]);
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
-        if (_accepted.Length > 0
+        if (!_credentials.IsOpen
             && context.SourceId is { } source && source.IsClient()
             && context.InterfaceMethod is { DeclaringType.Namespace: { } calledNamespace } method
             && !calledNamespace.StartsWith("Orleans", StringComparison.Ordinal))
         {
-            var role = RoleOf(RequestContext.Get(ClientCredentials.RequestContextKey) as string)
+            var presented = RequestContext.Get(ClientCredentials.RequestContextKey) as string;
+            var role = _credentials.RoleOf(presented) ?? _siloCalls.RoleOf(presented)
                 ?? throw new UnauthenticatedException(options.Value.Region);
             var required = _required.GetOrAdd(method, static m => m.GetCustomAttribute<RequiresRoleAttribute>()?.Role ?? ClientRole.Writer);
             if (role < required)
@@ -40,26 +41,5 @@ internal sealed class ClientCredentialFilter(IOptions<ConcordOptions> options) :
         }
 
         return context.Invoke();
-    }
-
-    private ClientRole? RoleOf(string? presented)
-    {
-        if (presented is null)
-        {
-            return null;
-        }
-
-        var bytes = Encoding.UTF8.GetBytes(presented);
-        ClientRole? role = null;
-        foreach (var (candidateRole, secret) in _accepted)
-        {
-            // Constant time per candidate, and every candidate compared, so timing does not reveal which matched or how much.
-            if (CryptographicOperations.FixedTimeEquals(bytes, secret) && role is null)
-            {
-                role = candidateRole;
-            }
-        }
-
-        return role;
     }
 }

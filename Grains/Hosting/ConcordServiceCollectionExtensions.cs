@@ -119,6 +119,7 @@ public static class ConcordSiloBuilderExtensions
             var concord = sp.GetRequiredService<IOptions<ConcordOptions>>().Value;
             return new CheckpointSigner(concord.SigningKeyPem, concord.RegionPublicKeysPem);
         });
+        services.TryAddSingleton<SiloCallCredential>();
         if (!services.Any(d => d.ImplementationType == typeof(ClientCredentialFilter)))
         {
             services.AddSingleton<IIncomingGrainCallFilter, ClientCredentialFilter>();

@@ -35,6 +35,9 @@ public sealed class ClusterClientRegionLink(string peer, Func<CancellationToken,
     public Task<SignedHead?> GetSignedHeadAsync(string entityId, long seq, CancellationToken cancellationToken) =>
         CallAsync(peer => Inbox(peer).GetSignedHeadAsync(entityId, seq, cancellationToken), cancellationToken);
 
+    public Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken) =>
+        CallAsync(peer => Inbox(peer).GetStatusAsync(cancellationToken), cancellationToken);
+
     public Task SendCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken) =>
         CallAsync(async peer =>
         {

@@ -165,6 +165,12 @@ public sealed class FaultyRegionLink(IRegionLink inner, LinkFaults faults, strin
         return await inner.GetForSessionAsync(entityId, held, required, cancellationToken);
     }
 
+    public async Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken)
+    {
+        await BeforeRequestAsync(cancellationToken);
+        return await inner.GetStatusAsync(cancellationToken);
+    }
+
     public async Task<SignedHead?> GetSignedHeadAsync(string entityId, long seq, CancellationToken cancellationToken)
     {
         await BeforeRequestAsync(cancellationToken);

@@ -40,6 +40,9 @@ public interface IRegionLink
     /// <summary>The peer's signed word on its own event <paramref name="seq"/> of <paramref name="entityId"/>; null when it does not hold it or signs nothing.</summary>
     Task<SignedHead?> GetSignedHeadAsync(string entityId, long seq, CancellationToken cancellationToken);
 
+    /// <summary>The peer's own status: its links, lags and digest as it sees them.</summary>
+    Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken);
+
     /// <summary>
     /// Has the peer, as the home region of the command's entity, decide a strict command: of a registered entity
     /// type, or the ledger's and the handles' own (a strict debit, a batch transfer, a handle operation).

@@ -40,6 +40,10 @@ public interface IReplicationInboxGrain : IGrainWithIntegerKey
     [Alias("signed-head")]
     Task<SignedHead?> GetSignedHeadAsync(string entityId, long seq, CancellationToken cancellationToken = default);
 
+    /// <summary>This region's status, as its own admin grain gives it: how a peer's console shows the whole deployment.</summary>
+    [Alias("status")]
+    Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Keeps a peer's checkpoint after verifying its signature; refuses an unsigned or forged one.</summary>
     [Alias("checkpoint")]
     Task ReceiveCheckpointAsync(SignedCheckpoint checkpoint, CancellationToken cancellationToken = default);

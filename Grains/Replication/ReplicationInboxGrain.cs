@@ -250,6 +250,9 @@ internal sealed partial class ReplicationInboxGrain(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Region {Region} relays {Origin}'s events of {EntityId} for a session without that origin's signed head: {Problem}.")]
     private partial void LogNoSignedHead(string region, string origin, string entityId, string problem);
 
+    public Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
+        GrainFactory.GetGrain<IRegionAdminGrain>(0).GetStatusAsync(cancellationToken);
+
     public async Task<SignedHead?> GetSignedHeadAsync(string entityId, long seq, CancellationToken cancellationToken = default)
     {
         var region = options.Value.Region;

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;
+using Concord.Silo.WebConsole;
 using Orleans.Dashboard;
 
 namespace Concord.Silo.Hosting;
@@ -52,7 +53,7 @@ public static class RegionHost
             return builder.Build();
         }
 
-        // The Orleans Dashboard is an ASP.NET Core endpoint, so this silo's host is a web application.
+        // The Orleans Dashboard and Concord's console are ASP.NET Core endpoints, so this silo's host is a web application.
         var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         web.Logging.ClearProviders();
         web.WebHost.UseUrls($"http://{options.AdvertisedAddress}:{dashboardPort}");
@@ -63,6 +64,7 @@ public static class RegionHost
         });
         var app = web.Build();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapConcordConsole(options.ClientCredentials);
         return app;
     }
 

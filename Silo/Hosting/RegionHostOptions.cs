@@ -64,7 +64,7 @@ public sealed class RegionHostOptions
     /// <summary>Every region's checkpoint public key (PEM), by region.</summary>
     public Dictionary<string, string> RegionPublicKeysPem { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Serve the Orleans Dashboard at <c>http://ADDRESS:PORT/dashboard</c>. Default: off (the local default: 8080-8082).</summary>
+    /// <summary>Serve the Concord console at <c>http://ADDRESS:PORT/console</c> and the Orleans Dashboard at <c>/dashboard</c>. Default: off (the local default: 8080-8082).</summary>
     public int? DashboardPort { get; set; }
 
     /// <summary>Serve Prometheus metrics at <c>http://ADDRESS:PORT/metrics</c>. Default: off (the local default: 9464).</summary>

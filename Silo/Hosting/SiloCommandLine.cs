@@ -24,7 +24,7 @@ public static class SiloCommandLine
     private static readonly Option<string?> ProbeTimeout = new("--probe-timeout") { HelpName = "SECONDS", Description = "Seconds to wait for a membership probe answer (default 5)." };
     private static readonly Option<bool> FaultInjection = new("--fault-injection") { Description = "Allow admin cut/heal on this region's links." };
     private static readonly Option<bool> RecoverFromPeers = new("--recover-from-peers") { Description = "First start after the database was restored from a backup or failed over: take no writes until every peer sent back what it holds." };
-    private static readonly Option<string?> DashboardPort = new("--dashboard-port") { HelpName = "PORT", Description = "Serve the Orleans Dashboard on this port." };
+    private static readonly Option<string?> DashboardPort = new("--dashboard-port") { HelpName = "PORT", Description = "Serve the Concord console (/console) and the Orleans Dashboard (/dashboard) on this port." };
     private static readonly Option<string?> MetricsPort = new("--metrics-port") { HelpName = "PORT", Description = "Serve Prometheus metrics on this port." };
     private static readonly Option<string?> OtlpEndpoint = new("--otlp-endpoint") { HelpName = "URL", Description = "Export traces and metrics with OpenTelemetry's OTLP exporter to this collector (e.g. http://127.0.0.1:4317)." };
     private static readonly Option<string?> OtlpProtocol = new("--otlp-protocol") { HelpName = "grpc|http/protobuf", Description = "The OTLP protocol (default grpc; http/protobuf posts to URL/v1/traces and URL/v1/metrics)." };

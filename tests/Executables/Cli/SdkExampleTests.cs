@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Concord.Client.Sdk;
 using Concord.Grains.Interfaces.Events;
@@ -13,20 +11,14 @@ namespace Concord.Tests.Cli;
 /// regions eu, us, ap in one process on their fixed local ports): a deposit through eu and at once a strict transfer
 /// from an account homed in us.
 /// </summary>
+[Collection(LocalDefaultCollection.Name)]
 public sealed class SdkExampleTests
 {
-    private static readonly int[] LocalPorts = [30000, 30001, 30002, 11111, 11112, 11113];
-
     [Fact]
     public async Task The_sdk_example_runs_as_printed_against_the_local_default()
     {
-        var taken = LocalPorts.Where(p => !IsFree(p)).ToArray();
-        Assert.True(taken.Length == 0, $"The local default's ports {string.Join(", ", taken)} are in use (is `dotnet run --project Silo` running?); this test starts it itself.");
-        await using var silo = SiloProcess.Start("local", []);
-        foreach (var region in new[] { "eu", "us", "ap" })
-        {
-            await silo.WaitForLineAsync(l => l.StartsWith($"region {region} ready:", StringComparison.Ordinal), TimeSpan.FromSeconds(90));
-        }
+        var (silo, _) = await LocalDefaultSilo.StartAsync();
+        await using var _ = silo;
 
         Assert.Equal("us", HomeRegions.OfAccount("alice", ["eu", "us", "ap"]));
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -62,20 +54,6 @@ public sealed class SdkExampleTests
         BalanceView balance = await concord.GetBalanceAsync("alice", cancellationToken);   // balance.Balance == 70.00m
         Assert.Equal("eu", receipt.EventId.Origin);
         return balance;
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     private static string SourceFile([CallerFilePath] string path = "") => path;

@@ -55,6 +55,12 @@ public sealed class SiloProcessTests
         Assert.Contains("Orleans Dashboard", dashboard);
         var metrics = await PageAsync(http, $"http://127.0.0.1:{ports[3]}/metrics", page => page.Contains("concord_events_appended_total{otel_scope_name=\"Concord\",region=\"eu\"} 1", StringComparison.Ordinal));
         Assert.Contains("concord_events_appended_total{otel_scope_name=\"Concord\",region=\"eu\"} 1", metrics);
+
+        // The console beside the dashboard, in a region with no peers: its state names the region and no links.
+        Assert.Contains($"console http://127.0.0.1:{ports[2]}/console", ready);
+        var state = await PageAsync(http, $"http://127.0.0.1:{ports[2]}/console/api/state", page => page.Contains("\"appended\":1", StringComparison.Ordinal));
+        Assert.Contains("\"region\":\"eu\",\"regions\":[\"eu\"]", state);
+        Assert.Contains("\"links\":[]", state);
     }
 
     /// <summary>The page at <paramref name="url"/> once <paramref name="wanted"/> holds for it; fails after 60 s with the last answer or error.</summary>
