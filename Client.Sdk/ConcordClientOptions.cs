@@ -1,6 +1,7 @@
 using System.Net;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
+using Concord.Grains.Interfaces.Security;
 
 namespace Concord.Client.Sdk;
 
@@ -61,6 +62,19 @@ public sealed class ConcordClientOptions
     /// </summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// The deployment's certificate authority (a PEM file): connect with TLS and trust gateways whose certificates it
+    /// issued, and nothing else. Default: none, which connects with TLS to the local default (its authority is found
+    /// on this machine, docs/security.md) and in plain TCP to anything else.
+    /// </summary>
+    public string? TlsAuthorityFile { get; set; }
+
+    /// <summary>This client's own certificate (PEM), issued by the authority, for regions that want to see one. Needs <see cref="TlsKeyFile"/>.</summary>
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>The private key of <see cref="TlsCertificateFile"/> (PEM).</summary>
+    public string? TlsKeyFile { get; set; }
+
     /// <summary>The gateways to use: <see cref="Gateways"/>, or the local default of <see cref="Region"/>.</summary>
     public IReadOnlyList<IPEndPoint> EffectiveGateways =>
         Gateways.Count > 0 ? Gateways
@@ -120,7 +134,24 @@ public sealed class ConcordClientOptions
         {
             throw new ConcordConfigurationException($"RetryDelay must be above 0 and at most a minute, not {RetryDelay}.");
         }
+
+        if (TlsAuthorityFile is null && (TlsCertificateFile ?? TlsKeyFile) is not null)
+        {
+            throw new ConcordConfigurationException("TlsCertificateFile and TlsKeyFile need TlsAuthorityFile, the authority that issued them.");
+        }
+
+        // Reads the files now, so that a missing or bad one fails here, naming it.
+        _ = ConfiguredTls();
     }
+
+    /// <summary>The TLS these options name, or null when they name none (read once; the files are checked by <see cref="Validate"/>).</summary>
+    internal DeploymentTls? ConfiguredTls() => TlsAuthorityFile is null ? null
+        : _tls ??= DeploymentTls.FromPemFiles(TlsAuthorityFile, TlsCertificateFile, TlsKeyFile);
+
+    /// <summary>TLS to <paramref name="gateways"/>: the configured authority, else the local default's when it serves them, else none.</summary>
+    internal DeploymentTls? TlsFor(IReadOnlyList<IPEndPoint> gateways) => ConfiguredTls() ?? LocalDeploymentTrust.For(gateways);
+
+    private DeploymentTls? _tls;
 
     private IReadOnlyList<IPEndPoint> GatewaysOf(string region) =>
         FailoverGateways.TryGetValue(region, out var gateways) && gateways.Count > 0 ? gateways

@@ -11,7 +11,7 @@ namespace Concord.Client.Sdk;
 /// </summary>
 public static class ConcordClientSettings
 {
-    private static readonly string[] Keys = ["Region", "Gateways", "FailoverRegions", "FailoverGateways", "ServiceId", "Credential", "ConnectTimeout", "CallTimeout", "MaxAttempts", "RetryDelay", "UseSession"];
+    private static readonly string[] Keys = ["Region", "Gateways", "FailoverRegions", "FailoverGateways", "ServiceId", "Credential", "ConnectTimeout", "CallTimeout", "MaxAttempts", "RetryDelay", "UseSession", "TlsAuthorityFile", "TlsCertificateFile", "TlsKeyFile"];
 
     /// <summary>
     /// Parses <c>Region=eu;Gateways=127.0.0.1:30000,127.0.0.1:30001;Credential=...</c>. Keys are those of
@@ -112,6 +112,15 @@ public static class ConcordClientSettings
             case "Credential":
                 options.Credential = string.IsNullOrWhiteSpace(value) ? throw new ConcordConfigurationException($"Concord {source}: Credential is empty.") : value;
                 break;
+            case "TlsAuthorityFile":
+                options.TlsAuthorityFile = Path(key, value, source);
+                break;
+            case "TlsCertificateFile":
+                options.TlsCertificateFile = Path(key, value, source);
+                break;
+            case "TlsKeyFile":
+                options.TlsKeyFile = Path(key, value, source);
+                break;
             case "ConnectTimeout":
                 options.ConnectTimeout = Duration(key, value, source);
                 break;
@@ -133,6 +142,9 @@ public static class ConcordClientSettings
                 break;
         }
     }
+
+    private static string Path(string key, string value, string source) =>
+        string.IsNullOrWhiteSpace(value) ? throw new ConcordConfigurationException($"Concord {source}: {key} is empty.") : value;
 
     private static string Known(string key, string source) =>
         Keys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase))

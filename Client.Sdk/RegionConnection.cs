@@ -35,7 +35,9 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.ConnectTimeout);
             var listening = await ListeningGatewaysAsync(timeout.Token).ConfigureAwait(false);
-            var host = BuildHost(listening);
+            var tls = options.TlsFor(listening);
+            string? refused = null;
+            var host = BuildHost(listening, tls, problem => refused = problem);
             try
             {
                 await host.StartAsync(timeout.Token).ConfigureAwait(false);
@@ -43,7 +45,10 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 host.Dispose();
-                throw new RegionUnavailableException(region, $"Cannot reach region '{region}' at {string.Join(", ", gateways)} within {options.ConnectTimeout.TotalSeconds:0.#} s.", ex);
+                var why = refused is not null ? $": its TLS certificate is not trusted ({refused})"
+                    : tls is null ? " (in plain TCP; a region that runs with TLS needs TlsAuthorityFile, --tls-ca in the CLI)"
+                    : " (with TLS)";
+                throw new RegionUnavailableException(region, $"Cannot reach region '{region}' at {string.Join(", ", gateways)} within {options.ConnectTimeout.TotalSeconds:0.#} s{why}.", ex);
             }
 
             _host = host;
@@ -139,9 +144,16 @@ internal sealed class RegionConnection(string region, IReadOnlyList<IPEndPoint> 
     }
 
     // Retried until ConnectTimeout cancels the start: a region still starting is reachable a moment later.
-    private IHost BuildHost(IReadOnlyList<IPEndPoint> reachable) => RegionClientHost.Create(
+    private IHost BuildHost(IReadOnlyList<IPEndPoint> reachable, Grains.Interfaces.Security.DeploymentTls? tls, Action<string> untrusted) => RegionClientHost.Create(
         region,
         reachable,
         options.ServiceId,
-        new RegionClientHostSettings { ResponseTimeout = options.CallTimeout, ConnectRetryDelay = TimeSpan.FromMilliseconds(200), LoggerFactory = loggerFactory });
+        new RegionClientHostSettings
+        {
+            ResponseTimeout = options.CallTimeout,
+            ConnectRetryDelay = TimeSpan.FromMilliseconds(200),
+            LoggerFactory = loggerFactory,
+            Tls = tls,
+            OnUntrustedGateway = untrusted,
+        });
 }

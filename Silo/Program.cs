@@ -22,6 +22,15 @@ static async Task<int> RunRegionsAsync(IReadOnlyList<RegionHostOptions> regions,
 
     var hosts = new List<(RegionHostOptions Options, IHost Host)>();
     var exitCode = 0;
+
+    // The local default's throwaway authority, published for this user's clients (the CLI, the SDK) so that they
+    // connect with TLS without flags; withdrawn when the process stops.
+    var throwaway = regions.Select(r => r.Tls).FirstOrDefault(t => t is { IsThrowaway: true });
+    if (throwaway is not null)
+    {
+        Concord.Grains.Interfaces.Security.LocalDeploymentTrust.Publish(throwaway, regions.Select(r => new System.Net.IPEndPoint(r.AdvertisedAddress, r.GatewayPort)));
+    }
+
     try
     {
         foreach (var options in regions)
@@ -74,12 +83,17 @@ static async Task<int> RunRegionsAsync(IReadOnlyList<RegionHostOptions> regions,
             faults += options.RecoverFromPeers ? ", recovering from peers (no local writes until they sent back what they hold)" : string.Empty;
             var access = options.ClientCredentials.Count == 0 ? "open to any client" : "clients need a credential";
             var links = options.Peers.Count == 0 ? string.Empty : options.ReplicationSecret is null ? ", links unauthenticated" : ", links authenticated";
-            var dashboard = options.DashboardPort is { } d
-                ? $", console http://{options.AdvertisedAddress}:{d}/console, dashboard http://{options.AdvertisedAddress}:{d}/dashboard"
-                : string.Empty;
+            var web = $"{options.WebScheme}://{options.AdvertisedAddress}:{options.DashboardPort}";
+            var dashboard = options.DashboardPort is not null ? $", console {web}/console, dashboard {web}/dashboard" : string.Empty;
+            var tls = options.Tls switch
+            {
+                null => ", plain TCP (no TLS)",
+                { IsThrowaway: true } => ", TLS on (throwaway local authority)",
+                { } configured => $", TLS on ({configured.Authority.Subject})",
+            };
             var metrics = options.MetricsPort is { } m ? $", metrics http://{options.AdvertisedAddress}:{m}/metrics" : string.Empty;
             metrics += options.OtlpEndpoint is { } otlp ? $", traces and metrics to {otlp} ({options.OtlpProtocol})" : string.Empty;
-            Console.WriteLine($"region {options.Region} ready: gateway {options.AdvertisedAddress}:{options.GatewayPort} (storage {options.Storage}, {peers}{links}{faults}, {access}{dashboard}{metrics})");
+            Console.WriteLine($"region {options.Region} ready: gateway {options.AdvertisedAddress}:{options.GatewayPort} (storage {options.Storage}, {peers}{links}{tls}{faults}, {access}{dashboard}{metrics})");
         }
 
         await Task.Delay(Timeout.Infinite, shutdown.Token);
@@ -103,6 +117,11 @@ static async Task<int> RunRegionsAsync(IReadOnlyList<RegionHostOptions> regions,
 
         host.Dispose();
         Console.WriteLine($"region {options.Region} stopped");
+    }
+
+    if (throwaway is not null)
+    {
+        Concord.Grains.Interfaces.Security.LocalDeploymentTrust.Withdraw();
     }
 
     return exitCode;

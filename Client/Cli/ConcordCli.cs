@@ -34,6 +34,17 @@ public static partial class ConcordCli
         Recursive = true,
     };
 
+    private static readonly Option<string?> TlsCaOption = new("--tls-ca")
+    {
+        HelpName = "PEMFILE",
+        Description = "The deployment's certificate authority: connect with TLS, trusting only certificates it issued (default: the local default's, found on this machine, for its gateways).",
+        Recursive = true,
+    };
+
+    private static readonly Option<string?> TlsCertificateOption = new("--tls-certificate") { HelpName = "PEMFILE", Description = "This client's certificate, issued by --tls-ca (with --tls-key).", Recursive = true };
+
+    private static readonly Option<string?> TlsKeyOption = new("--tls-key") { HelpName = "PEMFILE", Description = "The private key of --tls-certificate.", Recursive = true };
+
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print JSON instead of text; it includes the session after the command as \"session\".", Recursive = true };
 
     private static readonly Option<string?> AfterOption = new("--after")
@@ -91,6 +102,9 @@ public static partial class ConcordCli
         root.Options.Add(RegionOption);
         root.Options.Add(JsonOption);
         root.Options.Add(CredentialOption);
+        root.Options.Add(TlsCaOption);
+        root.Options.Add(TlsCertificateOption);
+        root.Options.Add(TlsKeyOption);
         root.Options.Add(AfterOption);
 
         var account = new Argument<string>("account") { Description = "Account id." };
@@ -268,6 +282,7 @@ public static partial class ConcordCli
             Credential = parse.GetValue(CredentialOption) ?? Environment.GetEnvironmentVariable("CONCORD_CREDENTIAL"),
             SessionToken = parse.GetValue(AfterOption),
         };
+        ApplyTls(parse, options);
         foreach (var gateway in parse.GetValue(GatewayOption) ?? [])
         {
             options.Gateways.Add(ConcordClientOptions.ParseGateway(gateway));
@@ -276,6 +291,13 @@ public static partial class ConcordCli
         await using var client = new ConcordClient(options);
         await run(client, new CliOutput(output, parse.GetValue(JsonOption), () => client.SessionToken));
         return ExitCodes.Success;
+    }
+
+    private static void ApplyTls(ParseResult parse, ConcordClientOptions options)
+    {
+        options.TlsAuthorityFile = parse.GetValue(TlsCaOption);
+        options.TlsCertificateFile = parse.GetValue(TlsCertificateOption);
+        options.TlsKeyFile = parse.GetValue(TlsKeyOption);
     }
 
     /// <summary>Sets the link fault on A's side (A to B) and, unless one-way, on B's side (B to A).</summary>
@@ -292,6 +314,7 @@ public static partial class ConcordCli
                 Region = from,
                 Credential = parse.GetValue(CredentialOption) ?? Environment.GetEnvironmentVariable("CONCORD_CREDENTIAL"),
             };
+            ApplyTls(parse, options);
             if (string.Equals(parse.GetValue(RegionOption), from, StringComparison.Ordinal))
             {
                 foreach (var gateway in parse.GetValue(GatewayOption) ?? [])

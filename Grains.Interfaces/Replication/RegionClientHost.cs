@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 
 namespace Concord.Grains.Interfaces.Replication;
 
@@ -24,6 +25,9 @@ public static class RegionClientHost
         }
 
         settings ??= new RegionClientHostSettings();
+
+        // Set once a gateway's certificate is refused: retrying the connection would only be refused again.
+        var untrusted = false;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         if (settings.LoggerFactory is { } loggerFactory)
         {
@@ -47,12 +51,39 @@ public static class RegionClientHost
                 client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = responseTimeout);
             }
 
+            if (settings.Tls is { } tls)
+            {
+                // TLS to the gateways: their certificates must chain to the deployment's authority; this side presents
+                // its own when it has one (a region's link always does).
+                client.UseTls(options =>
+                {
+                    options.LocalCertificate = tls.Certificate;
+                    options.ClientCertificateMode = tls.Certificate is null ? RemoteCertificateMode.NoCertificate : RemoteCertificateMode.AllowCertificate;
+                    options.RemoteCertificateValidation = (certificate, _, _) =>
+                    {
+                        if (tls.Trusts(certificate, out var problem))
+                        {
+                            return true;
+                        }
+
+                        untrusted = true;
+                        settings.OnUntrustedGateway?.Invoke(problem);
+                        return false;
+                    };
+                });
+            }
+
             if (settings.ConnectRetryDelay is { } delay)
             {
                 // Keep retrying the first connection until the caller's deadline cancels it: a region still starting is
                 // reachable a moment later, and one that is down fails at the deadline instead of hanging.
                 client.UseConnectionRetryFilter(async (_, ct) =>
                 {
+                    if (untrusted)
+                    {
+                        return false;
+                    }
+
                     await Task.Delay(delay, ct).ConfigureAwait(false);
                     return true;
                 });
@@ -73,4 +104,10 @@ public sealed class RegionClientHostSettings
 
     /// <summary>The application's logging, which Orleans' client logs into too; when null, the host logs nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>TLS to the gateways, trusting only the deployment's authority; null connects in plain TCP.</summary>
+    public Security.DeploymentTls? Tls { get; init; }
+
+    /// <summary>Hears why a gateway's certificate was refused (it does not chain to the deployment's authority).</summary>
+    public Action<string>? OnUntrustedGateway { get; init; }
 }

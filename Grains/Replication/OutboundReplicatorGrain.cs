@@ -285,7 +285,8 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     {
         var wasUp = _link != "down";
         _link = "down";
-        _lastError = ex.GetBaseException().Message;
+        // A link's own exception says what failed and why (a refused certificate, a cut); its inner cause says less.
+        _lastError = ex is RegionLinkUnavailableException ? ex.Message : ex.GetBaseException().Message;
         _backoff = _backoff == TimeSpan.Zero ? MinBackoff : TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _options.LinkMaxBackoff.Ticks));
         _retryAt = _time.GetUtcNow() + _backoff;
         if (wasUp)

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Concord.Grains.Replication;
 using Concord.Grains.Interfaces.Replication;
+using Concord.Grains.Interfaces.Security;
+using Concord.Grains.Replication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -11,7 +12,15 @@ namespace Concord.Silo.Hosting;
 /// Links to peer regions over TCP: one Orleans client per peer, in its own host (a silo host cannot also
 /// be a client host). Connecting is lazy and bounded, so a peer that is down never delays this region.
 /// </summary>
-public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnlyList<IPEndPoint>> peers, string serviceId, TimeSpan connectTimeout, string? credential = null)
+/// <param name="tls">TLS to the peers' gateways, presenting this region's certificate; null for plain TCP.</param>
+/// <param name="untrustedPeer">Hears (peer, why) when a peer's gateway certificate is refused.</param>
+public sealed class PeerClusterLinkFactory(
+    IReadOnlyDictionary<string, IReadOnlyList<IPEndPoint>> peers,
+    string serviceId,
+    TimeSpan connectTimeout,
+    string? credential = null,
+    DeploymentTls? tls = null,
+    Action<string, string>? untrustedPeer = null)
     : IRegionLinkFactory, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, PeerConnection> _connections = new(StringComparer.Ordinal);
@@ -23,7 +32,7 @@ public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnly
             throw new InvalidOperationException($"No gateways are configured for peer region '{peer}'.");
         }
 
-        var connection = _connections.GetOrAdd(peer, p => new PeerConnection(p, gateways, serviceId, connectTimeout));
+        var connection = _connections.GetOrAdd(peer, p => new PeerConnection(p, gateways, serviceId, connectTimeout, tls, untrustedPeer));
         return new ClusterClientRegionLink(peer, connection.ConnectAsync, credential);
     }
 
@@ -35,7 +44,8 @@ public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnly
         }
     }
 
-    private sealed class PeerConnection(string peer, IReadOnlyList<IPEndPoint> gateways, string serviceId, TimeSpan connectTimeout) : IAsyncDisposable
+    private sealed class PeerConnection(
+        string peer, IReadOnlyList<IPEndPoint> gateways, string serviceId, TimeSpan connectTimeout, DeploymentTls? tls, Action<string, string>? untrustedPeer) : IAsyncDisposable
     {
         private readonly SemaphoreSlim _connecting = new(1, 1);
         private IHost? _host;
@@ -55,6 +65,7 @@ public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnly
             }
 
             IHost? host = null;
+            string? refused = null;
             try
             {
                 if (_client is not null)
@@ -62,7 +73,16 @@ public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnly
                     return _client;
                 }
 
-                host = RegionClientHost.Create(peer, gateways, serviceId, new RegionClientHostSettings { ConnectRetryDelay = TimeSpan.FromMilliseconds(250) });
+                host = RegionClientHost.Create(peer, gateways, serviceId, new RegionClientHostSettings
+                {
+                    ConnectRetryDelay = TimeSpan.FromMilliseconds(250),
+                    Tls = tls,
+                    OnUntrustedGateway = problem =>
+                    {
+                        refused = problem;
+                        untrustedPeer?.Invoke(peer, problem);
+                    },
+                });
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(connectTimeout);
                 await host.StartAsync(timeout.Token);
@@ -73,7 +93,7 @@ public sealed class PeerClusterLinkFactory(IReadOnlyDictionary<string, IReadOnly
             catch (Exception ex) when (ex is not RegionLinkUnavailableException)
             {
                 host?.Dispose();
-                throw new RegionLinkUnavailableException(peer, $"cannot connect to {string.Join(", ", gateways)}", ex);
+                throw new RegionLinkUnavailableException(peer, $"cannot connect to {string.Join(", ", gateways)}{(refused is null ? string.Empty : $": its TLS certificate is not trusted ({refused})")}", ex);
             }
             finally
             {

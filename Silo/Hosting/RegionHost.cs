@@ -56,7 +56,14 @@ public static class RegionHost
         // The Orleans Dashboard and Concord's console are ASP.NET Core endpoints, so this silo's host is a web application.
         var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         web.Logging.ClearProviders();
-        web.WebHost.UseUrls($"http://{options.AdvertisedAddress}:{dashboardPort}");
+        web.WebHost.UseUrls($"{options.WebScheme}://{options.AdvertisedAddress}:{dashboardPort}");
+        if (options.WebScheme == Uri.UriSchemeHttps)
+        {
+            // The deployment's own certificate serves the console and dashboard too (the slim builder leaves HTTPS out).
+            web.WebHost.UseKestrelHttpsConfiguration();
+            web.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = options.Tls!.Certificate));
+        }
+
         Configure(web, options, logLevel, silo =>
         {
             silo.AddDashboard();
@@ -77,6 +84,9 @@ public static class RegionHost
 
         // A failed start is reported by the caller in one line; the host's own stack-trace log adds nothing.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+
+        // A refused TLS handshake is logged by RegionTls in one line; Orleans' own lines repeat it with a stack trace.
+        builder.Logging.AddFilter(RegionTls.OrleansTlsLogCategory, LogLevel.Error);
 
         // The process owns shutdown (SIGTERM, Ctrl+C) for every region it hosts.
         builder.Services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
@@ -105,6 +115,11 @@ public static class RegionHost
             }
 
             silo.Configure<ClusterMembershipOptions>(membership => membership.ProbeTimeout = options.ProbeTimeout);
+            if (options.Tls is { } tls)
+            {
+                silo.UseDeploymentTls(tls);
+            }
+
             extra(silo);
             silo.AddConcord(concord =>
             {
@@ -135,7 +150,14 @@ public static class RegionHost
         if (options.Peers.Count > 0)
         {
             var peers = options.Peers.ToDictionary(p => p.Key, p => (IReadOnlyList<IPEndPoint>)p.Value, StringComparer.Ordinal);
-            builder.Services.AddSingleton<IRegionLinkFactory>(new PeerClusterLinkFactory(peers, options.ServiceId, TimeSpan.FromSeconds(3), Grains.Interfaces.Events.ClientCredentialRoles.StrongestSecret(options.ClientCredentials)));
+            var credential = Grains.Interfaces.Events.ClientCredentialRoles.StrongestSecret(options.ClientCredentials);
+            builder.Services.AddSingleton<IRegionLinkFactory>(sp => new PeerClusterLinkFactory(
+                peers,
+                options.ServiceId,
+                TimeSpan.FromSeconds(3),
+                credential,
+                options.Tls,
+                RegionTls.UntrustedPeerLog(sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RegionTls).FullName!))));
         }
 
         if (options.OtlpEndpoint is not null)

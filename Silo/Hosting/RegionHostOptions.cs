@@ -67,6 +67,16 @@ public sealed class RegionHostOptions
     /// <summary>Serve the Concord console at <c>http://ADDRESS:PORT/console</c> and the Orleans Dashboard at <c>/dashboard</c>. Default: off (the local default: 8080-8082).</summary>
     public int? DashboardPort { get; set; }
 
+    /// <summary>
+    /// TLS on every hop (silo to silo, clients at the gateway, links to peers): the deployment's authority and this
+    /// region's certificate, from <c>--tls-certificate</c>, <c>--tls-key</c> and <c>--tls-ca</c>, or the local default's
+    /// throwaway one. Default: none (plain TCP, said in the ready line).
+    /// </summary>
+    public Grains.Interfaces.Security.DeploymentTls? Tls { get; set; }
+
+    /// <summary><c>https</c> for the console and dashboard when the region has its own certificate; <c>http</c> otherwise (the local default serves loopback only).</summary>
+    public string WebScheme => Tls is { IsThrowaway: false, Certificate: not null } ? Uri.UriSchemeHttps : Uri.UriSchemeHttp;
+
     /// <summary>Serve Prometheus metrics at <c>http://ADDRESS:PORT/metrics</c>. Default: off (the local default: 9464).</summary>
     public int? MetricsPort { get; set; }
 
@@ -104,6 +114,15 @@ public sealed class RegionHostOptions
             Peers = regions.Where(p => p.Name != r.Name).ToDictionary(p => p.Name, p => new List<IPEndPoint> { new(IPAddress.Loopback, p.Gateway) }, StringComparer.Ordinal),
         })];
         ShareThrowawayKeys(deployment);
+
+        // One throwaway authority and certificate for the three regions of the process: TLS on every hop, trusted by
+        // clients on this machine through LocalDeploymentTrust.
+        var tls = Grains.Interfaces.Security.DeploymentTls.CreateThrowaway([IPAddress.Loopback]);
+        foreach (var region in deployment)
+        {
+            region.Tls = tls;
+        }
+
         return deployment;
     }
 

@@ -33,12 +33,38 @@ public static class SiloCommandLine
     private static readonly Option<string?> ReplicationSecret = new("--replication-secret") { HelpName = "SECRET", Description = "Authenticates replication batches (or CONCORD_REPLICATION_SECRET)." };
     private static readonly Option<string?> SigningKey = new("--signing-key") { HelpName = "PEMFILE", Description = "This region's checkpoint signing key (PKCS#8)." };
     private static readonly Option<string[]> RegionKey = new("--region-key") { HelpName = "NAME=PEMFILE", Description = "A region's public key; repeat for every region." };
+    private static readonly Option<string?> TlsCertificate = new("--tls-certificate") { HelpName = "PEMFILE", Description = "This region's TLS certificate, issued by --tls-ca; with --tls-key and --tls-ca, TLS on every hop." };
+    private static readonly Option<string?> TlsKey = new("--tls-key") { HelpName = "PEMFILE", Description = "The private key of --tls-certificate." };
+    private static readonly Option<string?> TlsCa = new("--tls-ca") { HelpName = "PEMFILE", Description = "The deployment's certificate authority: silos, peers and clients must present certificates it issued." };
     private static readonly Option<bool> Verbose = new("--verbose") { Description = "Logs at Information instead of Warning." };
     private static readonly Option<string?> MigrateConnection = new("--connection") { HelpName = "CONNSTRING", Description = "The database's PostgreSQL connection string (or CONCORD_CONNECTION)." };
 
     // Any of these describes one region; without them the process hosts the local three-region deployment.
     private static readonly Option[] RegionDefining =
-        [Region, GatewayPort, SiloPort, Advertise, Peer, Storage, Connection, ProbeTimeout, FaultInjection, RecoverFromPeers, DashboardPort, MetricsPort, ClientCredential, ReplicationSecret, SigningKey, RegionKey];
+        [Region, GatewayPort, SiloPort, Advertise, Peer, Storage, Connection, ProbeTimeout, FaultInjection, RecoverFromPeers, DashboardPort, MetricsPort, ClientCredential, ReplicationSecret, SigningKey, RegionKey, TlsCertificate, TlsKey, TlsCa];
+
+    /// <summary>The region's TLS from its three files, all or none; a missing or bad file is a bad argument naming it.</summary>
+    private static Grains.Interfaces.Security.DeploymentTls? TlsOf(string? certificate, string? key, string? authority)
+    {
+        if (certificate is null && key is null && authority is null)
+        {
+            return null;
+        }
+
+        if (certificate is null || key is null || authority is null)
+        {
+            throw new ArgumentException("--tls-certificate, --tls-key and --tls-ca go together: give all three.");
+        }
+
+        try
+        {
+            return Grains.Interfaces.Security.DeploymentTls.FromPemFiles(authority, certificate, key);
+        }
+        catch (Concord.Grains.Interfaces.Errors.ConcordConfigurationException ex)
+        {
+            throw new ArgumentException(ex.Message);
+        }
+    }
 
     /// <summary>The local default's dashboards: eu on 8080, us on 8081, ap on 8082.</summary>
     public const int LocalDashboardPort = 8080;
@@ -200,6 +226,7 @@ public static class SiloCommandLine
             options.RegionPublicKeysPem[keyRegion] = ReadPem("--region-key", path);
         }
 
+        options.Tls = TlsOf(parsed.GetValue(TlsCertificate), parsed.GetValue(TlsKey), parsed.GetValue(TlsCa));
         options.Entities.AddRange(entities);
         options.ClientCredentials.AddRange(fromEnvironment);
         ReadTelemetry(parsed, options);

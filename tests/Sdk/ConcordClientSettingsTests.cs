@@ -1,5 +1,8 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Concord.Client.Sdk;
 using Concord.Grains.Interfaces.Errors;
+using Concord.Grains.Interfaces.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -43,6 +46,9 @@ public sealed class ConcordClientSettingsTests
     [InlineData("Region=eu;CallTimeout=soon", "CallTimeout 'soon' is not a duration")]
     [InlineData("Region=eu;MaxAttempts=0", "MaxAttempts '0' is not a whole number from 1 to 100")]
     [InlineData("Region=eu;ServiceId= ", "ServiceId is empty")]
+    [InlineData("Region=eu;TlsKeyFile= ", "TlsKeyFile is empty")]
+    [InlineData("Region=eu;TlsAuthorityFile=/nonexistent/ca.pem", "The TLS certificate authority file /nonexistent/ca.pem does not exist")]
+    [InlineData("Region=eu;TlsCertificateFile=client.pem;TlsKeyFile=client.key", "TlsCertificateFile and TlsKeyFile need TlsAuthorityFile")]
     public void A_bad_connection_string_is_refused_naming_what_is_wrong(string connectionString, string expected)
     {
         var refused = Assert.Throws<ConcordConfigurationException>(() => ConcordClientSettings.FromConnectionString(connectionString));
@@ -52,6 +58,32 @@ public sealed class ConcordClientSettingsTests
         var services = new ServiceCollection();
         Assert.Throws<ConcordConfigurationException>(() => services.AddConcordClient(connectionString));
         Assert.DoesNotContain(services, d => d.ServiceType == typeof(ConcordClient));
+    }
+
+    [Fact]
+    public void The_tls_files_are_read_at_once_and_a_certificate_of_another_authority_is_refused()
+    {
+        var folder = Directory.CreateTempSubdirectory("concord-sdk-tls-").FullName;
+        string Write(string name, string pem)
+        {
+            var path = Path.Combine(folder, name);
+            File.WriteAllText(path, pem);
+            return path;
+        }
+
+        var (authority, certificate) = DeploymentTls.Issue("sdk CA", "sdk client", [IPAddress.Loopback]);
+        var (other, _) = DeploymentTls.Issue("other CA", "other", [IPAddress.Loopback]);
+        var ca = Write("ca.pem", authority.ExportCertificatePem());
+        var otherCa = Write("other-ca.pem", other.ExportCertificatePem());
+        var cert = Write("client.pem", certificate.ExportCertificatePem());
+        var key = Write("client.key", certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+
+        var options = ConcordClientSettings.FromConnectionString($"Region=eu;TlsAuthorityFile={ca};TlsCertificateFile={cert};TlsKeyFile={key}");
+        Assert.Equal((ca, cert, key), (options.TlsAuthorityFile, options.TlsCertificateFile, options.TlsKeyFile));
+
+        var refused = Assert.Throws<ConcordConfigurationException>(() =>
+            ConcordClientSettings.FromConnectionString($"Region=eu;TlsAuthorityFile={otherCa};TlsCertificateFile={cert};TlsKeyFile={key}"));
+        Assert.StartsWith($"The TLS certificate {cert} is not issued by the authority {otherCa}: CN=sdk client (issuer CN=sdk CA) does not chain to CN=other CA", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

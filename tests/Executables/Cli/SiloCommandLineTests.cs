@@ -29,6 +29,8 @@ public sealed class SiloCommandLineTests
     [InlineData("error: --otlp-protocol 'thrift' is not grpc or http/protobuf. (see --help)", "--region", "eu", "--otlp-protocol", "thrift")]
     [InlineData("error: --peer 'us' is not NAME=HOST:PORT (HOST an IP address or localhost). (see --help)", "--peer", "us")]
     [InlineData("error: --advertise 'somewhere' is not an IP address. (see --help)", "--advertise", "somewhere")]
+    [InlineData("error: --tls-certificate, --tls-key and --tls-ca go together: give all three. (see --help)", "--tls-certificate", "region.pem")]
+    [InlineData("error: The TLS certificate authority file /nonexistent/ca.pem does not exist. (see --help)", "--tls-certificate", "region.pem", "--tls-key", "region.key", "--tls-ca", "/nonexistent/ca.pem")]
     public async Task A_bad_argument_exits_2_with_one_error_line_and_starts_nothing(string expected, params string[] args)
     {
         var (code, output, error, ran) = await RunAsync(args);

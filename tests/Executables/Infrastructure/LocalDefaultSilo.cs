@@ -21,6 +21,7 @@ public static class LocalDefaultSilo
         foreach (var region in new[] { "eu", "us", "ap" })
         {
             ready[region] = await silo.WaitForLineAsync(l => l.StartsWith($"region {region} ready:", StringComparison.Ordinal), TimeSpan.FromSeconds(90));
+            Assert.Contains(", TLS on (throwaway local authority),", ready[region], StringComparison.Ordinal);
         }
 
         return (silo, ready);
