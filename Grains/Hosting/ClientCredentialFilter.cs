@@ -21,7 +21,7 @@ internal sealed class ClientCredentialFilter(IOptions<ConcordOptions> options, S
     private readonly ClientCredentialVerifier _credentials = new(options.Value.ClientCredentials);
 
     // Not in _credentials: the console and other doors into the region never accept the silo's own secret.
-    private readonly ClientCredentialVerifier _siloCalls = new([silo.Secret]);
+    private readonly ClientCredentialVerifier _siloCalls = new([silo.Own]);
 
     public Task Invoke(IIncomingGrainCallContext context)
     {

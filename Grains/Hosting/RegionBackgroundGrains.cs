@@ -61,10 +61,10 @@ internal sealed partial class RegionBackgroundGrains(IServiceProvider services, 
         // Checkpoints verified by another silo of the region (or by this one before a restart) gate relays here too.
         await services.GetRequiredService<CheckpointBook>().RefreshAsync(includeEvidence: false, cancellationToken);
 
-        // The silo's own calls count as a client's: they present the silo's own operator credential.
-        if (concord.ClientCredentials.Count > 0)
+        // The silo's own calls count as a client's: they present a credential (SiloCallCredential).
+        if (services.GetRequiredService<SiloCallCredential>().Presented is { } secret)
         {
-            RequestContext.Set(Interfaces.Events.ClientCredentials.RequestContextKey, services.GetRequiredService<SiloCallCredential>().Secret);
+            RequestContext.Set(Interfaces.Events.ClientCredentials.RequestContextKey, secret);
         }
 
         var grains = services.GetRequiredService<IGrainFactory>();

@@ -57,6 +57,10 @@ public sealed class Deployment : IAsyncDisposable
                 options.Peers = gateways.Where(g => g.Region != options.Region)
                     .ToDictionary(g => g.Region, g => new List<IPEndPoint> { g.Gateway }, StringComparer.Ordinal);
                 options.Entities.Add("venues");
+
+                // Plain TCP, as every run in docs/benchmarks.md measured: the figures compare the protocol's cost run
+                // to run; TLS's own cost is not measured here.
+                options.Tls = null;
                 options.RegionPublicKeysPem = options.RegionPublicKeysPem
                     .Where(k => gateways.Any(g => g.Region == k.Key)).ToDictionary(k => k.Key, k => k.Value, StringComparer.Ordinal);
                 // Only critical region logs: a region stopping at the end of a scenario logs errors for its timers'
