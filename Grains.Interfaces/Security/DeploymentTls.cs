@@ -37,9 +37,6 @@ public sealed class DeploymentTls
     /// <summary>This process's certificate with its private key, or null for a client that presents none.</summary>
     public X509Certificate2? Certificate { get; }
 
-    /// <summary>How long a connection's TLS handshake may take before it is dropped (Orleans' default, 10 s).</summary>
-    public TimeSpan HandshakeTimeout { get; } = TimeSpan.FromSeconds(10);
-
     /// <summary>True for the local default's authority, made at start and gone when the process ends.</summary>
     public bool IsThrowaway { get; }
 

@@ -61,9 +61,20 @@ public static class LocalDeploymentTrust
         }
 
         var served = record.Gateways.ToHashSet(StringComparer.Ordinal);
-        return gateways.All(g => served.Contains(g.ToString()))
-            ? DeploymentTls.Of(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(record.AuthorityPem))
-            : null;
+        if (!gateways.All(g => served.Contains(g.ToString())))
+        {
+            return null;
+        }
+
+        try
+        {
+            return DeploymentTls.Of(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(record.AuthorityPem));
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // A damaged file trusts nothing; the client connects as configured.
+            return null;
+        }
     }
 
     private static Record? Read()

@@ -21,6 +21,13 @@ internal sealed class DerivedPositions
     public bool HasReached(string consumer, string entityId, long target) =>
         _positions.TryGetValue((consumer, entityId), out var position) && position >= target;
 
+    /// <summary>
+    /// A repair pass's step for one consumer: true at once when this silo knows it at <paramref name="target"/>,
+    /// otherwise whether <paramref name="catchUp"/> (the call to the consumer) brought it there.
+    /// </summary>
+    public async Task<bool> CatchUpAsync(string consumer, string entityId, long target, Func<Task<long>> catchUp) =>
+        HasReached(consumer, entityId, target) || await catchUp() >= target;
+
     /// <summary>The consumer's activation is going: what it folded is no longer known here.</summary>
     public void Forget(string consumer, string entityId) => _positions.TryRemove((consumer, entityId), out _);
 }

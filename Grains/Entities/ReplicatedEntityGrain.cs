@@ -453,8 +453,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     /// <summary>Whether every view of this entity, and the grain's own derived state, caught up with its log to <paramref name="target"/>.</summary>
     // Only the views this silo does not know to be at the target are called (Derived.DerivedPositions).
     private async Task<bool> CatchUpAllDerivedAsync(long target, CancellationToken cancellationToken) =>
-        (await Task.WhenAll(_views.Where(v => !DerivedPositions.HasReached(v.Name, EntityId, target))
-            .Select(v => _registry.ViewGrainOf(GrainFactory, v, EntityId).CatchUpAsync(target, cancellationToken)))).All(p => p >= target)
+        (await Task.WhenAll(_views.Select(v => DerivedPositions.CatchUpAsync(v.Name, EntityId, target,
+            () => _registry.ViewGrainOf(GrainFactory, v, EntityId).CatchUpAsync(target, cancellationToken))))).All(caughtUp => caughtUp)
         && await CatchUpDerivedAsync(target, cancellationToken);
 
     /// <summary>How far this silo's derived consumers are known to have folded (a repair pass calls only those behind).</summary>

@@ -125,13 +125,11 @@ internal sealed partial class AccountGrain(ILogger<AccountGrain> logger) : Repli
     protected override async Task<bool> CatchUpDerivedAsync(long target, CancellationToken cancellationToken)
     {
         // A consumer this silo knows to be at the target is not called: the stream delivered everything to it.
-        var viewAt = DerivedPositions.HasReached(Derived.AccountSummaryGrain.ConsumerName, Key, target)
-            ? target
-            : await GrainFactory.GetGrain<IAccountSummaryGrain>(Key).CatchUpAsync(target, cancellationToken);
-        var processedAt = DerivedPositions.HasReached(TransferProcessorGrain.ConsumerName, Key, target)
-            ? target
-            : await GrainFactory.GetGrain<ITransferProcessorGrain>(Key).CatchUpAsync(target, cancellationToken);
-        return viewAt >= target && processedAt >= target;
+        var summarized = await DerivedPositions.CatchUpAsync(Derived.AccountSummaryGrain.ConsumerName, Key, target,
+            () => GrainFactory.GetGrain<IAccountSummaryGrain>(Key).CatchUpAsync(target, cancellationToken));
+        var processed = await DerivedPositions.CatchUpAsync(TransferProcessorGrain.ConsumerName, Key, target,
+            () => GrainFactory.GetGrain<ITransferProcessorGrain>(Key).CatchUpAsync(target, cancellationToken));
+        return summarized && processed;
     }
 
     private async Task<WriteReceipt> WriteAsync(string requestId, EventPayload command, CancellationToken cancellationToken) =>

@@ -22,6 +22,9 @@ internal static partial class RegionTls
 
     private static readonly TimeSpan RepeatAfter = TimeSpan.FromMinutes(1);
 
+    // How long a connection may take to open its TLS handshake, and to finish it (Orleans' default).
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
     // The content type of a TLS record that opens a handshake (ClientHello), the first byte a TLS client sends.
     private const byte TlsHandshakeRecord = 0x16;
 
@@ -65,7 +68,7 @@ internal static partial class RegionTls
                 // Look at the first bytes without taking them: a connection closed before sending any (a client's
                 // reachability probe) is no refusal, and one that does not open with a TLS record is plaintext.
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionClosed);
-                wait.CancelAfter(tls.HandshakeTimeout);
+                wait.CancelAfter(HandshakeTimeout);
                 System.IO.Pipelines.ReadResult first;
                 try
                 {
@@ -73,7 +76,7 @@ internal static partial class RegionTls
                 }
                 catch (OperationCanceledException)
                 {
-                    Refused(context, $"nothing sent within {tls.HandshakeTimeout.TotalSeconds:0} s");
+                    Refused(context, $"nothing sent within {HandshakeTimeout.TotalSeconds:0} s");
                     return;
                 }
 
@@ -102,7 +105,7 @@ internal static partial class RegionTls
 
         var options = new TlsOptions
         {
-            HandshakeTimeout = tls.HandshakeTimeout,
+            HandshakeTimeout = HandshakeTimeout,
             LocalCertificate = tls.Certificate,
             RemoteCertificateMode = mode,
             ClientCertificateMode = RemoteCertificateMode.RequireCertificate,
