@@ -10,7 +10,8 @@ internal static class ScaleRun
         var before = GC.GetTotalMemory(forceFullCollection: true);
         var watch = Stopwatch.StartNew();
         var simulation = new Simulation(options.SettingsFor(options.FirstSeed));
-        Console.WriteLine($"scale: seed {options.FirstSeed}, {options.Regions} regions, {options.Entities} accounts, {options.Ops} requests; {simulation.Plan}");
+        var entities = simulation.Entities;
+        Console.WriteLine($"scale: seed {options.FirstSeed}, {options.Regions} regions, {entities.Accounts.Count} accounts, {entities.Handles.Count} handles, {entities.Venues.Count} venues, {options.Ops} requests; {simulation.Plan}");
         var result = simulation.Run();
         var wall = watch.Elapsed;
         var memory = GC.GetTotalMemory(forceFullCollection: true) - before;

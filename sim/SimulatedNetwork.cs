@@ -26,7 +26,7 @@ internal sealed record BucketReply(string From, string To, IReadOnlyDictionary<i
 
 internal sealed record Repairs(string From, string To, IReadOnlyList<EventEnvelope> Events) : Message(From, To);
 
-internal sealed record ForwardedStrict(string From, string To, long CallId, string Account, string RequestId, EventPayload Command) : Message(From, To);
+internal sealed record ForwardedStrict(string From, string To, long CallId, string EntityId, string RequestId, object Command) : Message(From, To);
 
 /// <summary>Home's answer to a forwarded command: its events, or the name of the typed refusal.</summary>
 internal sealed record ForwardedReply(string From, string To, long CallId, IReadOnlyList<EventEnvelope> Events, string? Refusal) : Message(From, To);
@@ -37,7 +37,7 @@ internal sealed record RecoveryRequest(string From, string To, IReadOnlyDictiona
 
 internal sealed record RecoveryReply(string From, string To, IReadOnlyList<EventEnvelope> Events) : Message(From, To);
 
-internal sealed record ShareAsk(string From, string To, string Account, long Amount) : Message(From, To);
+internal sealed record ShareAsk(string From, string To, string EntityId, long Amount) : Message(From, To);
 
 /// <summary>
 /// The links between regions: per message a latency drawn from the link's range (so messages reorder), loss,

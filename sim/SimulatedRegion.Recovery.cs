@@ -36,7 +36,7 @@ internal sealed partial class SimulatedRegion
         foreach (var peer in _options.Peers)
         {
             // Acknowledged positions past the new head name events this store no longer has.
-            _ackedCursor[peer] = Math.Min(_ackedCursor[peer], head);
+            _feeds[peer].RewindTo(head);
             if (!PlantedBugs.ResumeWritesAfterLoss)
             {
                 _awaitingRecovery.Add(peer);
@@ -116,7 +116,7 @@ internal sealed partial class SimulatedRegion
                 replica.Result.Apologise();
             }
 
-            await CatchUpCreditsAsync();
+            await CatchUpDerivedAsync();
         }
     }
 

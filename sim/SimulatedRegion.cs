@@ -1,6 +1,7 @@
 using Concord.Grains.Diagnostics;
 using Concord.Grains.Entities;
 using Concord.Grains.Events;
+using Concord.Grains.Handles;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Errors;
@@ -10,13 +11,13 @@ using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Ledger;
 using Concord.Grains.Replication;
 using Concord.Grains.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
+using Concord.Samples.Venues;
 
 namespace Concord.Simulation;
 
 /// <summary>
 /// One region as the simulator hosts it: its durable log store, its clock, and, while it is up, the replicas
-/// (<see cref="EntityStateMachine{TState}"/>, the same core the grains host), the replicators' state and calls in
+/// (<see cref="EntityStateMachine{TState}"/> of each entity type, the same core the grains host), the replicators' state and calls in
 /// flight. A crash drops everything but the store and the replicators' acknowledged cursors.
 /// </summary>
 internal sealed partial class SimulatedRegion
@@ -29,9 +30,9 @@ internal sealed partial class SimulatedRegion
     private readonly int _batchSize;
     private readonly ConcordOptions _options;
     private readonly ConcordMetrics _metrics;
-    private readonly Dictionary<string, Task<EntityStateMachine<AccountState>>> _replicas = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task<IEntityStateMachine>> _replicas = new(StringComparer.Ordinal);
     private readonly Dictionary<long, TaskCompletionSource<ForwardedReply>> _calls = [];
-    private readonly SortedDictionary<string, long> _ackedCursor = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, OutboundFeedCursor> _feeds = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, long> _resendAt = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, AntiEntropyRepairs> _repairs = new(StringComparer.Ordinal);
     private HybridLogicalClock _clock;
@@ -40,6 +41,7 @@ internal sealed partial class SimulatedRegion
     private readonly SortedSet<string> _awaitingRecovery = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, int> _fencedBelow = new(StringComparer.Ordinal);
     private readonly TailRecoveryOwed _recoveryOwed = new();
+    private readonly TraceLogger _logger;
 
     public SimulatedRegion(Simulation sim, string name, IReadOnlyList<string> regions, ConcordMetrics metrics, int batchSize)
     {
@@ -47,12 +49,13 @@ internal sealed partial class SimulatedRegion
         _sim = sim;
         Name = name;
         _metrics = metrics;
+        _logger = new TraceLogger(sim, name);
         _options = new ConcordOptions { Region = name, Regions = [.. regions], MaxGroupCommitEvents = 64 };
         Time = new RegionTimeProvider(sim.Clock);
         _clock = new HybridLogicalClock(Time, name);
         foreach (var peer in _options.Peers)
         {
-            _ackedCursor[peer] = 0;
+            _feeds[peer] = new OutboundFeedCursor(Store, name, batchSize);
             _resendAt[peer] = 0;
             _repairs[peer] = new AntiEntropyRepairs(Store, _batchSize);
         }
@@ -74,7 +77,7 @@ internal sealed partial class SimulatedRegion
 
     public IEnumerable<string> Peers => _options.Peers;
 
-    public string HomeOf(string account) => AccountType.Instance.HomeRegionOf(account, _options.EffectiveRegions);
+    public string HomeOf(string entityId) => _sim.Types.HomeOf(entityId, _options.EffectiveRegions);
 
     /// <summary>Loses every replica and call in flight; the store (durable) and the acknowledged cursors survive.</summary>
     public void Crash()
@@ -107,23 +110,43 @@ internal sealed partial class SimulatedRegion
 
         // A region still taking back what it lost keeps asking after any later crash: the state is durable.
         AskForRecovery();
-        return CatchUpCreditsAsync();
+        return CatchUpDerivedAsync();
     }
 
-    public Task<EntityStateMachine<AccountState>> ReplicaAsync(string account)
+    public Task<IEntityStateMachine> ReplicaAsync(string entityId)
     {
-        if (!_replicas.TryGetValue(account, out var replica))
+        if (!IsUp)
         {
-            _replicas[account] = replica = ActivateAsync(account);
+            // Work begun before a crash goes no further: a crashed process keeps nothing in memory and writes nothing.
+            throw new StorageUnavailableException(entityId, $"'{Name}' is down");
+        }
+
+        if (!_replicas.TryGetValue(entityId, out var replica))
+        {
+            _replicas[entityId] = replica = ActivateAsync(entityId);
         }
 
         return replica;
     }
 
-    /// <summary>The grain's command path, over the same core: replay, route, forward to the decider or decide here, commit.</summary>
-    public async Task<EntityReceipt> ExecuteAsync(string account, string requestId, EventPayload command, bool askPeers = true)
+    /// <summary>A client's request: its command, and where the primary cannot be reached, the fallback the type's grain takes (a tentative claim).</summary>
+    public async Task<EntityReceipt> ExecuteAsync(ClientOp op)
     {
-        var machine = await ReplicaAsync(account);
+        var epoch = Epoch;
+        try
+        {
+            return await ExecuteAsync(op.EntityId, op.RequestId, op.Command);
+        }
+        catch (CoordinationUnavailableException) when (op.Fallback is { } fallback && Epoch == epoch)
+        {
+            return await ExecuteAsync(op.EntityId, op.RequestId, fallback);
+        }
+    }
+
+    /// <summary>The grain's command path, over the same core: replay, route, forward to the decider or decide here, commit.</summary>
+    public async Task<EntityReceipt> ExecuteAsync(string entityId, string requestId, object command, bool askPeers = true)
+    {
+        var machine = await ReplicaAsync(entityId);
         if (await machine.ReplayAsync(requestId, command, CancellationToken.None) is { } replayed)
         {
             return replayed;
@@ -132,7 +155,7 @@ internal sealed partial class SimulatedRegion
         var route = machine.RouteOf(requestId, command, askPeers ? _ => true : null);
         foreach (var (peer, amount) in route.Asks)
         {
-            Send(new ShareAsk(Name, peer, account, amount));
+            Send(new ShareAsk(Name, peer, entityId, amount));
         }
 
         if (!route.CoveredHere && !string.Equals(route.Decider, Name, StringComparison.Ordinal))
@@ -140,8 +163,7 @@ internal sealed partial class SimulatedRegion
             return await ForwardAsync(machine, route.Decider, requestId, command);
         }
 
-        var context = machine.ContextFor(requestId, route.Mode);
-        return await machine.CommitDecisionAsync(requestId, Task.FromResult(machine.Runtime.Type.Decide(machine.Decidable, command, context)), route.Spend);
+        return await machine.DecideHereAsync(requestId, command, route);
     }
 
     public void Tick()
@@ -198,10 +220,10 @@ internal sealed partial class SimulatedRegion
             reasons.Add("recovering");
         }
 
-        reasons.AddRange(_ackedCursor.Where(c => c.Value < head).Select(c => $"{c.Key} acked {c.Value} of {head}"));
+        reasons.AddRange(_feeds.Where(c => c.Value.Acked < head).Select(c => $"{c.Key} acked {c.Value.Acked} of {head}"));
         foreach (var replica in _replicas.Values.Where(r => r.IsCompletedSuccessfully && r.Result.Replica.Buffered > 0))
         {
-            reasons.Add($"{replica.Result.EntityId} waits on [{string.Join(", ", replica.Result.Replica.Waiting.Select(e => $"{e.Origin}#{e.Seq}"))}] holding {replica.Result.Fold.Version}");
+            reasons.Add($"{replica.Result.EntityId} waits on [{string.Join(", ", replica.Result.Replica.Waiting.Select(e => $"{e.Origin}#{e.Seq}"))}] holding {replica.Result.Version}");
         }
 
         return reasons.Count == 0 ? "quiet" : string.Join("; ", reasons);
@@ -211,7 +233,7 @@ internal sealed partial class SimulatedRegion
     public async Task<bool> IsQuiescentAsync()
     {
         var head = await Store.GetFeedHeadAsync(Name);
-        if (IsRecovering || _ackedCursor.Values.Any(c => c < head))
+        if (IsRecovering || _feeds.Values.Any(c => c.Acked < head))
         {
             return false;
         }
@@ -227,29 +249,45 @@ internal sealed partial class SimulatedRegion
         return true;
     }
 
-    private async Task<EntityStateMachine<AccountState>> ActivateAsync(string account)
+    private async Task<IEntityStateMachine> ActivateAsync(string entityId)
     {
-        EntityStateMachine<AccountState>? machine = null;
-        machine = new EntityStateMachine<AccountState>(
-            _sim.AccountRuntime,
-            account,
+        var type = _sim.Types.Of(entityId, out var key);
+        IEntityStateMachine machine = type switch
+        {
+            EntityTypeRuntime<AccountState> accounts => New(accounts, key, CreditTransfersAsync),
+            EntityTypeRuntime<HandleState> handles => New(handles, key, BindClaimsAsync),
+            EntityTypeRuntime<VenueState> venues => New(venues, key, (_, _) => Task.CompletedTask),
+            _ => throw new InvalidOperationException($"The simulator hosts no entity type {type.Name}."),
+        };
+        await machine.LoadAsync(null, CancellationToken.None);
+        return machine;
+    }
+
+    /// <summary>A replica as its grain activates one; <paramref name="afterCommit"/> is the type's derived work in this region.</summary>
+    private EntityStateMachine<TState> New<TState>(EntityTypeRuntime<TState> runtime, string key, Func<EntityStateMachine<TState>, IReadOnlyList<LoggedEvent>, Task> afterCommit)
+        where TState : class
+    {
+        EntityStateMachine<TState>? machine = null;
+        var entityId = runtime.EntityIdOf(key);
+        machine = new EntityStateMachine<TState>(
+            runtime,
+            key,
             _options,
             _clock,
             Store,
             Time,
             _metrics,
-            NullLogger.Instance,
-            committed => AfterCommitAsync(account, committed),
+            _logger,
+            committed => afterCommit(machine!, committed),
             _ =>
             {
                 // As the grain deactivates: the next call activates from what the store holds.
-                if (_replicas.TryGetValue(account, out var current) && current.IsCompletedSuccessfully && current.Result == machine)
+                if (_replicas.TryGetValue(entityId, out var current) && current.IsCompletedSuccessfully && current.Result == machine)
                 {
-                    _replicas.Remove(account);
+                    _replicas.Remove(entityId);
                 }
             },
             localWritesRefused: () => IsRecovering ? "it restarted without its last commits and is taking them back from its peers" : null);
-        await machine.LoadAsync(null, CancellationToken.None);
         return machine;
     }
 
@@ -277,7 +315,7 @@ internal sealed partial class SimulatedRegion
 
                 break;
             case ReplicationAck ack:
-                _ackedCursor[ack.From] = Math.Max(_ackedCursor[ack.From], ack.FeedPosition);
+                _feeds[ack.From].Acknowledge(ack.FeedPosition);
                 _resendAt[ack.From] = 0;
                 break;
             case DigestRequest request:
@@ -328,7 +366,7 @@ internal sealed partial class SimulatedRegion
 
                 break;
             case ShareAsk ask:
-                var machine = await ReplicaAsync(ask.Account);
+                var machine = await ReplicaAsync(ask.EntityId);
                 var give = machine.GiveableShare(ask.Amount);
                 if (give > 0)
                 {
@@ -371,7 +409,7 @@ internal sealed partial class SimulatedRegion
                 continue;
             }
 
-            var feed = await Store.ReadFeedAsync(Name, _ackedCursor[peer], _batchSize);
+            var feed = await _feeds[peer].NextBatchAsync();
             if (feed.Count == 0)
             {
                 continue;
@@ -382,7 +420,7 @@ internal sealed partial class SimulatedRegion
         }
     }
 
-    private async Task<EntityReceipt> ForwardAsync(EntityStateMachine<AccountState> machine, string decider, string requestId, EventPayload command)
+    private async Task<EntityReceipt> ForwardAsync(IEntityStateMachine machine, string decider, string requestId, object command)
     {
         var callId = ++_nextCall;
         var call = new TaskCompletionSource<ForwardedReply>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -415,7 +453,7 @@ internal sealed partial class SimulatedRegion
 
         // Read-your-writes in the region that asked; replication would bring the event anyway.
         await machine.ApplyRemoteAsync(reply.Events);
-        return new EntityReceipt(machine.EntityId, [.. reply.Events.Select(e => e.Id)], machine.Fold.Position, Replayed: false, reply.From);
+        return new EntityReceipt(machine.EntityId, [.. reply.Events.Select(e => e.Id)], machine.Position, Replayed: false, reply.From);
     }
 
     private async Task AnswerForwardedAsync(ForwardedStrict forwarded, int epoch)
@@ -424,13 +462,13 @@ internal sealed partial class SimulatedRegion
         string? refusal = null;
         try
         {
-            var machine = await ReplicaAsync(forwarded.Account);
+            var machine = await ReplicaAsync(forwarded.EntityId);
             if (!string.Equals(machine.DeciderOf(forwarded.Command), Name, StringComparison.Ordinal))
             {
-                throw new CoordinationUnavailableException(forwarded.Account, Name, "not the decider here");
+                throw new CoordinationUnavailableException(forwarded.EntityId, Name, "not the decider here");
             }
 
-            var receipt = await ExecuteAsync(forwarded.Account, forwarded.RequestId, forwarded.Command, askPeers: true);
+            var receipt = await ExecuteAsync(forwarded.EntityId, forwarded.RequestId, forwarded.Command, askPeers: true);
             var found = new List<EventEnvelope>();
             foreach (var id in receipt.Events)
             {
@@ -454,9 +492,9 @@ internal sealed partial class SimulatedRegion
     }
 
     /// <summary>The transfer processor: the source account's home region credits the destination of every debit, once by request id.</summary>
-    private Task AfterCommitAsync(string account, IReadOnlyList<LoggedEvent> committed)
+    private Task CreditTransfersAsync(EntityStateMachine<AccountState> account, IReadOnlyList<LoggedEvent> committed)
     {
-        if (HomeOf(account) != Name)
+        if (!account.IsHome)
         {
             return Task.CompletedTask;
         }
@@ -466,28 +504,66 @@ internal sealed partial class SimulatedRegion
             if (logged.Event.Payload is Debited { To.Length: > 0 } debit)
             {
                 var epoch = Epoch;
-                _ = _sim.Scheduler.Start(() => CreditAsync(account, logged.Event, debit, epoch));
+                _ = _sim.Scheduler.Start(() => CreditAsync(account.EntityId, logged.Event, debit, epoch));
             }
         }
 
         return Task.CompletedTask;
     }
 
-    /// <summary>Drives the credit of every debit of the accounts homed here (the processor's catch-up; dedupe makes it idempotent).</summary>
-    public async Task CatchUpCreditsAsync()
+    /// <summary>At the handles' primary, after every change: the oldest tentative claim that may win is bound, outside the commit loop (the grain's resolve timer).</summary>
+    private Task BindClaimsAsync(EntityStateMachine<HandleState> handle, IReadOnlyList<LoggedEvent> committed)
     {
-        foreach (var account in await Store.ListEntitiesAsync(null, int.MaxValue))
+        if (handle.IsHome && handle.State.NextClaimToBind is { } claimId)
         {
-            if (HomeOf(account) != Name)
+            var epoch = Epoch;
+            _ = _sim.Scheduler.Start(() => BindClaimAsync(handle.EntityId, claimId, epoch));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task BindClaimAsync(string handle, string claimId, int epoch)
+    {
+        if (!IsUp || Epoch != epoch)
+        {
+            return;
+        }
+
+        try
+        {
+            await ExecuteAsync(handle, DerivedRequestIds.Of(ResolveClaim.Purpose, claimId), new ResolveClaim(claimId));
+        }
+        catch (ConcordException ex)
+        {
+            _sim.Trace($"{Name} binding claim {claimId} of {handle} failed: {ex.GetType().Name}; re-driven at restart");
+        }
+    }
+
+    /// <summary>
+    /// Re-drives the derived work of the entities homed here (the processor's and the resolve timer's catch-up): the
+    /// credit of every debit, and the binding of every claim that may win. Dedupe by request id makes both idempotent.
+    /// </summary>
+    public async Task CatchUpDerivedAsync()
+    {
+        foreach (var entityId in await Store.ListEntitiesAsync(null, int.MaxValue))
+        {
+            if (HomeOf(entityId) != Name)
             {
                 continue;
             }
 
-            foreach (var logged in await LogFollower.ReadAllAsync(Store, account, CancellationToken.None))
+            if (await ReplicaAsync(entityId) is EntityStateMachine<HandleState> { State.NextClaimToBind: { } claimId })
+            {
+                await BindClaimAsync(entityId, claimId, Epoch);
+                continue;
+            }
+
+            foreach (var logged in await LogFollower.ReadAllAsync(Store, entityId, CancellationToken.None))
             {
                 if (logged.Event.Payload is Debited { To.Length: > 0 } debit)
                 {
-                    await CreditAsync(account, logged.Event, debit, Epoch);
+                    await CreditAsync(entityId, logged.Event, debit, Epoch);
                 }
             }
         }

@@ -1,9 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Concord.Grains.Diagnostics;
-using Concord.Grains.Entities;
+using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Errors;
-using Concord.Grains.Ledger;
 
 namespace Concord.Simulation;
 
@@ -52,15 +51,16 @@ internal sealed class Simulation
         Network = new SimulatedNetwork(_random, Plan);
         var names = RegionNames.Take(settings.Regions).Order(StringComparer.Ordinal).ToArray();
         var metrics = new ConcordMetrics(new SimulationMeters());
+        Types = new SimulatedTypes(handlesPrimary: names[0]);
         Regions = names.ToDictionary(n => n, n => new SimulatedRegion(this, n, names, metrics, settings.Scale ? new Grains.Hosting.ConcordOptions().ReplicationBatchSize : 32), StringComparer.Ordinal);
-        Accounts = [.. Enumerable.Range(1, settings.Entities).Select(i => $"acc-{i}")];
+        Entities = SimulatedEntities.For(settings.Entities);
     }
 
     public VirtualClock Clock { get; } = new();
 
     public DeterministicScheduler Scheduler { get; } = new();
 
-    public EntityTypeRuntime<AccountState> AccountRuntime { get; } = new(AccountType.Instance, typeof(AccountGrain));
+    public SimulatedTypes Types { get; }
 
     public FaultPlan Plan { get; }
 
@@ -68,7 +68,7 @@ internal sealed class Simulation
 
     public IReadOnlyDictionary<string, SimulatedRegion> Regions { get; }
 
-    public IReadOnlyList<string> Accounts { get; }
+    public SimulatedEntities Entities { get; }
 
     public IReadOnlyList<ClientOp> Ops => _ops;
 
@@ -111,7 +111,7 @@ internal sealed class Simulation
 
     public SimulationResult Run()
     {
-        Trace($"seed {_settings.Seed}: {Regions.Count} regions, {Accounts.Count} accounts, {_settings.Ops} ops; {Plan}");
+        Trace($"seed {_settings.Seed}: {Regions.Count} regions, {Entities.Accounts.Count} accounts, {Entities.Handles.Count} handles (primary {Types.HandlesPrimary}), {Entities.Venues.Count} venues, {_ops.Count} ops; {Plan}");
         string? failure;
         try
         {
@@ -135,7 +135,7 @@ internal sealed class Simulation
         var acked = _ops.Count(o => o.Outcome == Outcome.Acknowledged);
         var refused = _ops.Count(o => o.Outcome == Outcome.Refused);
         var unknown = _ops.Count(o => o.Outcome == Outcome.Unknown);
-        var lostAcked = _ops.Count(o => o.Outcome == Outcome.Acknowledged && LostWithFailover.Contains((o.Account, o.RequestId)));
+        var lostAcked = _ops.Count(o => o.Outcome == Outcome.Acknowledged && LostWithFailover.Contains((o.EntityId, o.RequestId)));
         var summary = $"{acked} acknowledged ({lostAcked} of them lost with a failover before any peer held them), {refused} refused, {unknown} refused after a lost answer; {Network.Sent} messages, {Network.EventsShipped} events shipped; converged {ConvergenceMs} ms after heal";
         Trace(summary);
         return new SimulationResult(_settings.Seed, failure, summary, Convert.ToHexString(_traceHash.GetHashAndReset())[..16].ToLowerInvariant(), _trace);
@@ -272,9 +272,17 @@ internal sealed class Simulation
     private void PlanWorkload()
     {
         var names = Regions.Keys.ToArray();
+        foreach (var venue in Entities.Venues)
+        {
+            // Opened early, so that most of the venue's requests find it open (those before it are refused).
+            var open = ClientOp.Open(_random, _ops.Count, names[_random.Next(names.Length)], venue);
+            _ops.Add(open);
+            After(_random.NextInt64(300), () => Attempt(open, open.FirstRegion));
+        }
+
         for (var i = 0; i < _settings.Ops; i++)
         {
-            var op = ClientOp.Draw(_random, i, names[_random.Next(names.Length)], Accounts);
+            var op = ClientOp.Draw(_random, _ops.Count, names[_random.Next(names.Length)], Entities, _ops);
             _ops.Add(op);
             After(_random.NextInt64(FaultPhaseMs), () => Attempt(op, op.FirstRegion));
         }
@@ -288,7 +296,7 @@ internal sealed class Simulation
         foreach (var region in Regions.Values)
         {
             Restart(region);
-            Spawn(region.CatchUpCreditsAsync);
+            Spawn(region.CatchUpDerivedAsync);
         }
     }
 
@@ -303,7 +311,7 @@ internal sealed class Simulation
         }
 
         var epoch = region.Epoch;
-        var attempt = Scheduler.Start(() => region.ExecuteAsync(op.Account, op.RequestId, op.Command));
+        var attempt = Scheduler.Start(() => region.ExecuteAsync(op));
         _ = attempt.ContinueWith(t => Answered(op, region, epoch, t), CancellationToken.None, TaskContinuationOptions.None, Scheduler);
     }
 
@@ -328,7 +336,7 @@ internal sealed class Simulation
                 op.Outcome = Outcome.Acknowledged;
                 Trace($"{region.Name} ok {op}");
                 break;
-            case nameof(InsufficientFundsException) or nameof(AccountFrozenException) or nameof(InvalidRequestException):
+            case nameof(InsufficientFundsException) or nameof(AccountFrozenException) or nameof(InvalidRequestException) or nameof(HandleTakenException) or nameof(CommandRejectedException):
                 op.Outcome = op.WasAmbiguous ? Outcome.Unknown : Outcome.Refused;
                 Trace($"{region.Name} refused {op}: {refusal}");
                 break;

@@ -22,7 +22,7 @@ internal readonly record struct CommandRoute(ConsistencyMode Mode, string Decide
 /// constructor; the Orleans grain (<see cref="ReplicatedEntityGrain{TState}"/>) and the deterministic simulator host
 /// the same instance type. Used from one logical thread (a grain's scheduler, the simulator's loop).
 /// </summary>
-internal sealed partial class EntityStateMachine<TState>
+internal sealed partial class EntityStateMachine<TState> : IEntityStateMachine
     where TState : class
 {
     private readonly Dictionary<string, Task<LoggedEvent?>> _inFlight = new(StringComparer.Ordinal);
@@ -93,6 +93,12 @@ internal sealed partial class EntityStateMachine<TState>
     public EntityFold<TState> Fold => _fold;
 
     public TState State => _fold.State;
+
+    public VersionVector Version => _fold.Version;
+
+    public long Position => _fold.Position;
+
+    public string CanonicalState => PayloadTypes.CanonicalOf(_fold.State);
 
     /// <summary>What decisions see: the durable state with every staged event (local or remote) folded in, in commit order.</summary>
     public TState Decidable => _staged.Count == 0 ? _fold.State : _speculative;
@@ -238,6 +244,9 @@ internal sealed partial class EntityStateMachine<TState>
         }
     }
 
+    public Task<EntityReceipt> DecideHereAsync(string requestId, object command, CommandRoute route) =>
+        CommitDecisionAsync(requestId, Task.FromResult(Runtime.Type.Decide(Decidable, command, ContextFor(requestId, route.Mode))), route.Spend);
+
     /// <summary>Seals and stages the payload <paramref name="decision"/> yields, if any; completes when it is durable.</summary>
     public async Task<LoggedEvent?> DecideAndStageAsync(string requestId, Task<object?> decision)
     {
@@ -304,11 +313,23 @@ internal sealed partial class EntityStateMachine<TState>
 
             LogApologising(EntityId, apology.Key);
             var staged = DecideAndStageAsync(requestId, Task.FromResult<object?>(apology.Payload));
+            if (staged.IsFaulted)
+            {
+                // Refused before staging (writes are shut): nothing is in flight, so the next call tries again at once
+                // (had it stayed in flight until its continuation ran, the call that opens the gate would skip it).
+                LogApologyFailed(staged.Exception.GetBaseException(), EntityId, apology.Key);
+                continue;
+            }
+
             _inFlight[requestId] = staged;
             _ = staged.ContinueWith(
                 t =>
                 {
-                    _inFlight.Remove(requestId);
+                    if (_inFlight.TryGetValue(requestId, out var current) && current == t)
+                    {
+                        _inFlight.Remove(requestId);
+                    }
+
                     if (t.Exception is { } ex)
                     {
                         LogApologyFailed(ex.GetBaseException(), EntityId, apology.Key);

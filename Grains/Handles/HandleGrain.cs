@@ -136,7 +136,7 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
     /// <summary>After every change at the primary: tentative claims that may win are bound, outside the commit loop.</summary>
     protected override void OnStateChanged()
     {
-        if (!IsHome || _resolveTimer is not null || !State.Pending.Any(p => State.IsBindable(p.Value)))
+        if (!IsHome || _resolveTimer is not null || State.NextClaimToBind is null)
         {
             return;
         }
@@ -145,7 +145,7 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
             async () =>
             {
                 await ResolveBindableClaimsAsync();
-                if (!State.Pending.Any(p => State.IsBindable(p.Value)))
+                if (State.NextClaimToBind is null)
                 {
                     _resolveTimer?.Dispose();
                     _resolveTimer = null;
@@ -157,16 +157,18 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
     /// <summary>Binds the oldest claim that may win; the losers' rejections are the entity type's owed apologies.</summary>
     private async Task ResolveBindableClaimsAsync()
     {
-        foreach (var (claimId, claim) in State.Pending.Where(p => State.IsBindable(p.Value)).Take(1).ToList())
+        if (State.NextClaimToBind is not { } claimId)
         {
-            try
-            {
-                await ExecuteDerivedAsync("decide", claimId, new ResolveClaim(claimId));
-            }
-            catch (Exception ex)
-            {
-                LogResolveFailed(ex, Key, claim.Account);
-            }
+            return;
+        }
+
+        try
+        {
+            await ExecuteDerivedAsync(ResolveClaim.Purpose, claimId, new ResolveClaim(claimId));
+        }
+        catch (Exception ex)
+        {
+            LogResolveFailed(ex, Key, State.Claims[claimId].Account);
         }
     }
 

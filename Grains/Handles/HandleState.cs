@@ -27,6 +27,10 @@ internal sealed record HandleState
     public IEnumerable<KeyValuePair<string, TentativeClaim>> Pending =>
         Claims.Where(c => c.Value.Status == ClaimStatus.Pending).OrderBy(c => c.Value.Hlc);
 
+    /// <summary>The claim the primary binds next: the oldest pending claim that may still win, or null.</summary>
+    [JsonIgnore]
+    public string? NextClaimToBind => Pending.Where(p => IsBindable(p.Value)).Select(p => p.Key).FirstOrDefault();
+
     /// <summary>
     /// Whether the primary may bind a pending claim: the handle is free or already the claimant's, or it is bound by
     /// a younger tentative claim (the oldest tentative claim by (HLC, origin) wins). A strict binding is never displaced.
@@ -47,4 +51,11 @@ internal enum ClaimStatus
 }
 
 /// <param name="LostTo">The account that displaced this claim, once it is <see cref="ClaimStatus.Displaced"/>.</param>
-internal sealed record TentativeClaim(string Account, HlcTimestamp Hlc, ClaimStatus Status, string? LostTo = null);
+internal sealed record TentativeClaim(string Account, HlcTimestamp Hlc, ClaimStatus Status, string? LostTo = null)
+{
+    /// <summary>The stamp of a claim the primary decided before the claim itself arrived here.</summary>
+    public static HlcTimestamp NotArrived { get; } = new(0, 0, string.Empty);
+
+    [JsonIgnore]
+    public bool HasArrived => Hlc != NotArrived;
+}

@@ -49,7 +49,9 @@ internal sealed class HandleType(string primary) : ReplicatedEntityType<HandleSt
     {
         if (payload is HandleClaimTentative tentative)
         {
-            return state.Claims.ContainsKey(e.RequestId) ? state : state with { Claims = state.Claims.Add(e.RequestId, new TentativeClaim(tentative.Account, e.Hlc, ClaimStatus.Pending)) };
+            return !state.Claims.TryGetValue(e.RequestId, out var known)
+                ? state with { Claims = state.Claims.Add(e.RequestId, new TentativeClaim(tentative.Account, e.Hlc, ClaimStatus.Pending)) }
+                : known.HasArrived ? state : state with { Claims = state.Claims.SetItem(e.RequestId, known with { Hlc = e.Hlc }) };
         }
 
         if (!string.Equals(e.Origin, primary, StringComparison.Ordinal))
@@ -60,9 +62,9 @@ internal sealed class HandleType(string primary) : ReplicatedEntityType<HandleSt
 
         return payload switch
         {
-            HandleBound bound => Bind(state, bound),
+            HandleBound bound => Bind(state, bound, resolvesClaim: !string.Equals(e.RequestId, bound.ClaimRequestId, StringComparison.Ordinal)),
             HandleReleased => state with { Owner = null, OwnerClaimId = null },
-            HandleClaimRejected rejected => Mark(state, rejected.ClaimRequestId, ClaimStatus.Rejected, null),
+            HandleClaimRejected rejected => Decided(state, rejected.ClaimRequestId, rejected.Account, ClaimStatus.Rejected),
             _ => state,
         };
     }
@@ -85,13 +87,40 @@ internal sealed class HandleType(string primary) : ReplicatedEntityType<HandleSt
         }
     }
 
-    private static HandleState Bind(HandleState state, HandleBound bound)
+    /// <param name="resolvesClaim">
+    /// Whether the binding decides a tentative claim (appended under another request id than the claim's), rather
+    /// than a strict claim, a rename or a recovery (appended under the binding's own).
+    /// </param>
+    private static HandleState Bind(HandleState state, HandleBound bound, bool resolvesClaim)
     {
         var displaced = state.Owner is { } previous && !string.Equals(previous, bound.Account, StringComparison.Ordinal) && state.OwnerClaimId is { } previousClaim
             ? Mark(state, previousClaim, ClaimStatus.Displaced, bound.Account)
             : state;
-        return Mark(displaced, bound.ClaimRequestId, ClaimStatus.Bound, null) with { Owner = bound.Account, OwnerClaimId = bound.ClaimRequestId };
+        var claimId = string.Equals(state.Owner, bound.Account, StringComparison.Ordinal) && state.OwnerClaimId is { } current && Protects(state, current, bound.ClaimRequestId)
+            ? current
+            : bound.ClaimRequestId;
+        var marked = resolvesClaim ? Decided(displaced, bound.ClaimRequestId, bound.Account, ClaimStatus.Bound) : Mark(displaced, bound.ClaimRequestId, ClaimStatus.Bound, null);
+        return marked with { Owner = bound.Account, OwnerClaimId = claimId };
     }
+
+    /// <summary>
+    /// Whether the owner's <paramref name="current"/> claim guards the binding at least as well as its new one: a strict
+    /// claim (never displaced) beats any tentative one, an older tentative claim beats a younger. The owner claiming
+    /// again must never weaken the binding: a tentative re-claim once made a strict binding displaceable.
+    /// </summary>
+    private static bool Protects(HandleState state, string current, string candidate) =>
+        !state.Claims.TryGetValue(current, out var held)
+        || (state.Claims.TryGetValue(candidate, out var claimed) && held.Hlc <= claimed.Hlc);
+
+    /// <summary>
+    /// The primary's decision on a tentative claim. The claim may not be here yet: when two regions recorded it under one
+    /// request id, the decision may have followed the copy that lost the request id to the other, which arrives later.
+    /// The decision is kept until then, so the fold is the same whichever copy came first.
+    /// </summary>
+    private static HandleState Decided(HandleState state, string claimId, string account, ClaimStatus status) =>
+        state.Claims.ContainsKey(claimId)
+            ? Mark(state, claimId, status, null)
+            : state with { Claims = state.Claims.Add(claimId, new TentativeClaim(account, TentativeClaim.NotArrived, status)) };
 
     private static HandleState Mark(HandleState state, string claimId, ClaimStatus status, string? lostTo) =>
         state.Claims.TryGetValue(claimId, out var claim) && claim.Status < status
@@ -108,7 +137,11 @@ internal sealed record ReleaseHandle;
 
 /// <summary>At the primary: binds a pending tentative claim, if it may still win.</summary>
 [GenerateSerializer, Immutable, Alias("concord.handles.resolve-claim")]
-internal sealed record ResolveClaim([property: Id(0)] string ClaimRequestId);
+internal sealed record ResolveClaim([property: Id(0)] string ClaimRequestId)
+{
+    /// <summary>The purpose of the derived request id a resolution is appended under (<c>decide/CLAIM</c>).</summary>
+    public const string Purpose = "decide";
+}
 
 /// <summary>At the primary: appends a binding an ownership transaction already made (a rename's other half, or a recovery).</summary>
 [GenerateSerializer, Immutable, Alias("concord.handles.adopt-binding")]

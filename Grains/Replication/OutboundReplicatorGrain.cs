@@ -21,6 +21,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly IPersistentState<ReplicationCursor> _cursor;
+    private readonly OutboundFeedCursor _feed;
     private readonly IEventLogStore _store;
     private readonly RegionLinks _links;
     private readonly InboundReplicationMonitor _inbound;
@@ -76,6 +77,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         _checkpoints = checkpoints;
         _options = options.Value;
         _needs = new AntiEntropyRepairs(store, _options.ReplicationBatchSize);
+        _feed = new OutboundFeedCursor(store, _options.Region, _options.ReplicationBatchSize);
         _time = time;
         _logger = logger;
     }
@@ -90,7 +92,8 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         this.RegisterGrainTimer(
             CompareDigestsAsync,
             new GrainTimerCreationOptions { DueTime = _options.AntiEntropyInterval, Period = _options.AntiEntropyInterval, KeepAlive = true });
-        LogStarted(_options.Region, Peer, _cursor.State.Position);
+        _feed.Restore(_cursor.State.Position);
+        LogStarted(_options.Region, Peer, _feed.Acked);
         return Task.CompletedTask;
     }
 
@@ -146,7 +149,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
                 // Read before the feed: an append that races the read shows as a newer version next tick.
                 var signalled = _feedSignal.Version;
                 var repairs = await _needs.TakeRepairsAsync(cancellationToken);
-                var feed = await _store.ReadFeedAsync(_options.Region, _cursor.State.Position, _options.ReplicationBatchSize, cancellationToken);
+                var feed = await _feed.NextBatchAsync(cancellationToken);
                 if (feed.Count == 0 && repairs.Length == 0)
                 {
                     MarkDrained(signalled, now);
@@ -188,15 +191,15 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
                     _needs.Owe(need.EntityId, need.Version);
                 }
 
-                if (ack.DurableThrough > _cursor.State.Position)
+                if (_feed.Acknowledge(ack.DurableThrough))
                 {
-                    _cursor.State.Position = ack.DurableThrough;
+                    _cursor.State.Position = _feed.Acked;
                     await _cursor.WriteStateAsync(cancellationToken);
                 }
 
-                if (feed.Count < _options.ReplicationBatchSize && _needs.Count == 0)
+                if (feed.Count < _feed.BatchSize && _needs.Count == 0)
                 {
-                    if (feed.Count == 0 || _cursor.State.Position >= feed[^1].FeedPosition)
+                    if (_feed.IsDrainedAfter(feed))
                     {
                         // Everything read is acknowledged durable; what the peer buffered is owed again next tick.
                         MarkDrained(signalled, now);
@@ -226,9 +229,9 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     private async Task<(long Events, long Ms)> MeasureLagAsync(CancellationToken cancellationToken)
     {
         var head = await _store.GetFeedHeadAsync(_options.Region, cancellationToken);
-        var lagEvents = Math.Max(0, head - _cursor.State.Position);
+        var lagEvents = Math.Max(0, head - _feed.Acked);
         var lagMs = 0L;
-        if (lagEvents > 0 && (await _store.ReadFeedAsync(_options.Region, _cursor.State.Position, 1, cancellationToken)) is [var oldest, ..])
+        if (lagEvents > 0 && (await _store.ReadFeedAsync(_options.Region, _feed.Acked, 1, cancellationToken)) is [var oldest, ..])
         {
             lagMs = Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds() - oldest.Event.Hlc.PhysicalMs);
         }

@@ -56,6 +56,52 @@ public sealed class HandleFoldTests
         Assert.Equal(state, type.Apply(state, new HandleBound("alice", "c-eu"), Context("eu", "forged")));
     }
 
-    private static EventContext Context(string origin, string requestId) =>
-        new(new Grains.Interfaces.Events.EventId("handle/h", origin, 1), requestId, new Grains.Interfaces.Events.HlcTimestamp(300, 0, origin), Grains.Interfaces.Events.VersionVector.Empty);
+    /// <summary>Found by the simulator (docs/reliability.md): a strict owner's tentative re-claim, once bound, let an older claim displace it.</summary>
+    [Fact]
+    public void An_owner_claiming_again_tentatively_never_weakens_its_strict_binding()
+    {
+        var type = new HandleType("ap");
+        var state = type.Apply(HandleState.Empty, new HandleBound("acc-6", "op-21"), Context("ap", "op-21"));
+        state = type.Apply(state, new HandleClaimTentative("acc-6"), Context("us", "op-48", 500));
+        Assert.Equal("op-48", state.NextClaimToBind);
+        state = type.Apply(state, new HandleBound("acc-6", "op-48"), Context("ap", "decide/op-48", 600));
+        state = type.Apply(state, new HandleClaimTentative("acc-2"), Context("eu", "op-17", 400));
+
+        Assert.Equal(("acc-6", "op-21"), (state.Owner, state.OwnerClaimId));
+        Assert.Equal(ClaimStatus.Bound, state.Claims["op-48"].Status);
+        Assert.Null(state.NextClaimToBind);
+        var apology = Assert.Single(type.OwedApologies(state));
+        Assert.Equal(new HandleClaimRejected("acc-2", "op-17", "acc-6"), apology.Payload);
+    }
+
+    /// <summary>
+    /// Found by the simulator: a claim recorded in two regions under one request id. The primary decided the copy that
+    /// arrived first there, and the other copy, older by (HLC, origin), won the request id and arrived after the decision.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_decision_that_arrives_before_the_claim_it_decides_is_kept_until_the_claim_arrives(bool rejected)
+    {
+        var decision = rejected ? ClaimStatus.Rejected : ClaimStatus.Bound;
+        var type = new HandleType("ap");
+        var owned = type.Apply(HandleState.Empty, new HandleBound("acc-6", "op-1"), Context("ap", "op-1"));
+        var decided = decision == ClaimStatus.Rejected
+            ? (Payload: (object)new HandleClaimRejected("acc-2", "op-57", "acc-6"), Context: Context("ap", "apology/r", 700))
+            : (Payload: new HandleBound("acc-2", "op-57"), Context: Context("ap", "decide/op-57", 700));
+        var claim = (Payload: new HandleClaimTentative("acc-2"), Context: Context("us", "op-57", 150));
+        var start = decision == ClaimStatus.Rejected ? owned : HandleState.Empty;
+
+        var decisionFirst = type.Apply(type.Apply(start, decided.Payload, decided.Context), claim.Payload, claim.Context);
+        var claimFirst = type.Apply(type.Apply(start, claim.Payload, claim.Context), decided.Payload, decided.Context);
+
+        Assert.Equal(decision, decisionFirst.Claims["op-57"].Status);
+        Assert.Equal(150, decisionFirst.Claims["op-57"].Hlc.PhysicalMs);
+        Assert.Equal(PayloadTypes.CanonicalOf(claimFirst), PayloadTypes.CanonicalOf(decisionFirst));
+        Assert.Null(decisionFirst.NextClaimToBind);
+        Assert.Empty(type.OwedApologies(decisionFirst));
+    }
+
+    private static EventContext Context(string origin, string requestId, long physicalMs = 300) =>
+        new(new Grains.Interfaces.Events.EventId("handle/h", origin, 1), requestId, new Grains.Interfaces.Events.HlcTimestamp(physicalMs, 0, origin), Grains.Interfaces.Events.VersionVector.Empty);
 }

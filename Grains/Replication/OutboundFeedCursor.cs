@@ -1,0 +1,46 @@
+using Concord.Grains.Storage;
+
+namespace Concord.Grains.Replication;
+
+/// <summary>
+/// How far one peer holds this region's own events, with no transport in it: the replicator's cursor over the local
+/// feed, the next batch to ship from it, how an acknowledgement moves it (only forward, only once durable at the peer),
+/// and whether a shipped batch drained the feed. The replicator grain and the simulator's region both drive it.
+/// </summary>
+internal sealed class OutboundFeedCursor(IEventLogStore store, string region, int batchSize)
+{
+    /// <summary>The feed position the peer acknowledged durable; every local event at or before it is held there.</summary>
+    public long Acked { get; private set; }
+
+    public int BatchSize => batchSize;
+
+    /// <summary>Starts from a persisted position (the cursor can be rebuilt from zero: shipping again is idempotent).</summary>
+    public void Restore(long acked) => Acked = Math.Max(0, acked);
+
+    /// <summary>The next events the peer has not acknowledged, oldest first, at most one batch.</summary>
+    public ValueTask<IReadOnlyList<FeedEntry>> NextBatchAsync(CancellationToken cancellationToken = default) =>
+        store.ReadFeedAsync(region, Acked, batchSize, cancellationToken);
+
+    /// <summary>Moves the cursor to <paramref name="durableThrough"/> when that is ahead; true when it moved (persist it).</summary>
+    public bool Acknowledge(long durableThrough)
+    {
+        if (durableThrough <= Acked)
+        {
+            return false;
+        }
+
+        Acked = durableThrough;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether, after <paramref name="shipped"/> was acknowledged, the feed holds nothing more to ship now: a short batch
+    /// acknowledged through its last event. A full batch means more may follow at once; a short one the peer only
+    /// buffered is owed again later.
+    /// </summary>
+    public bool IsDrainedAfter(IReadOnlyList<FeedEntry> shipped) =>
+        shipped.Count < batchSize && (shipped.Count == 0 || Acked >= shipped[^1].FeedPosition);
+
+    /// <summary>After the store came back without its last commits: positions past its new head name events it no longer has.</summary>
+    public void RewindTo(long head) => Acked = Math.Min(Acked, head);
+}
