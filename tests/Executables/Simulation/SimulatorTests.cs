@@ -50,7 +50,7 @@ public sealed class SimulatorTests
         var result = await RunAsync("--scale", "--regions", "10", "--entities", "200", "--ops", "300");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("scale: seed 1, 10 regions, 200 accounts, 300 requests", result.Output, StringComparison.Ordinal);
+        Assert.Contains("scale: seed 1, 10 regions, 200 accounts, 50 handles, 20 venues, 300 requests", result.Output, StringComparison.Ordinal);
         Assert.Contains("  passed", result.Output, StringComparison.Ordinal);
         foreach (var figure in new[] { "messages per event", "events shipped per event", "bytes per event", "convergence after the heal", "memory per replica" })
         {
