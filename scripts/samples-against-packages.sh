@@ -21,6 +21,22 @@ for library in Grains.Interfaces Grains Storage.Postgres Client.Sdk TestKit; do
   fi
 done
 
+# The packages must be reproducible: the same sources built again pack to the same assemblies, documentation and
+# files (Deterministic is on for every project). Only the package's own metadata differs between two packs (NuGet
+# names its core-properties part at random).
+echo "checking that the libraries build and pack deterministically"
+for library in Grains.Interfaces Grains Storage.Postgres Client.Sdk TestKit; do
+  if ! dotnet build "$library/$library.csproj" --no-incremental --no-dependencies -c "$configuration" -nologo -v:quiet \
+    || ! dotnet pack "$library/$library.csproj" --no-build -c "$configuration" -o "$work/again" -p:PackageVersion="$version" -nologo -v:quiet; then
+    echo "samples-against-packages: building $library again failed" >&2
+    exit 1
+  fi
+done
+if ! python3 scripts/compare-packages.py "$feed" "$work/again"; then
+  echo "samples-against-packages: the libraries do not pack deterministically" >&2
+  exit 1
+fi
+
 mkdir -p "$work/src/samples"
 cp Directory.Build.props Directory.Packages.props .editorconfig "$work/src/"
 tar -C samples --exclude=bin --exclude=obj -cf - . | tar -C "$work/src/samples" -xf -
