@@ -244,7 +244,6 @@ public sealed class ConcordTestRegions : IAsyncDisposable
             options.CheckpointInterval = TimeSpan.FromMilliseconds(300);
         }
 
-        options.ReplicationLinger = TimeSpan.FromMilliseconds(5);
         options.AntiEntropyInterval = TimeSpan.FromMilliseconds(300);
         options.DerivedRepairDelay = TimeSpan.FromMilliseconds(200);
         options.LinkCallTimeout = TimeSpan.FromSeconds(2);

@@ -62,7 +62,7 @@ foreach (var scenario in selected)
 var targets = reports.SelectMany(r => r.Targets.Select(t => new[] { r.Scenario, t.Name, Format.Number(t.Measured) + " " + t.Unit, $"{t.Comparison} {Format.Number(t.Goal)} {t.Unit}", t.Met ? "met" : "MISSED" })).ToList();
 if (targets.Count > 0)
 {
-    ReportWriter.PrintTable("All targets of issue #7 (reported, never asserted)", ["scenario", "target", "measured", "goal", "result"], targets, Console.Out);
+    ReportWriter.PrintTable("All targets (issues #7 and #15; reported, never asserted)", ["scenario", "target", "measured", "goal", "result"], targets, Console.Out);
 }
 
 if (options.JsonPath is not null)

@@ -93,7 +93,12 @@ internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) 
             Fail($"ReplicationBatchSize must be at least 1, not {o.ReplicationBatchSize}.");
         }
 
-        foreach (var (name, value) in new[] { ("ReplicationLinger", o.ReplicationLinger), ("IdleFeedCheckInterval", o.IdleFeedCheckInterval), ("AntiEntropyInterval", o.AntiEntropyInterval), ("LinkCallTimeout", o.LinkCallTimeout), ("LinkMaxBackoff", o.LinkMaxBackoff), ("StrictForwardTimeout", o.StrictForwardTimeout), ("SessionCatchUpTimeout", o.SessionCatchUpTimeout), ("CheckpointInterval", o.CheckpointInterval), ("EscrowAskInterval", o.EscrowAskInterval), ("EscrowKeepWindow", o.EscrowKeepWindow) })
+        if (o.ReplicationLinger < TimeSpan.Zero)
+        {
+            Fail($"ReplicationLinger must be zero or positive, not {o.ReplicationLinger}.");
+        }
+
+        foreach (var (name, value) in new[] { ("IdleFeedCheckInterval", o.IdleFeedCheckInterval), ("AntiEntropyInterval", o.AntiEntropyInterval), ("LinkCallTimeout", o.LinkCallTimeout), ("LinkMaxBackoff", o.LinkMaxBackoff), ("StrictForwardTimeout", o.StrictForwardTimeout), ("SessionCatchUpTimeout", o.SessionCatchUpTimeout), ("CheckpointInterval", o.CheckpointInterval), ("EscrowAskInterval", o.EscrowAskInterval), ("EscrowKeepWindow", o.EscrowKeepWindow) })
         {
             if (value <= TimeSpan.Zero)
             {

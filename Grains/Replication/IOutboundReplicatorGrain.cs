@@ -1,4 +1,5 @@
 using Concord.Grains.Interfaces.Replication;
+using Orleans.Concurrency;
 
 namespace Concord.Grains.Replication;
 
@@ -12,6 +13,10 @@ public interface IOutboundReplicatorGrain : IGrainWithStringKey
 
     [Alias("status")]
     Task<PeerStatus> GetStatusAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Ships what the feed holds now: its silo's first append after the feed was drained calls it, so an event does not wait for the next linger tick.</summary>
+    [Alias("wake"), OneWay]
+    Task WakeAsync();
 
     /// <summary>Runs one anti-entropy round now and ships what it finds.</summary>
     [Alias("anti-entropy")]

@@ -20,6 +20,9 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
 
+    // The slowest the replicator looks at its feed on its own: a fallback, since appends in its silo wake it.
+    private static readonly TimeSpan PollFloor = TimeSpan.FromMilliseconds(10);
+
     private readonly IPersistentState<ReplicationCursor> _cursor;
     private readonly OutboundFeedCursor _feed;
     private readonly IEventLogStore _store;
@@ -49,6 +52,13 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     // while it is unchanged and nothing else is owed, a tick reads no store until the idle check is due.
     private long? _drainedAt;
     private DateTimeOffset _idleCheckDue;
+
+    // Asks this grain to ship, from the silo's first append after the feed was drained (a one-way call).
+    private Action? _wake;
+
+    // Ships once the linger has passed since the wake that armed it; armed at most once at a time.
+    private IGrainTimer? _linger;
+    private bool _lingering;
 
     // Identifies this activation's batches; the receiver refuses a (sender, sequence) it has seen.
     private readonly string _instance = Guid.NewGuid().ToString("N");
@@ -88,13 +98,58 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        this.RegisterGrainTimer(ShipAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = _options.ReplicationLinger, KeepAlive = true });
+        var poll = _options.ReplicationLinger > PollFloor ? _options.ReplicationLinger : PollFloor;
+        this.RegisterGrainTimer(ShipAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = poll, KeepAlive = true });
         this.RegisterGrainTimer(
             CompareDigestsAsync,
             new GrainTimerCreationOptions { DueTime = _options.AntiEntropyInterval, Period = _options.AntiEntropyInterval, KeepAlive = true });
         _feed.Restore(_cursor.State.Position);
+        var self = this.AsReference<IOutboundReplicatorGrain>();
+        _wake = () => _ = self.WakeAsync();
         LogStarted(_options.Region, Peer, _feed.Acked);
         return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _feedSignal.StopWaking(this);
+        return Task.CompletedTask;
+    }
+
+    public Task WakeAsync()
+    {
+        if (_options.ReplicationLinger == TimeSpan.Zero)
+        {
+            return ShipAsync(CancellationToken.None);
+        }
+
+        ShipAfterLinger();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Ships when the linger has passed, so that the events appended meanwhile travel in one batch.</summary>
+    private void ShipAfterLinger()
+    {
+        if (_lingering)
+        {
+            return;
+        }
+
+        _lingering = true;
+        if (_linger is null)
+        {
+            _linger = this.RegisterGrainTimer(
+                async cancellationToken =>
+                {
+                    _lingering = false;
+                    await ShipAsync(cancellationToken);
+                },
+                new GrainTimerCreationOptions { DueTime = _options.ReplicationLinger, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+        }
+        else
+        {
+            _linger.Change(_options.ReplicationLinger, Timeout.InfiniteTimeSpan);
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
@@ -219,10 +274,28 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         }
     }
 
+    /// <summary>Everything read is acknowledged: wait for the next append in this silo (or the idle check) before reading again.</summary>
     private void MarkDrained(long signalled, DateTimeOffset now)
     {
         _drainedAt = signalled;
         _idleCheckDue = now + _options.IdleFeedCheckInterval;
+        if (_wake is { } wake)
+        {
+            _feedSignal.WakeOnNextAppend(this, wake);
+            if (_feedSignal.Version != signalled)
+            {
+                // Appended while this batch was in flight: the next batch follows (after the linger, if there is one).
+                _feedSignal.StopWaking(this);
+                if (_options.ReplicationLinger == TimeSpan.Zero)
+                {
+                    wake();
+                }
+                else
+                {
+                    ShipAfterLinger();
+                }
+            }
+        }
     }
 
     /// <summary>Events the peer has not acknowledged, and the age of the oldest of them; also published as metrics.</summary>

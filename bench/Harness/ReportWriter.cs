@@ -17,7 +17,7 @@ public static class ReportWriter
         if (report.Targets.Count > 0)
         {
             var rows = report.Targets.Select(t => new[] { t.Name, Format.Number(t.Measured) + " " + t.Unit, $"{t.Comparison} {Format.Number(t.Goal)} {t.Unit}", t.Met ? "met" : "MISSED" }).ToList();
-            PrintTable("Targets (issue #7; reported, never asserted)", ["target", "measured", "goal", "result"], rows, output);
+            PrintTable("Targets (reported, never asserted)", ["target", "measured", "goal", "result"], rows, output);
         }
 
         foreach (var note in report.Notes)

@@ -34,7 +34,7 @@ public sealed class ScenarioReport(string scenario)
         return table;
     }
 
-    /// <summary>Compares a measured figure with a goal of issue #7. Only reported, never asserted.</summary>
+    /// <summary>Compares a measured figure with a goal (issues #7 and #15). Only reported, never asserted.</summary>
     public void Target(string name, double measured, string comparison, double goal, string unit)
     {
         var met = comparison switch
