@@ -16,7 +16,11 @@ public interface IAuditPlugin
     IAuditPluginRun Start(AuditRunContext context);
 }
 
-/// <summary>One plug-in within one audit run: it may keep totals across entities and check them at the end.</summary>
+/// <summary>
+/// One plug-in within one audit run: it may keep totals across entities and check them at the end. The auditor
+/// audits several entities at once, so passes of different entities may run concurrently: what a run keeps across
+/// entities must be safe for that (a lock around a sum is enough). One entity's pass runs alone.
+/// </summary>
 public interface IAuditPluginRun
 {
     /// <summary>True for the entities whose verified logs this run wants. Every run that covers an entity gets its events.</summary>

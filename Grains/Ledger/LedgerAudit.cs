@@ -18,7 +18,18 @@ internal sealed class LedgerAudit : IAuditPlugin
 
     private sealed class Run(AuditRunContext context) : IAuditPluginRun
     {
-        public RegionTotals Recomputed { get; set; } = RegionTotals.Zero;
+        private readonly Lock _sum = new();
+
+        // Accounts are audited several at once.
+        public RegionTotals Recomputed { get; private set; } = RegionTotals.Zero;
+
+        public void Add(RegionTotals contribution)
+        {
+            lock (_sum)
+            {
+                Recomputed = Recomputed.Add(contribution);
+            }
+        }
 
         // Accounts are the entities whose ids have no type part.
         public bool Covers(string entityId) => !EntityIds.TrySplit(entityId, out _, out _);
@@ -69,7 +80,7 @@ internal sealed class LedgerAudit : IAuditPlugin
                 context.Report(entity, AuditFindingKinds.ViewMismatch, view.Position, $"account summary is at position {view.Position} and cannot catch up to the log's {fold.Position}");
             }
 
-            run.Recomputed = run.Recomputed.Add(LedgerTotals.ContributionOf(fold.State));
+            run.Add(LedgerTotals.ContributionOf(fold.State));
         }
     }
 }
