@@ -46,6 +46,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     private long _repaired;
     private readonly ConcordMetrics _metrics;
     private readonly LocalFeedSignal _feedSignal;
+    private readonly IClusterMembershipService _membership;
     private readonly EventTraces _traces;
 
     // The feed signal's version when the feed was last read empty (everything acknowledged), or null when unknown:
@@ -75,8 +76,10 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         TimeProvider time,
         ConcordMetrics metrics,
         EventTraces traces,
+        IClusterMembershipService membership,
         ILogger<OutboundReplicatorGrain> logger)
     {
+        _membership = membership;
         _metrics = metrics;
         _traces = traces;
         _feedSignal = feedSignal;
@@ -189,9 +192,10 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         }
 
         var now = _time.GetUtcNow();
-        if (_drainedAt == _feedSignal.Version && _needs.Count == 0 && now < _idleCheckDue)
+        if (_drainedAt == _feedSignal.Version && _needs.Count == 0 && (now < _idleCheckDue || IsOnlySilo()))
         {
-            // Idle: nothing appended in this silo since the feed was drained, and nothing owed to the peer.
+            // Idle: nothing appended in this silo since the feed was drained, and nothing owed to the peer. Only other
+            // silos of the region can append unseen, so a region of one silo reads nothing until an append wakes it.
             return;
         }
 
@@ -272,6 +276,20 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         {
             _shipping = false;
         }
+    }
+
+    private bool IsOnlySilo()
+    {
+        var active = 0;
+        foreach (var member in _membership.CurrentSnapshot.Members.Values)
+        {
+            if (member.Status == SiloStatus.Active && ++active > 1)
+            {
+                return false;
+            }
+        }
+
+        return active == 1;
     }
 
     /// <summary>Everything read is acknowledged: wait for the next append in this silo (or the idle check) before reading again.</summary>

@@ -18,12 +18,9 @@ public sealed class ReplicationLagScenario : IScenario
 
     public async Task RunAsync(BenchContext context, ScenarioReport report, CancellationToken cancellationToken)
     {
-        await using var deployment = await Deployment.StartAsync(context, 3, cancellationToken);
-        var eu = deployment.Client("eu");
-        var accounts = AccountNames.Any("rep", context.Pick(30, 1000));
-        await Ledger.FundAsync(eu, accounts, 1m, "warm", cancellationToken);
-        var saturating = await SaturationProbe.MeasureAsync(context, Name, eu, accounts, cancellationToken);
-        await Deadline.UntilAsync(deployment.DigestsEqualAsync, TimeSpan.FromSeconds(30), "the regions to converge after the probe", cancellationToken);
+        var stores = new CountingStores();
+        await using var deployment = await Deployment.StartAsync(context, 3, cancellationToken, stores.Install);
+        var (eu, _, saturating, picks) = await HalfSaturation.PrepareAsync(context, Name, deployment, "rep", cancellationToken);
 
         var peers = new[] { "us", "ap" };
         var before = await PeerStatusesAsync(eu, cancellationToken);
@@ -34,8 +31,6 @@ public sealed class ReplicationLagScenario : IScenario
         }
 
         var acked = new ConcurrentDictionary<(string Entity, long Seq), long>();
-        var random = context.RandomFor($"{Name}/load");
-        var picks = Enumerable.Range(0, 1 << 16).Select(_ => accounts[random.Next(accounts.Length)]).ToArray();
         var rate = saturating / 2;
         context.Progress(Name, $"offering {rate:N0} deposits/s to eu");
         var load = await LoadDriver.RunPacedAsync(rate, context.Pick(TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(10)), 200, async n =>
@@ -96,6 +91,38 @@ public sealed class ReplicationLagScenario : IScenario
         report.Target("batches per replicated event", perEvent, "<=", 0.1, "batches");
         report.Note("A batch is one request and one acknowledgement; anti-entropy digest rounds (every 5 s per link) and signed checkpoints (every 10 s) are not counted.");
         report.Note("Seen times come from polling each peer's feed about every 1 ms, so lags read up to ~1 ms high.");
+
+        await MeasureIdleReadsAsync(context, report, deployment, stores, cancellationToken);
+    }
+
+    /// <summary>After the load, once every region holds everything: what each region's store is asked per second while nothing is written.</summary>
+    private async Task MeasureIdleReadsAsync(BenchContext context, ScenarioReport report, Deployment deployment, CountingStores stores, CancellationToken cancellationToken)
+    {
+        await Deadline.UntilAsync(deployment.DigestsEqualAsync, TimeSpan.FromSeconds(30), "the regions to converge after the load", cancellationToken);
+
+        // The derived views' repair passes after the burst run once, DerivedRepairDelay (2 s) after it.
+        await Task.Delay(context.Pick(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(3)), cancellationToken);
+        var window = context.Pick(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        context.Progress(Name, $"idle: counting store reads for {window.TotalSeconds:0.#} s");
+        string[] regions = ["eu", "us", "ap"];
+        var before = regions.ToDictionary(r => r, r => (Feed: stores[r].FeedReads, AntiEntropy: stores[r].AntiEntropyReads, Other: stores[r].OtherReads), StringComparer.Ordinal);
+        await Task.Delay(window, cancellationToken);
+        var table = report.AddTable($"Store reads per second of an idle region (one silo each), over {window.TotalSeconds:0.#} s", "region", "feed reads/s", "anti-entropy reads/s", "other reads/s");
+        var worst = 0.0;
+        foreach (var region in regions)
+        {
+            var seconds = window.TotalSeconds;
+            var feed = (stores[region].FeedReads - before[region].Feed) / seconds;
+            var antiEntropy = (stores[region].AntiEntropyReads - before[region].AntiEntropy) / seconds;
+            var other = (stores[region].OtherReads - before[region].Other) / seconds;
+            table.Row(region, feed, antiEntropy, other);
+            report.Add($"idle.{region}.feed-reads", feed, "reads/s");
+            report.Add($"idle.{region}.other-reads", other, "reads/s");
+            worst = Math.Max(worst, feed + other);
+        }
+
+        report.Target("store reads per second, idle region, beyond anti-entropy", worst, "<=", 0, "reads/s");
+        report.Note("Anti-entropy reads are the digest and its buckets (every AntiEntropyInterval per link); 'other' counts every other read, heads and logs included (replication lag gauges and checkpoints read feed heads).");
     }
 
     private static async Task<Dictionary<string, PeerStatus>> PeerStatusesAsync(IClusterClient client, CancellationToken cancellationToken)

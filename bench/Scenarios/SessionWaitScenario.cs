@@ -25,14 +25,7 @@ public sealed class SessionWaitScenario : IScenario
     public async Task RunAsync(BenchContext context, ScenarioReport report, CancellationToken cancellationToken)
     {
         await using var deployment = await Deployment.StartAsync(context, 3, cancellationToken);
-        var eu = deployment.Client("eu");
-        var accounts = AccountNames.Any("ses", context.Pick(30, 1000));
-        await Ledger.FundAsync(eu, accounts, 1m, "warm", cancellationToken);
-        var saturating = await SaturationProbe.MeasureAsync(context, Name, eu, accounts, cancellationToken);
-        await Deadline.UntilAsync(deployment.DigestsEqualAsync, TimeSpan.FromSeconds(30), "the regions to converge after the probe", cancellationToken);
-
-        var random = context.RandomFor($"{Name}/load");
-        var picks = Enumerable.Range(0, 1 << 16).Select(_ => accounts[random.Next(accounts.Length)]).ToArray();
+        var (eu, accounts, saturating, picks) = await HalfSaturation.PrepareAsync(context, Name, deployment, "ses", cancellationToken);
         var rate = saturating / 2;
         var pairRate = context.Pick(20.0, 100.0);
         var duration = context.Pick(TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(10));

@@ -19,16 +19,9 @@ public sealed class ViewLagScenario : IScenario
     public async Task RunAsync(BenchContext context, ScenarioReport report, CancellationToken cancellationToken)
     {
         await using var deployment = await Deployment.StartAsync(context, 3, cancellationToken);
-        var eu = deployment.Client("eu");
         var inside = deployment.SiloGrains("eu");
-        var accounts = AccountNames.Any("view", context.Pick(30, 1000));
         var probes = AccountNames.Any("probe", 8);
-        await Ledger.FundAsync(eu, accounts.Concat(probes), 1m, "warm", cancellationToken);
-        var saturating = await SaturationProbe.MeasureAsync(context, Name, eu, accounts, cancellationToken);
-        await Deadline.UntilAsync(deployment.DigestsEqualAsync, TimeSpan.FromSeconds(30), "the regions to converge after the probe", cancellationToken);
-
-        var random = context.RandomFor($"{Name}/load");
-        var picks = Enumerable.Range(0, 1 << 16).Select(_ => accounts[random.Next(accounts.Length)]).ToArray();
+        var (eu, _, saturating, picks) = await HalfSaturation.PrepareAsync(context, Name, deployment, "view", cancellationToken, alsoFund: probes);
         var rate = saturating / 2;
         var duration = context.Pick(TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(10));
         context.Progress(Name, $"offering {rate:N0} deposits/s to eu while probing views");

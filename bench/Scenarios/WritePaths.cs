@@ -102,4 +102,6 @@ internal sealed class PathResults(IReadOnlyList<(string Path, LoadResult Result)
     public double Throughput(string path) => all.Single(r => r.Path == path).Result.Throughput;
 
     public double Ratio(string path) => Throughput(path) / Baseline;
+
+    public double CpuMicrosPerOp(string path) => all.Single(r => r.Path == path).Result.CpuMicrosPerOp;
 }

@@ -22,6 +22,7 @@ public sealed class WritePathsScenario : IScenario
     {
         var count = context.Pick(30, 1000);
         double oneRegionDeposits;
+        double oneRegionDepositCpu;
         await using (var alone = await Deployment.StartAsync(context, 1, cancellationToken))
         {
             var eu = alone.Client("eu");
@@ -30,21 +31,12 @@ public sealed class WritePathsScenario : IScenario
             context.Progress(Name, $"eu alone; funding {count:N0} accounts");
             await Ledger.FundAsync(eu, optimistic, 1_000_000m, "fund", cancellationToken);
             var paths = new WritePaths(context, Name, "one-region", eu, count);
-            var results = await paths.RunAsync(
-                [
-                    ("optimistic deposit", (random, w, n) => eu.GetGrain<IAccountGrain>(deposits[random.Next(count)]).DepositAsync(new DepositCommand($"d-{w}-{n}", 0.01m))),
-                    ("optimistic transfer", (random, w, n) =>
-                    {
-                        var (from, to) = TwoOf(optimistic, random);
-                        return eu.GetGrain<IAccountGrain>(from).TransferAsync(new TransferCommand($"t-{w}-{n}", to, 0.01m, ConsistencyMode.Optimistic));
-                    }),
-                    ("strict payout at home", (random, w, n) => eu.GetGrain<IAccountGrain>(optimistic[random.Next(count)]).PayoutAsync(new PayoutCommand($"p-{w}-{n}", 0.01m))),
-                ],
-                cancellationToken);
+            var results = await paths.RunAsync([Deposit(eu, deposits), OptimisticTransfer(eu, optimistic), Payout(eu, optimistic)], cancellationToken);
             paths.Report(report, results, $"Write paths, {context.Callers} callers over TCP to eu, eu alone (no peers)");
             report.Target("optimistic deposit / B0, one region", results.Ratio("optimistic deposit"), ">=", 0.6, "x");
             report.Target("B0 before vs after, one region", results.B0Spread, "<=", 0.15, "apart");
             oneRegionDeposits = results.Throughput("optimistic deposit");
+            oneRegionDepositCpu = results.CpuMicrosPerOp("optimistic deposit");
         }
 
         double? p0 = null;
@@ -79,13 +71,9 @@ public sealed class WritePathsScenario : IScenario
         var threePaths = new WritePaths(context, Name, "three-regions", three, count);
         var measured = await threePaths.RunAsync(
             [
-                ("optimistic deposit", (random, w, n) => three.GetGrain<IAccountGrain>(depositAccounts[random.Next(count)]).DepositAsync(new DepositCommand($"d-{w}-{n}", 0.01m))),
-                ("optimistic transfer", (random, w, n) =>
-                {
-                    var (from, to) = TwoOf(optimisticAccounts, random);
-                    return three.GetGrain<IAccountGrain>(from).TransferAsync(new TransferCommand($"t-{w}-{n}", to, 0.01m, ConsistencyMode.Optimistic));
-                }),
-                ("strict payout at home", (random, w, n) => three.GetGrain<IAccountGrain>(payouts[random.Next(count)]).PayoutAsync(new PayoutCommand($"p-{w}-{n}", 0.01m))),
+                Deposit(three, depositAccounts),
+                OptimisticTransfer(three, optimisticAccounts),
+                Payout(three, payouts),
                 ("strict transfer forwarded", (random, w, n) =>
                 {
                     var (from, to) = TwoOf(forwarded, random);
@@ -104,6 +92,12 @@ public sealed class WritePathsScenario : IScenario
         report.Target("optimistic deposit / B0, three regions", measured.Ratio("optimistic deposit"), ">=", 0.25, "x");
         report.Target("optimistic transfer / B0, three regions", measured.Ratio("optimistic transfer"), ">=", 0.15, "x");
         report.Target("B0 before vs after, three regions", measured.B0Spread, "<=", 0.15, "apart");
+
+        // Both deployments run in this one process, so a peer's share is what two peers add to a deposit's CPU.
+        var perPeer = (measured.CpuMicrosPerOp("optimistic deposit") - oneRegionDepositCpu) / (regions.Count - 1);
+        report.Add("three-regions.optimistic-deposit.cpu-per-peer", perPeer, "µs/event");
+        report.AddTable("CPU per deposit applied at a peer (estimated: three regions' CPU per deposit minus eu alone's, over the two peers)", "eu alone µs", "three regions µs", "per peer µs")
+            .Row(oneRegionDepositCpu, measured.CpuMicrosPerOp("optimistic deposit"), perPeer);
         if (p0 is { } plainRate)
         {
             report.Add("three-regions.optimistic-deposit.vs-p0", measured.Throughput("optimistic deposit") / plainRate, "x");
@@ -113,6 +107,19 @@ public sealed class WritePathsScenario : IScenario
         report.Note("With three regions, every region, both replicators per region and the load clients share this process and its cores: a write's replication to two peers is paid inside the measured throughput.");
         report.Note("B0 spread is |B0 after - B0 before| / their mean; after one unmeasured pass over every path, B0 is warmed in one-second runs until two in a row agree within 10% (at least three runs, at most fifteen).");
     }
+
+    private static (string Path, WritePaths.Operation Call) Deposit(IClusterClient client, string[] accounts) =>
+        ("optimistic deposit", (random, w, n) => client.GetGrain<IAccountGrain>(accounts[random.Next(accounts.Length)]).DepositAsync(new DepositCommand($"d-{w}-{n}", 0.01m)));
+
+    private static (string Path, WritePaths.Operation Call) OptimisticTransfer(IClusterClient client, string[] accounts) =>
+        ("optimistic transfer", (random, w, n) =>
+        {
+            var (from, to) = TwoOf(accounts, random);
+            return client.GetGrain<IAccountGrain>(from).TransferAsync(new TransferCommand($"t-{w}-{n}", to, 0.01m, ConsistencyMode.Optimistic));
+        });
+
+    private static (string Path, WritePaths.Operation Call) Payout(IClusterClient client, string[] accounts) =>
+        ("strict payout at home", (random, w, n) => client.GetGrain<IAccountGrain>(accounts[random.Next(accounts.Length)]).PayoutAsync(new PayoutCommand($"p-{w}-{n}", 0.01m)));
 
     private static (string, string) TwoOf(string[] accounts, Random random)
     {
