@@ -18,8 +18,13 @@ internal sealed class CheckpointGrain(
     IServiceProvider services,
     IOptions<ConcordOptions> options,
     Recovery.RegionWriteGate gate,
+    LocalFeedSignal feedSignal,
+    IClusterMembershipService membership,
     TimeProvider time) : Grain, ICheckpointGrain
 {
+    // The feed signal's version when the feed was last read to its end; null until then. A region of one silo whose
+    // signal has not moved since appended nothing: the tick reads nothing.
+    private long? _readAt;
     private readonly Dictionary<string, (long Seq, ChainHash Hash)> _heads = new(StringComparer.Ordinal);
     private long _position;
     private long _signedPosition;
@@ -37,11 +42,13 @@ internal sealed class CheckpointGrain(
     public async Task CheckpointNowAsync(CancellationToken cancellationToken = default)
     {
         var region = options.Value.Region;
-        while (true)
+        var signalled = feedSignal.Version;
+        while (_readAt != signalled || !membership.IsOnlyActiveSilo())
         {
             var page = await store.ReadFeedAsync(region, _position, 1000, cancellationToken);
             if (page.Count == 0)
             {
+                _readAt = signalled;
                 break;
             }
 

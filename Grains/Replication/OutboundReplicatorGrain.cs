@@ -192,7 +192,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         }
 
         var now = _time.GetUtcNow();
-        if (_drainedAt == _feedSignal.Version && _needs.Count == 0 && (now < _idleCheckDue || IsOnlySilo()))
+        if (_drainedAt == _feedSignal.Version && _needs.Count == 0 && (now < _idleCheckDue || _membership.IsOnlyActiveSilo()))
         {
             // Idle: nothing appended in this silo since the feed was drained, and nothing owed to the peer. Only other
             // silos of the region can append unseen, so a region of one silo reads nothing until an append wakes it.
@@ -278,20 +278,6 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         }
     }
 
-    private bool IsOnlySilo()
-    {
-        var active = 0;
-        foreach (var member in _membership.CurrentSnapshot.Members.Values)
-        {
-            if (member.Status == SiloStatus.Active && ++active > 1)
-            {
-                return false;
-            }
-        }
-
-        return active == 1;
-    }
-
     /// <summary>Everything read is acknowledged: wait for the next append in this silo (or the idle check) before reading again.</summary>
     private void MarkDrained(long signalled, DateTimeOffset now)
     {
@@ -319,6 +305,13 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     /// <summary>Events the peer has not acknowledged, and the age of the oldest of them; also published as metrics.</summary>
     private async Task<(long Events, long Ms)> MeasureLagAsync(CancellationToken cancellationToken)
     {
+        if (_drainedAt == _feedSignal.Version && _needs.Count == 0 && _membership.IsOnlyActiveSilo())
+        {
+            // Drained and nothing appended since, anywhere in the region: no lag, and no read to learn it.
+            _metrics.ReplicationLag(_options.Region, Peer, 0, 0);
+            return (0, 0);
+        }
+
         var head = await _store.GetFeedHeadAsync(_options.Region, cancellationToken);
         var lagEvents = Math.Max(0, head - _feed.Acked);
         var lagMs = 0L;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Concord.Bench.Harness;
+using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Ledger;
 using Concord.Grains.Interfaces.Replication;
 
@@ -100,8 +101,10 @@ public sealed class ReplicationLagScenario : IScenario
     {
         await Deadline.UntilAsync(deployment.DigestsEqualAsync, TimeSpan.FromSeconds(30), "the regions to converge after the load", cancellationToken);
 
-        // The derived views' repair passes after the burst run once, DerivedRepairDelay (2 s) after it.
-        await Task.Delay(context.Pick(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(3)), cancellationToken);
+        // The load's aftermath ends first: the views' repair passes (DerivedRepairDelay after it) and the checkpoint
+        // signer reading the load's events (within one CheckpointInterval).
+        var defaults = new ConcordOptions();
+        await Task.Delay(context.Pick(TimeSpan.FromSeconds(0.5), defaults.CheckpointInterval + defaults.DerivedRepairDelay), cancellationToken);
         var window = context.Pick(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
         context.Progress(Name, $"idle: counting store reads for {window.TotalSeconds:0.#} s");
         string[] regions = ["eu", "us", "ap"];
