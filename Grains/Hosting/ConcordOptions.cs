@@ -39,8 +39,9 @@ public sealed class ConcordOptions
     public TimeSpan ReplicationLinger { get; set; } = TimeSpan.Zero;
 
     /// <summary>
-    /// How often a replicator whose feed is drained reads the store anyway. Appends in its own silo wake it at its next
-    /// linger tick without a read; this period bounds how late it sees appends made in the region's other silos. Default 1 second.
+    /// How often a replicator whose feed is drained reads the store anyway, in a region of several silos: appends in its
+    /// own silo wake it without a read; this period bounds how late it sees appends made in the region's other silos.
+    /// A region of one silo never needs it. Default 1 second.
     /// </summary>
     public TimeSpan IdleFeedCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 

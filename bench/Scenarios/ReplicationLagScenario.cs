@@ -15,7 +15,7 @@ public sealed class ReplicationLagScenario : IScenario
 {
     public string Name => "replication";
 
-    public string Description => "replication lag eu -> us, ap at 50% of the saturating rate; batches per replicated event";
+    public string Description => "replication lag eu -> us, ap at 50% of the saturating rate; batches per replicated event; store reads of the idle regions afterwards";
 
     public async Task RunAsync(BenchContext context, ScenarioReport report, CancellationToken cancellationToken)
     {
