@@ -548,6 +548,12 @@ internal sealed partial class SimulatedRegion
     {
         foreach (var entityId in await Store.ListEntitiesAsync(null, int.MaxValue))
         {
+            if (!IsUp)
+            {
+                // Crashed meanwhile: the restart re-drives it all.
+                return;
+            }
+
             if (HomeOf(entityId) != Name)
             {
                 continue;

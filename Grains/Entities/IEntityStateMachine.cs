@@ -6,7 +6,7 @@ namespace Concord.Grains.Entities;
 
 /// <summary>
 /// An entity's replica whatever its state type (<see cref="EntityStateMachine{TState}"/>): what a host that holds
-/// replicas of several entity types side by side (the simulator's region, a region's inbox) needs of each.
+/// replicas of several entity types side by side (the simulator's region) needs of each.
 /// </summary>
 internal interface IEntityStateMachine
 {
