@@ -1,6 +1,7 @@
 using System.Net;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
+using Concord.Grains.Interfaces.Security;
 using Concord.Grains.Replication;
 using Concord.Grains.Storage;
 using Concord.Silo.Hosting;
@@ -41,7 +42,8 @@ public sealed class Deployment : IAsyncDisposable
     public IGrainFactory SiloGrains(string region) => _silos[region].Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>The local three-region deployment (eu, us, ap), or a single region eu.</summary>
-    public static async Task<Deployment> StartAsync(BenchContext context, int regionCount, CancellationToken cancellationToken, Action<ISiloBuilder>? configureSilo = null)
+    /// <param name="tls">Every hop over TLS, as the local default runs (the client trusts the throwaway authority); plain TCP otherwise.</param>
+    public static async Task<Deployment> StartAsync(BenchContext context, int regionCount, CancellationToken cancellationToken, Action<ISiloBuilder>? configureSilo = null, bool tls = false)
     {
         var local = RegionHostOptions.LocalThreeRegions().Take(regionCount).ToList();
         var ports = FreePorts.Take(local.Count * 2);
@@ -58,9 +60,13 @@ public sealed class Deployment : IAsyncDisposable
                     .ToDictionary(g => g.Region, g => new List<IPEndPoint> { g.Gateway }, StringComparer.Ordinal);
                 options.Entities.Add("venues");
 
-                // Plain TCP, as every run in docs/benchmarks.md measured: the figures compare the protocol's cost run
-                // to run; TLS's own cost is not measured here.
-                options.Tls = null;
+                // Plain TCP unless asked, as every run in docs/benchmarks.md measured: the figures compare the
+                // protocol's cost run to run; the TLS variant of write-paths measures what TLS adds.
+                if (!tls)
+                {
+                    options.Tls = null;
+                }
+
                 options.RegionPublicKeysPem = options.RegionPublicKeysPem
                     .Where(k => gateways.Any(g => g.Region == k.Key)).ToDictionary(k => k.Key, k => k.Value, StringComparer.Ordinal);
                 // Only critical region logs: a region stopping at the end of a scenario logs errors for its timers'
@@ -76,9 +82,10 @@ public sealed class Deployment : IAsyncDisposable
                 await silo.StartAsync(cancellationToken);
             }
 
+            var trust = local[0].Tls is { } deploymentTls ? DeploymentTls.Of(deploymentTls.Authority) : null;
             foreach (var (region, gateway) in gateways)
             {
-                deployment._clients[region] = await ConnectAsync(region, gateway, cancellationToken);
+                deployment._clients[region] = await ConnectAsync(region, gateway, trust, cancellationToken);
             }
 
             return deployment;
@@ -157,10 +164,10 @@ public sealed class Deployment : IAsyncDisposable
         }
     }
 
-    private static async Task<IHost> ConnectAsync(string region, IPEndPoint gateway, CancellationToken cancellationToken)
+    private static async Task<IHost> ConnectAsync(string region, IPEndPoint gateway, DeploymentTls? tls, CancellationToken cancellationToken)
     {
         // Audits of large regions and activations of long logs are single calls that may take a while.
-        var host = Concord.Grains.Interfaces.Replication.RegionClientHost.Create(region, [gateway], "concord", new() { ResponseTimeout = TimeSpan.FromMinutes(2) });
+        var host = Concord.Grains.Interfaces.Replication.RegionClientHost.Create(region, [gateway], "concord", new() { ResponseTimeout = TimeSpan.FromMinutes(2), Tls = tls });
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         await host.StartAsync(timeout.Token);

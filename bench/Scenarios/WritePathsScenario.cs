@@ -23,6 +23,7 @@ public sealed class WritePathsScenario : IScenario
         var count = context.Pick(30, 1000);
         double oneRegionDeposits;
         double oneRegionDepositCpu;
+        PathResults oneRegion;
         await using (var alone = await Deployment.StartAsync(context, 1, cancellationToken))
         {
             var eu = alone.Client("eu");
@@ -37,7 +38,10 @@ public sealed class WritePathsScenario : IScenario
             report.Target("B0 before vs after, one region", results.B0Spread, "<=", 0.15, "apart");
             oneRegionDeposits = results.Throughput("optimistic deposit");
             oneRegionDepositCpu = results.CpuMicrosPerOp("optimistic deposit");
+            oneRegion = results;
         }
+
+        await MeasureTlsAsync(context, report, count, oneRegion, cancellationToken);
 
         double? p0 = null;
         if (context.Postgres is { } server)
@@ -106,6 +110,27 @@ public sealed class WritePathsScenario : IScenario
         report.Note("The venue hold runs the public entity API end to end: canonical JSON encoding, the generic fold, replication to two peers and the activity view.");
         report.Note("With three regions, every region, both replicators per region and the load clients share this process and its cores: a write's replication to two peers is paid inside the measured throughput.");
         report.Note("B0 spread is |B0 after - B0 before| / their mean; after one unmeasured pass over every path, B0 is warmed in one-second runs until two in a row agree within 10% (at least three runs, at most fifteen).");
+    }
+
+    /// <summary>eu alone again with every hop over TLS, as the local default runs: B0 and deposits against the plain run just before.</summary>
+    private async Task MeasureTlsAsync(BenchContext context, ScenarioReport report, int count, PathResults plain, CancellationToken cancellationToken)
+    {
+        await using var secured = await Deployment.StartAsync(context, 1, cancellationToken, tls: true);
+        var eu = secured.Client("eu");
+        context.Progress(Name, "eu alone over TLS");
+        var results = await new WritePaths(context, Name, "one-region-tls", eu, count).RunAsync([Deposit(eu, AccountNames.Any("tls", count))], cancellationToken);
+        var table = report.AddTable($"What TLS costs, eu alone, {context.Callers} callers: the same paths over TLS against plain TCP just before", "path", "plain ops/s", "TLS ops/s", "TLS / plain", "plain CPU µs/op", "TLS CPU µs/op");
+        foreach (var path in new[] { "B0", "optimistic deposit" })
+        {
+            var plainRate = path == "B0" ? plain.Baseline : plain.Throughput(path);
+            var tlsRate = path == "B0" ? results.Baseline : results.Throughput(path);
+            var plainCpu = path == "B0" ? plain.CpuMicrosPerOp("B0") : plain.CpuMicrosPerOp(path);
+            var tlsCpu = path == "B0" ? results.CpuMicrosPerOp("B0") : results.CpuMicrosPerOp(path);
+            table.Row(path, plainRate, tlsRate, tlsRate / plainRate, plainCpu, tlsCpu);
+            report.Add($"one-region-tls.{path.Replace(' ', '-')}.vs-plain", tlsRate / plainRate, "x");
+        }
+
+        report.Note("The TLS run is a separate eu, warmed the same way; B0 ops/s is the mean of its two runs in each, its CPU the first run's.");
     }
 
     private static (string Path, WritePaths.Operation Call) Deposit(IClusterClient client, string[] accounts) =>
