@@ -72,15 +72,16 @@ internal sealed class ClientOp(int index, OpKind kind, string region, string ent
         OpKind.OptimisticTransfer => new Debited(Amount, Subject, ConsistencyMode.Optimistic),
         OpKind.StrictTransfer => new Debited(Amount, Subject, ConsistencyMode.Strict),
         OpKind.Payout => new PaidOut(Amount),
-        OpKind.StrictClaim or OpKind.OptimisticClaim => new ClaimHandleCommand(RequestId, Subject),
+        OpKind.StrictClaim => new ClaimHandleCommand(RequestId, Subject, ConsistencyMode.Strict),
+        OpKind.OptimisticClaim => new ClaimHandleCommand(RequestId, Subject, ConsistencyMode.Optimistic),
         OpKind.OpenVenue => new OpenVenue((int)Amount),
         OpKind.HoldSeat => new HoldSeat(Subject),
         OpKind.BookSeat => new BookSeat(Subject),
         _ => new ReleaseHold(Subject),
     };
 
-    /// <summary>What the region tries when the primary cannot be reached for a claim that may be tentative, as the handle grain does.</summary>
-    public object? Fallback => Kind == OpKind.OptimisticClaim ? new ClaimTentatively(Subject) : null;
+    /// <summary>What the region records when the primary cannot be reached, as the handle grain does (a claim that may be tentative).</summary>
+    public object? Fallback => Command is ClaimHandleCommand claim ? HandleType.WhenPrimaryUnreachable(claim) : null;
 
     public override string ToString() => Kind switch
     {

@@ -50,10 +50,10 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
             var receipt = await ExecuteAsync(requestId, command with { Mode = ConsistencyMode.Strict }, cancellationToken);
             return new HandleReceipt(Key, account, Tentative: false, receipt.Replayed, receipt.Events);
         }
-        catch (CoordinationUnavailableException) when (command.Mode == ConsistencyMode.Optimistic)
+        catch (CoordinationUnavailableException) when (HandleType.WhenPrimaryUnreachable(command) is { } tentative)
         {
             // The primary decides later; until then the claim is visible as pending in this region.
-            var receipt = await ExecuteAsync(requestId, new ClaimTentatively(account), cancellationToken);
+            var receipt = await ExecuteAsync(requestId, tentative, cancellationToken);
             return new HandleReceipt(Key, account, Tentative: true, receipt.Replayed, receipt.Events);
         }
     }

@@ -30,6 +30,10 @@ internal sealed class HandleType(string primary) : ReplicatedEntityType<HandleSt
     public override ConsistencyMode ModeOf(object command) =>
         command is ClaimTentatively ? ConsistencyMode.Optimistic : ConsistencyMode.Strict;
 
+    /// <summary>What a claim records where the primary cannot be reached: a tentative claim for an optimistic one, nothing for a strict one.</summary>
+    public static object? WhenPrimaryUnreachable(ClaimHandleCommand claim) =>
+        claim.Mode == ConsistencyMode.Optimistic ? new ClaimTentatively(claim.Account) : null;
+
     /// <summary>The rules on this handle's own state; the grain adds the ownership record's transaction at home.</summary>
     public override object? Decide(HandleState state, object command, CommandContext context) => command switch
     {

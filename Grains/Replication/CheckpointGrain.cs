@@ -48,6 +48,7 @@ internal sealed class CheckpointGrain(
             var page = await store.ReadFeedAsync(region, _position, 1000, cancellationToken);
             if (page.Count == 0)
             {
+                // Read to its end: until the signal moves, a region of one silo has nothing new to read.
                 _readAt = signalled;
                 break;
             }

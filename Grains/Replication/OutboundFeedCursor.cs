@@ -5,7 +5,7 @@ namespace Concord.Grains.Replication;
 /// <summary>
 /// How far one peer holds this region's own events, with no transport in it: the replicator's cursor over the local
 /// feed, the next batch to ship from it, how an acknowledgement moves it (only forward, only once durable at the peer),
-/// and whether a shipped batch drained the feed. The replicator grain and the simulator's region both drive it.
+/// and whether the peer holds all of a shipped batch. The replicator grain and the simulator's region both drive it.
 /// </summary>
 internal sealed class OutboundFeedCursor(IEventLogStore store, string region, int batchSize)
 {
@@ -33,13 +33,8 @@ internal sealed class OutboundFeedCursor(IEventLogStore store, string region, in
         return true;
     }
 
-    /// <summary>
-    /// Whether, after <paramref name="shipped"/> was acknowledged, the feed holds nothing more to ship now: a short batch
-    /// acknowledged through its last event. A full batch means more may follow at once; a short one the peer only
-    /// buffered is owed again later.
-    /// </summary>
-    public bool IsDrainedAfter(IReadOnlyList<FeedEntry> shipped) =>
-        shipped.Count < batchSize && (shipped.Count == 0 || Acked >= shipped[^1].FeedPosition);
+    /// <summary>Whether the peer acknowledged every event of <paramref name="shipped"/> (what it only buffered is owed again).</summary>
+    public bool HoldsAll(IReadOnlyList<FeedEntry> shipped) => shipped.Count == 0 || Acked >= shipped[^1].FeedPosition;
 
     /// <summary>After the store came back without its last commits: positions past its new head name events it no longer has.</summary>
     public void RewindTo(long head) => Acked = Math.Min(Acked, head);

@@ -192,7 +192,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         }
 
         var now = _time.GetUtcNow();
-        if (_drainedAt == _feedSignal.Version && _needs.Count == 0 && (now < _idleCheckDue || _membership.IsOnlyActiveSilo()))
+        if (IsDrainedSinceLastRead && (now < _idleCheckDue || _membership.IsOnlyActiveSilo()))
         {
             // Idle: nothing appended in this silo since the feed was drained, and nothing owed to the peer. Only other
             // silos of the region can append unseen, so a region of one silo reads nothing until an append wakes it.
@@ -258,7 +258,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
 
                 if (feed.Count < _feed.BatchSize && _needs.Count == 0)
                 {
-                    if (_feed.IsDrainedAfter(feed))
+                    if (_feed.HoldsAll(feed))
                     {
                         // Everything read is acknowledged durable; what the peer buffered is owed again next tick.
                         MarkDrained(signalled, now);
@@ -278,6 +278,9 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         }
     }
 
+    /// <summary>Everything read was acknowledged, nothing was appended in this silo since, and nothing is owed to the peer.</summary>
+    private bool IsDrainedSinceLastRead => _drainedAt == _feedSignal.Version && _needs.Count == 0;
+
     /// <summary>Everything read is acknowledged: wait for the next append in this silo (or the idle check) before reading again.</summary>
     private void MarkDrained(long signalled, DateTimeOffset now)
     {
@@ -288,16 +291,9 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
             _feedSignal.WakeOnNextAppend(this, wake);
             if (_feedSignal.Version != signalled)
             {
-                // Appended while this batch was in flight: the next batch follows (after the linger, if there is one).
+                // Appended while this batch was in flight: the next batch follows, as a wake would ship it.
                 _feedSignal.StopWaking(this);
-                if (_options.ReplicationLinger == TimeSpan.Zero)
-                {
-                    wake();
-                }
-                else
-                {
-                    ShipAfterLinger();
-                }
+                wake();
             }
         }
     }
@@ -305,7 +301,7 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
     /// <summary>Events the peer has not acknowledged, and the age of the oldest of them; also published as metrics.</summary>
     private async Task<(long Events, long Ms)> MeasureLagAsync(CancellationToken cancellationToken)
     {
-        if (_drainedAt == _feedSignal.Version && _needs.Count == 0 && _membership.IsOnlyActiveSilo())
+        if (IsDrainedSinceLastRead && _membership.IsOnlyActiveSilo())
         {
             // Drained and nothing appended since, anywhere in the region: no lag, and no read to learn it.
             _metrics.ReplicationLag(_options.Region, Peer, 0, 0);

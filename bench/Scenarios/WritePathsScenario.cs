@@ -120,14 +120,12 @@ public sealed class WritePathsScenario : IScenario
         context.Progress(Name, "eu alone over TLS");
         var results = await new WritePaths(context, Name, "one-region-tls", eu, count).RunAsync([Deposit(eu, AccountNames.Any("tls", count))], cancellationToken);
         var table = report.AddTable($"What TLS costs, eu alone, {context.Callers} callers: the same paths over TLS against plain TCP just before", "path", "plain ops/s", "TLS ops/s", "TLS / plain", "plain CPU µs/op", "TLS CPU µs/op");
+        static double Rate(PathResults run, string path) => path == "B0" ? run.Baseline : run.Throughput(path);
         foreach (var path in new[] { "B0", "optimistic deposit" })
         {
-            var plainRate = path == "B0" ? plain.Baseline : plain.Throughput(path);
-            var tlsRate = path == "B0" ? results.Baseline : results.Throughput(path);
-            var plainCpu = path == "B0" ? plain.CpuMicrosPerOp("B0") : plain.CpuMicrosPerOp(path);
-            var tlsCpu = path == "B0" ? results.CpuMicrosPerOp("B0") : results.CpuMicrosPerOp(path);
-            table.Row(path, plainRate, tlsRate, tlsRate / plainRate, plainCpu, tlsCpu);
-            report.Add($"one-region-tls.{path.Replace(' ', '-')}.vs-plain", tlsRate / plainRate, "x");
+            var ratio = Rate(results, path) / Rate(plain, path);
+            table.Row(path, Rate(plain, path), Rate(results, path), ratio, plain.CpuMicrosPerOp(path), results.CpuMicrosPerOp(path));
+            report.Add($"one-region-tls.{path.Replace(' ', '-')}.vs-plain", ratio, "x");
         }
 
         report.Note("The TLS run is a separate eu, warmed the same way; B0 ops/s is the mean of its two runs in each, its CPU the first run's.");

@@ -81,6 +81,7 @@ internal static class QuiescenceChecks
                 var type = sim.Types.Of(entityId, out _);
                 var audit = type.FoldForAudit(entityId, log, atHome: region.HomeOf(entityId) == region.Name);
                 var live = await region.ReplicaAsync(entityId);
+                var account = type is EntityTypeRuntime<AccountState> ? AccountType.FoldOf(entityId, log).State : null;
                 var failure = CausalViolation(log) is { } violation ? $"{region.Name}: {violation}"
                     : live.CanonicalState != audit.CanonicalState ? $"{region.Name}: the live replica of {entityId} differs from a fold of its log: {live.CanonicalState} against {audit.CanonicalState}"
                     : audit.Violations.Count > 0 || audit.OwedApologies.Count > 0 ? $"{region.Name}: {entityId} has violations [{string.Join("; ", audit.Violations)}] and unappended apologies [{string.Join("; ", audit.OwedApologies)}] (I6)"
@@ -88,7 +89,7 @@ internal static class QuiescenceChecks
                     : opsOf[entityId].FirstOrDefault(o => o.Applied != live.TryGetDecision(o.RequestId, out _)) is { } wrong ? $"{region.Name}: {wrong} was {wrong.Outcome} but {(wrong.Applied ? "is missing" : "took effect")} (I4)"
                     : type switch
                     {
-                        EntityTypeRuntime<AccountState> => ledger.Check(region.Name, entityId, AccountType.FoldOf(entityId, log).State),
+                        EntityTypeRuntime<AccountState> => ledger.Check(region.Name, entityId, account!),
                         EntityTypeRuntime<HandleState> handles => HandleExpectations.Check(region.Name, entityId, SimulatedTypes.FoldOf(handles, entityId, log), opsOf[entityId]),
                         EntityTypeRuntime<VenueState> venues => VenueExpectations.Check(region.Name, entityId, SimulatedTypes.FoldOf(venues, entityId, log), opsOf[entityId], hold => Bumps(venues, entityId, log, hold)),
                         _ => $"no expectations for {type.Name}",
@@ -99,9 +100,9 @@ internal static class QuiescenceChecks
                     return failure;
                 }
 
-                if (type is EntityTypeRuntime<AccountState>)
+                if (account is not null)
                 {
-                    sum += AccountType.FoldOf(entityId, log).State.Balance;
+                    sum += account.Balance;
                     states.Add(Convergent(audit.CanonicalState));
                 }
                 else

@@ -14,6 +14,7 @@ public sealed class ConcordOptionsValidatorTests
         { "MaxGroupCommitEvents", o => o.MaxGroupCommitEvents = 0 },
         { "DerivedRepairDelay", o => o.DerivedRepairDelay = TimeSpan.Zero },
         { "StreamPollInterval", o => o.StreamPollInterval = TimeSpan.FromMilliseconds(-1) },
+        { "ReplicationLinger must be zero or positive", o => o.ReplicationLinger = TimeSpan.FromMilliseconds(-1) },
     };
 
     [Theory]
@@ -33,5 +34,9 @@ public sealed class ConcordOptionsValidatorTests
     {
         new ConcordOptionsValidator(Options.Create(new ConcordOptions())).ValidateConfiguration();
         new ConcordOptionsValidator(Options.Create(new ConcordOptions { Region = "us", Regions = ["eu", "us", "ap"] })).ValidateConfiguration();
+
+        // No linger ships as soon as a replicator is woken: the default, and valid when set.
+        Assert.Equal(TimeSpan.Zero, new ConcordOptions().ReplicationLinger);
+        new ConcordOptionsValidator(Options.Create(new ConcordOptions { ReplicationLinger = TimeSpan.FromMilliseconds(5) })).ValidateConfiguration();
     }
 }
