@@ -79,16 +79,12 @@ internal sealed partial class SimulatedRegion
         });
     }
 
-    /// <summary>A peer's side: everything held beyond the asker's versions, then the asker's waiting events dropped here.</summary>
-    private async Task AnswerRecoveryAsync(RecoveryRequest request)
-    {
-        Send(new RecoveryReply(Name, request.From, await BeyondAsync(request.Versions)));
-        foreach (var replica in _replicas.Values.Where(r => r.IsCompletedSuccessfully))
-        {
-            // Sent back with the answer; applied here they could fork the asker's chain once it writes again.
-            replica.Result.Replica.DropWaiting(request.From);
-        }
-    }
+    /// <summary>
+    /// A peer's side: everything held beyond the asker's versions, and the asker's waiting events, taken out of the
+    /// buffers here (applied here they could fork the asker's chain once it writes again) and sent on every ask.
+    /// </summary>
+    private async Task AnswerRecoveryAsync(RecoveryRequest request) =>
+        Send(new RecoveryReply(Name, request.From, await BeyondAsync(request.From, request.Versions)));
 
     /// <summary>The asker's side: applies what a peer sent back; recovered once every peer answered and all of it that can apply has.</summary>
     private async Task TakeBackAsync(RecoveryReply reply)
@@ -121,7 +117,7 @@ internal sealed partial class SimulatedRegion
     }
 
     /// <summary>Every event this region holds, of any origin (the asker's own included), beyond <paramref name="versions"/>.</summary>
-    private async Task<IReadOnlyList<EventEnvelope>> BeyondAsync(IReadOnlyDictionary<string, VersionVector> versions)
+    private async Task<IReadOnlyList<EventEnvelope>> BeyondAsync(string asker, IReadOnlyDictionary<string, VersionVector> versions)
     {
         var events = new List<EventEnvelope>(await TailRecovery.BeyondAsync(
             Store,
@@ -133,7 +129,8 @@ internal sealed partial class SimulatedRegion
         foreach (var replica in _replicas.Values.Where(r => r.IsCompletedSuccessfully))
         {
             var theirs = versions.TryGetValue(replica.Result.EntityId, out var v) ? v : VersionVector.Empty;
-            events.AddRange(replica.Result.Replica.Waiting.Where(e => e.Seq > theirs[e.Origin]));
+            var waiting = replica.Result.Replica.Waiting.Where(e => e.Origin != asker).Concat(replica.Result.Replica.HandBackWaiting(asker));
+            events.AddRange(waiting.Where(e => e.Seq > theirs[e.Origin]));
         }
 
         return events;

@@ -57,7 +57,7 @@ internal sealed partial class SimulatedRegion
         {
             _feeds[peer] = new OutboundFeedCursor(Store, name, batchSize);
             _resendAt[peer] = 0;
-            _repairs[peer] = new AntiEntropyRepairs(Store, _batchSize);
+            _repairs[peer] = new AntiEntropyRepairs(Store, _feeds[peer]);
         }
     }
 
@@ -87,7 +87,7 @@ internal sealed partial class SimulatedRegion
         _replicas.Clear();
         foreach (var peer in _options.Peers)
         {
-            _repairs[peer] = new AntiEntropyRepairs(Store, _batchSize);
+            _repairs[peer] = new AntiEntropyRepairs(Store, _feeds[peer]);
         }
 
         foreach (var call in _calls.Values)

@@ -21,8 +21,9 @@ public interface IReplicatedEntityGrain : IGrainWithStringKey
     Task<RemoteApplyResult> ApplyRemoteAsync(ImmutableArray<EventEnvelope> events, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Hands back and drops the events of <paramref name="origin"/> waiting here for their causal past: that region lost
-    /// its tail and takes back what its peers hold before it writes again (docs/reliability.md).
+    /// Hands back the events of <paramref name="origin"/> waiting here for their causal past, taken out of the buffer and
+    /// kept to hand back again until this replica's chain reaches them: that region lost its tail and takes back what its
+    /// peers hold before it writes again (docs/reliability.md).
     /// </summary>
     [Alias("take-waiting")]
     Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken = default);

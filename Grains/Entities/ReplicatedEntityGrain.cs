@@ -304,18 +304,19 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
 
     public Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken = default)
     {
-        ImmutableArray<EventEnvelope> taken = [.. _machine.Replica.Waiting.Where(e => string.Equals(e.Origin, origin, StringComparison.Ordinal))];
-        _machine.Replica.DropWaiting(origin);
+        ImmutableArray<EventEnvelope> taken = [.. _machine.Replica.HandBackWaiting(origin)];
         ListWaiting();
         return Task.FromResult(taken);
     }
 
     private void ListWaiting()
     {
-        var waiting = _machine.Replica.Buffered > 0;
+        // Events handed back keep the entity listed: the asker asks again when an answer was lost.
+        var held = _machine.Replica.Buffered + _machine.Replica.HandedBack;
+        var waiting = held > 0;
         if (waiting != _listedAsWaiting)
         {
-            _waiting.Track(EntityId, _machine.Replica.Buffered);
+            _waiting.Track(EntityId, held);
             _listedAsWaiting = waiting;
         }
     }

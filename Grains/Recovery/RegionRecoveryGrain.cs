@@ -136,8 +136,9 @@ internal sealed partial class RegionRecoveryGrain(
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(Options.LinkCallTimeout * 4);
 
-        // First what waits in the peer's buffers, which the peer drops as it hands it back: applied there later, an
-        // old event would fork the chain this region is about to continue.
+        // First what waits in the peer's buffers, which the peer takes out of them as it hands it back (and hands back
+        // again if this answer is lost): applied there later, an old event would fork the chain this region is about to
+        // continue.
         var events = new List<Interfaces.Events.EventEnvelope>(await link.TakeWaitingAsync(Options.Region, bound.Token));
         var ours = await store.GetDigestAsync(cancellationToken);
         var theirs = await link.GetDigestAsync(bound.Token);

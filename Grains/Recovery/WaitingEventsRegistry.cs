@@ -7,8 +7,9 @@ namespace Concord.Grains.Recovery;
 
 /// <summary>
 /// The entities whose replicas in this silo hold events waiting for their causal past. A region that lost its tail
-/// asks each peer for the waiting events of its own origin: they are handed back and dropped here, because once the
-/// asker writes again, an old event applied from a buffer would fork its chain. Reached in every silo of the region
+/// asks each peer for the waiting events of its own origin: they are taken out of the buffers here and handed back on
+/// every ask (an answer can be lost), because once the asker writes again, an old event applied from a buffer would
+/// fork its chain. An entity stays listed while its replica keeps such events. Reached in every silo of the region
 /// through <see cref="IManagementGrain.SendControlCommandToProvider{T}(string, int, object)"/>.
 /// </summary>
 internal sealed class WaitingEventsRegistry(IGrainFactory grains, EntityTypeRegistry entityTypes) : IControllable

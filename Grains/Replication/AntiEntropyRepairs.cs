@@ -10,7 +10,15 @@ namespace Concord.Grains.Replication;
 /// differing bucket), and the events that make up the difference, of any origin (so a region relays what a cut link
 /// kept from the peer). The outbound replicator grain and the simulator both use it. Used from one logical thread.
 /// </summary>
-internal sealed class AntiEntropyRepairs(IEventLogStore store, int batchSize)
+/// <remarks>
+/// This region's own events go to the peer in the order it wrote them: a repair carries them only once the peer has
+/// acknowledged the whole feed (<paramref name="feed"/>); until then the feed brings them, oldest first. So every
+/// peer holds a prefix of the region's feed, and an event that follows another one of this region in another entity
+/// (a transfer's credit after its debit) is never held by a peer that lacks the first. A region that fails over and
+/// loses its tail then takes back, from its peers, every event any later one of its own depends on
+/// (docs/reliability.md, finding 10).
+/// </remarks>
+internal sealed class AntiEntropyRepairs(IEventLogStore store, OutboundFeedCursor feed)
 {
     /// <summary>Buckets compared per round: the rest differ again next round.</summary>
     public const int MaxBucketsPerRound = 32;
@@ -44,7 +52,10 @@ internal sealed class AntiEntropyRepairs(IEventLogStore store, int batchSize)
     /// <summary>Records that the peer asked for what follows <paramref name="peerHas"/> of <paramref name="entityId"/> (a gap it saw).</summary>
     public void Owe(string entityId, VersionVector peerHas) => _needs[entityId] = peerHas;
 
-    /// <summary>Takes up to <see cref="MaxEntitiesPerBatch"/> owed entities and reads everything this region holds beyond the peer's version of each.</summary>
+    /// <summary>
+    /// Takes up to <see cref="MaxEntitiesPerBatch"/> owed entities and reads everything this region holds beyond the
+    /// peer's version of each: this region's own events only when the peer acknowledged the whole feed.
+    /// </summary>
     public async Task<ImmutableArray<EventEnvelope>> TakeRepairsAsync(CancellationToken cancellationToken)
     {
         if (_needs.Count == 0)
@@ -62,10 +73,16 @@ internal sealed class AntiEntropyRepairs(IEventLogStore store, int batchSize)
                 var from = peerHas[origin] + 1;
                 if (seq >= from)
                 {
-                    var events = await store.ReadOriginAsync(entity, origin, from, batchSize, cancellationToken);
+                    var events = await store.ReadOriginAsync(entity, origin, from, feed.BatchSize, cancellationToken);
                     repairs.AddRange(events.Select(e => e.Event));
                 }
             }
+        }
+
+        // The head is read after the events: every own event read lies at or before it, so an acknowledged head covers them.
+        if (repairs.Any(e => e.Origin == feed.Origin) && await feed.IsBehindAsync(cancellationToken))
+        {
+            repairs.RemoveAll(e => e.Origin == feed.Origin);
         }
 
         return repairs.ToImmutable();

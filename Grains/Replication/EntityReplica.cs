@@ -29,6 +29,7 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
 
     private readonly Dictionary<string, (long Seq, ChainHash Hash)> _stagedHeads = new(StringComparer.Ordinal);
     private readonly CausalBuffer _buffer = new();
+    private readonly SortedDictionary<(string Origin, long Seq), EventEnvelope> _handedBack = new(HandedBackOrder.Instance);
 
     public int Buffered => _buffer.Count;
 
@@ -37,6 +38,33 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
 
     /// <summary>Drops the waiting events of <paramref name="origin"/>: a region that lost commits takes them back and ships them again.</summary>
     public void DropWaiting(string origin) => _buffer.DropOrigin(origin);
+
+    /// <summary>How many events this replica keeps for regions that lost commits (see <see cref="HandBackWaiting"/>).</summary>
+    public int HandedBack => _handedBack.Count;
+
+    /// <summary>
+    /// Takes the waiting events of <paramref name="origin"/>, a region that lost its last commits and asks for them back,
+    /// out of the buffer (applied here, an old event would fork the chain that region is about to continue), and returns
+    /// them with every one handed back before: an answer can be lost, so each ask gets them all again. They are kept,
+    /// never applied, until this replica's chain of that origin reaches their sequence (the region took them back and
+    /// shipped them again, or wrote that sequence anew).
+    /// </summary>
+    public IReadOnlyList<EventEnvelope> HandBackWaiting(string origin)
+    {
+        var held = fold().Version[origin];
+        foreach (var e in _handedBack.Values.Where(e => e.Seq <= held && e.Origin == origin).ToList())
+        {
+            _handedBack.Remove((e.Origin, e.Seq));
+        }
+
+        foreach (var e in _buffer.Waiting.Where(e => string.Equals(e.Origin, origin, StringComparison.Ordinal)))
+        {
+            _handedBack.TryAdd((e.Origin, e.Seq), e);
+        }
+
+        _buffer.DropOrigin(origin);
+        return [.. _handedBack.Values.Where(e => string.Equals(e.Origin, origin, StringComparison.Ordinal))];
+    }
 
     /// <summary>Per origin, the highest event received but not yet applicable.</summary>
     public VersionVector HighestWaiting() => _buffer.HighestWaiting();
@@ -137,5 +165,17 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
 
         await Task.WhenAll(appends);
         return (rejected + broken, dropped, copies);
+    }
+}
+
+/// <summary>Handed-back events by origin (ordinal), then sequence: one order in every run.</summary>
+file sealed class HandedBackOrder : IComparer<(string Origin, long Seq)>
+{
+    public static readonly HandedBackOrder Instance = new();
+
+    public int Compare((string Origin, long Seq) x, (string Origin, long Seq) y)
+    {
+        var byOrigin = string.CompareOrdinal(x.Origin, y.Origin);
+        return byOrigin != 0 ? byOrigin : x.Seq.CompareTo(y.Seq);
     }
 }

@@ -28,7 +28,7 @@ public interface IRegionLink
     /// <summary>Every event the peer holds beyond <paramref name="askerHolds"/> in one digest bucket, of any origin.</summary>
     Task<ImmutableArray<EventEnvelope>> GetBeyondAsync(int bucket, ImmutableArray<EntityVersion> askerHolds, CancellationToken cancellationToken);
 
-    /// <summary>Hands back, and drops in the peer, the events of <paramref name="origin"/> waiting there for their causal past.</summary>
+    /// <summary>Hands back, and takes out of the peer's buffers, the events of <paramref name="origin"/> waiting there for their causal past (again on every ask).</summary>
     Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken);
 
     /// <summary>

@@ -24,7 +24,7 @@ public interface IReplicationInboxGrain : IGrainWithIntegerKey
     [Alias("beyond")]
     Task<ImmutableArray<EventEnvelope>> GetBeyondAsync(int bucket, ImmutableArray<EntityVersion> askerHolds, CancellationToken cancellationToken = default);
 
-    /// <summary>Hands back, and drops in every silo of this region, the events of <paramref name="origin"/> waiting for their causal past.</summary>
+    /// <summary>Hands back, and takes out of the buffers in every silo of this region, the events of <paramref name="origin"/> waiting for their causal past (again on every ask).</summary>
     [Alias("take-waiting")]
     Task<ImmutableArray<EventEnvelope>> TakeWaitingAsync(string origin, CancellationToken cancellationToken = default);
 

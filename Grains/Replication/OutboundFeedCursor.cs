@@ -14,6 +14,9 @@ internal sealed class OutboundFeedCursor(IEventLogStore store, string region, in
 
     public int BatchSize => batchSize;
 
+    /// <summary>The region whose own events this feed holds.</summary>
+    public string Origin => region;
+
     /// <summary>Starts from a persisted position (the cursor can be rebuilt from zero: shipping again is idempotent).</summary>
     public void Restore(long acked) => Acked = Math.Max(0, acked);
 
@@ -32,6 +35,10 @@ internal sealed class OutboundFeedCursor(IEventLogStore store, string region, in
         Acked = durableThrough;
         return true;
     }
+
+    /// <summary>Whether the feed holds events the peer has not acknowledged yet (one read of the feed's head).</summary>
+    public async ValueTask<bool> IsBehindAsync(CancellationToken cancellationToken = default) =>
+        await store.GetFeedHeadAsync(region, cancellationToken) > Acked;
 
     /// <summary>Whether the peer acknowledged every event of <paramref name="shipped"/> (what it only buffered is owed again).</summary>
     public bool HoldsAll(IReadOnlyList<FeedEntry> shipped) => shipped.Count == 0 || Acked >= shipped[^1].FeedPosition;

@@ -89,8 +89,8 @@ internal sealed partial class OutboundReplicatorGrain : Grain, IOutboundReplicat
         _inbound = inbound;
         _checkpoints = checkpoints;
         _options = options.Value;
-        _needs = new AntiEntropyRepairs(store, _options.ReplicationBatchSize);
         _feed = new OutboundFeedCursor(store, _options.Region, _options.ReplicationBatchSize);
+        _needs = new AntiEntropyRepairs(store, _feed);
         _time = time;
         _logger = logger;
     }
