@@ -8,9 +8,10 @@ using Concord.Grains.Interfaces.Ledger;
 namespace Concord.Grains.Ledger;
 
 /// <summary>
-/// An account folded from the winning events of its log (see <see cref="AccountType"/>). Totals are sums, so they
-/// depend on the set of events only; the overdraft tracking follows this region's log order, which is the home's
-/// order where it matters (the apology is decided there).
+/// An account folded from the winning events of its log (see <see cref="AccountType"/>). Every field depends on the
+/// set of events only, so two regions that hold the same events hold byte-identical states: totals and shares are
+/// sums, the debit window is the top of a total order, and whether an overdraft is apologised for is read from the
+/// latest apology's causal past, not from the order the balance took here.
 /// </summary>
 internal sealed record AccountState
 {
@@ -29,11 +30,46 @@ internal sealed record AccountState
     /// <summary>Overdraft apologies in the log.</summary>
     public int Apologies { get; init; }
 
-    /// <summary>An apology covers the current overdraft: set by an apology, cleared when the balance is back at 0 or above.</summary>
-    public bool OverdraftOpen { get; init; }
+    /// <summary>The latest overdraft apology by (HLC, origin) and the causal past it saw; null before the first.</summary>
+    public ApologyMark? LastApology { get; init; }
 
-    /// <summary>The debits behind the current overdraft: the one that crossed zero, those concurrent with it, and later ones.</summary>
-    public ImmutableArray<EventId> RecentDebits { get; init; } = [];
+    /// <summary>Per origin, its latest debit (the highest sequence): what an apology must have seen to cover an overdraft.</summary>
+    public ImmutableSortedDictionary<string, EventId> LatestDebits { get; init; } = ImmutableSortedDictionary<string, EventId>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Overdrawn, and every debit was in the causal past of the latest apology: it covers this overdraft. A debit it did
+    /// not see (one made concurrently elsewhere, or after the balance was back at 0) makes a new one owed.
+    /// </summary>
+    [JsonIgnore]
+    public bool OverdraftCovered => Balance < 0 && LastApology is { } apology && LatestDebits.Values.All(apology.Saw);
+
+    /// <summary>
+    /// The debits behind the current overdraft, among those the latest apology did not see: in the window, the latest
+    /// and every one linked to it by concurrency (debits made without knowing of each other are what overdraws an
+    /// account), oldest first; then each origin's latest unseen debit that the window no longer holds.
+    /// </summary>
+    [JsonIgnore]
+    public ImmutableArray<EventId> OverdraftCauses
+    {
+        get
+        {
+            var unseen = DebitWindow.Where(d => LastApology?.Saw(d.Id) != true).ToList();
+            var causes = new HashSet<EventId>();
+            if (unseen.Count > 0)
+            {
+                causes.Add(unseen[^1].Id);
+                for (var grew = true; grew;)
+                {
+                    var linked = unseen.Where(d => !causes.Contains(d.Id) && unseen.Any(c => causes.Contains(c.Id) && d.IsConcurrentWith(c.Id, c.Deps))).ToList();
+                    causes.UnionWith(linked.Select(d => d.Id));
+                    grew = linked.Count > 0;
+                }
+            }
+
+            var beyondWindow = LatestDebits.Values.Where(d => LastApology?.Saw(d) != true && !causes.Contains(d) && !unseen.Any(u => u.Id == d));
+            return [.. unseen.Where(d => causes.Contains(d.Id)).Select(d => d.Id), .. beyondWindow];
+        }
+    }
 
     /// <summary>
     /// The latest debits by (HLC, origin) with their causal past, to name every concurrent debit behind an overdraft.
@@ -118,24 +154,6 @@ internal sealed record AccountState
             Apologies = Apologies + (payload is OverdraftApology ? 1 : 0),
         };
 
-        var recent = RecentDebits;
-        var open = OverdraftOpen;
-        if (totals.Balance >= 0)
-        {
-            open = false;
-            recent = [];
-        }
-        else if (isDebit && recent.Length < MaxTrackedDebits)
-        {
-            if (recent.IsEmpty)
-            {
-                // The debit that crossed zero, and every earlier debit it did not know of, caused it together.
-                recent = [.. DebitWindow.Where(d => d.IsConcurrentWith(e.Id, e.Deps)).Select(d => d.Id).Take(MaxTrackedDebits - 1)];
-            }
-
-            recent = recent.Add(e.Id);
-        }
-
         var window = DebitWindow;
         if (isDebit)
         {
@@ -155,7 +173,9 @@ internal sealed record AccountState
             }
         }
 
-        return next with { RecentDebits = recent, DebitWindow = window, OverdraftOpen = open || payload is OverdraftApology };
+        var latestDebits = isDebit && (!LatestDebits.TryGetValue(e.Origin, out var latest) || latest.Seq < e.Id.Seq) ? LatestDebits.SetItem(e.Origin, e.Id) : LatestDebits;
+        var lastApology = payload is OverdraftApology && (LastApology is null || e.Hlc > LastApology.Hlc) ? new ApologyMark(e.Hlc, e.Deps) : LastApology;
+        return next with { DebitWindow = window, LatestDebits = latestDebits, LastApology = lastApology };
     }
 
     /// <summary>The holds after <paramref name="payload"/>, and what a resolution returns to its owner's share.</summary>
@@ -188,16 +208,23 @@ internal sealed record AccountState
     // Records compare arrays by reference; states compare by content.
     public bool Equals(AccountState? other) =>
         other is not null && Totals == other.Totals && LastActivity == other.LastActivity && Apologies == other.Apologies
-        && OverdraftOpen == other.OverdraftOpen && LowestBalance == other.LowestBalance && SawOptimisticDebit == other.SawOptimisticDebit
-        && RecentDebits.SequenceEqual(other.RecentDebits) && DebitWindow.SequenceEqual(other.DebitWindow)
+        && LastApology == other.LastApology && LowestBalance == other.LowestBalance && SawOptimisticDebit == other.SawOptimisticDebit
+        && DebitWindow.SequenceEqual(other.DebitWindow) && LatestDebits.SequenceEqual(other.LatestDebits)
         && Escrow.Equals(other.Escrow) && EscrowBreach == other.EscrowBreach
         && Holds.SequenceEqual(other.Holds) && ResolvedHolds.SequenceEqual(other.ResolvedHolds) && HoldBreach == other.HoldBreach;
 
-    public override int GetHashCode() => HashCode.Combine(Totals, Apologies, RecentDebits.Length);
+    public override int GetHashCode() => HashCode.Combine(Totals, Apologies, DebitWindow.Length);
 }
 
 /// <summary>An open hold: what it reserves, for whom, the region that placed it (and alone resolves it), and when it expires (Unix ms).</summary>
 internal sealed record OpenHold(long Amount, string To, string Owner, long ExpiresAtMs);
+
+/// <summary>An overdraft apology's timestamp and the causal past it was decided on (its dependencies).</summary>
+internal sealed record ApologyMark(HlcTimestamp Hlc, VersionVector Deps)
+{
+    /// <summary>Whether the apology's region had applied <paramref name="debit"/> when it decided.</summary>
+    public bool Saw(EventId debit) => Deps[debit.Origin] >= debit.Seq;
+}
 
 /// <summary>A debit, its causal past, and its HLC (which orders the window).</summary>
 internal sealed record DebitMark(EventId Id, VersionVector Deps, HlcTimestamp Hlc)

@@ -155,9 +155,9 @@ internal sealed class AccountType : ReplicatedEntityType<AccountState>, IEscrowe
 
     public override IEnumerable<Apology> OwedApologies(AccountState state)
     {
-        if (state.Balance < 0 && !state.OverdraftOpen)
+        if (state.Balance < 0 && !state.OverdraftCovered)
         {
-            yield return new Apology($"overdraft/{state.Apologies + 1}", new OverdraftApology(-state.Balance, state.RecentDebits));
+            yield return new Apology($"overdraft/{state.Apologies + 1}", new OverdraftApology(-state.Balance, state.OverdraftCauses));
         }
     }
 

@@ -100,15 +100,8 @@ internal static class QuiescenceChecks
                     return failure;
                 }
 
-                if (account is not null)
-                {
-                    sum += account.Balance;
-                    states.Add(Convergent(audit.CanonicalState));
-                }
-                else
-                {
-                    states.Add(audit.CanonicalState);
-                }
+                sum += account?.Balance ?? 0;
+                states.Add(audit.CanonicalState);
             }
 
             if (sum != ledger.Net)
@@ -136,23 +129,6 @@ internal static class QuiescenceChecks
     private static int Bumps(EntityTypeRuntime<VenueState> venues, string venue, IReadOnlyList<LoggedEvent> log, string holdId) =>
         log.Count(l => venues.Payloads.ValueOf(l.Event.Payload, venue) is HoldBumped bumped && bumped.HoldId == holdId);
 
-    /// <summary>
-    /// An account's state without what an overdraft's path leaves in it (the debits behind the open overdraft, and
-    /// whether it is open), which depends on the order its region applied concurrent events in: only home reads them,
-    /// for an apology's causes, so no decision diverges. For an account that ends at or above zero both are empty
-    /// everywhere. docs/reliability.md (finding 2) records it. Every other field must be identical.
-    /// </summary>
-    private static string Convergent(string canonicalState)
-    {
-        var state = System.Text.Json.Nodes.JsonNode.Parse(canonicalState)!.AsObject();
-        foreach (var observation in OrderDependentObservations)
-        {
-            state.Remove(observation);
-        }
-
-        return state.ToJsonString();
-    }
-
     private static void TraceLog(Simulation sim, SimulatedRegion region, IReadOnlyList<LoggedEvent> log)
     {
         foreach (var logged in log)
@@ -161,8 +137,6 @@ internal static class QuiescenceChecks
             sim.Trace($"  {region.Name} log {logged.Position}: {e.Id} {e.RequestId} {e.Payload.Kind} {e.Payload} deps {e.Deps} hlc {e.Hlc.PhysicalMs}.{e.Hlc.Counter}");
         }
     }
-
-    private static readonly string[] OrderDependentObservations = ["RecentDebits", "OverdraftOpen"];
 
     /// <summary>The first event applied before one of its dependencies of another origin, if any.</summary>
     private static string? CausalViolation(IReadOnlyList<LoggedEvent> log)

@@ -25,8 +25,9 @@ internal static class AccountFolds
 
     /// <summary>
     /// Totals, apologies, the window of latest debits, chain heads and the winning event of every request: a function
-    /// of the set of events. The debits behind an open overdraft and the lowest balance of an account whose strict
-    /// debits were not covered follow the log's order (only home reads them), and positions are region-local.
+    /// of the set of events. Left out: the lowest balance, which follows the log's order for an account whose strict
+    /// debits were not covered (an I1 breach, which these histories of random payouts make), and positions, which are
+    /// region-local. <see cref="OverdraftApologyFoldTests"/> compares whole states where I1 holds.
     /// </summary>
     public static string Convergent(EntityFold<AccountState> fold)
     {
