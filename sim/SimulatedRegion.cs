@@ -34,6 +34,7 @@ internal sealed partial class SimulatedRegion
     private readonly Dictionary<long, TaskCompletionSource<ForwardedReply>> _calls = [];
     private readonly SortedDictionary<string, OutboundFeedCursor> _feeds = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, long> _resendAt = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, long> _shippedThrough = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, AntiEntropyRepairs> _repairs = new(StringComparer.Ordinal);
     private HybridLogicalClock _clock;
     private long _nextCall;
@@ -57,6 +58,7 @@ internal sealed partial class SimulatedRegion
         {
             _feeds[peer] = new OutboundFeedCursor(Store, name, batchSize);
             _resendAt[peer] = 0;
+            _shippedThrough[peer] = 0;
             _repairs[peer] = new AntiEntropyRepairs(Store, _feeds[peer]);
         }
     }
@@ -310,13 +312,18 @@ internal sealed partial class SimulatedRegion
             case ReplicationBatch batch:
                 if (await ApplyAsync(batch.Events))
                 {
-                    Send(new ReplicationAck(Name, batch.From, batch.LastFeedPosition));
+                    Send(new ReplicationAck(Name, batch.From, await DurableThroughAsync(batch)));
                 }
 
                 break;
             case ReplicationAck ack:
                 _feeds[ack.From].Acknowledge(ack.FeedPosition);
-                _resendAt[ack.From] = 0;
+                if (_feeds[ack.From].Acked >= _shippedThrough[ack.From])
+                {
+                    // All of it is held there: ship the next batch at once. What it only buffered waits for the resend.
+                    _resendAt[ack.From] = 0;
+                }
+
                 break;
             case DigestRequest request:
                 Send(new DigestReply(Name, request.From, await Store.GetDigestAsync()));
@@ -378,6 +385,25 @@ internal sealed partial class SimulatedRegion
     }
 
     /// <summary>Applies events of many entities, each entity's in the order given; true when every replica took its events.</summary>
+    /// <summary>
+    /// The feed position through which a batch is durable here, as the silo's inbox answers: events it could only
+    /// buffer (their causal past has not arrived) and everything after them are owed again.
+    /// </summary>
+    private async Task<long> DurableThroughAsync(ReplicationBatch batch)
+    {
+        var first = batch.LastFeedPosition - batch.Events.Count + 1;
+        for (var i = 0; i < batch.Events.Count; i++)
+        {
+            var e = batch.Events[i];
+            if ((await ReplicaAsync(e.EntityId)).Version[e.Origin] < e.Seq)
+            {
+                return first + i - 1;
+            }
+        }
+
+        return batch.LastFeedPosition;
+    }
+
     private async Task<bool> ApplyAsync(IReadOnlyList<EventEnvelope> events)
     {
         var all = true;
@@ -416,6 +442,7 @@ internal sealed partial class SimulatedRegion
             }
 
             _resendAt[peer] = _sim.Clock.NowMs + ResendAfterMs;
+            _shippedThrough[peer] = feed[^1].FeedPosition;
             Send(new ReplicationBatch(Name, peer, [.. feed.Select(f => f.Event)], feed[^1].FeedPosition));
         }
     }
