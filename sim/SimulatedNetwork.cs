@@ -13,7 +13,8 @@ internal abstract record Message(string From, string To)
 
 internal sealed record ReplicationBatch(string From, string To, IReadOnlyList<EventEnvelope> Events, long LastFeedPosition) : Message(From, To);
 
-internal sealed record ReplicationAck(string From, string To, long FeedPosition) : Message(From, To);
+/// <summary>How far a batch is durable at the peer; <paramref name="BatchIncarnation"/> names the sender's incarnation that shipped it.</summary>
+internal sealed record ReplicationAck(string From, string To, long FeedPosition, int BatchIncarnation) : Message(From, To);
 
 /// <summary>Anti-entropy, as the outbound replicator runs it: ask the peer's digest, then its versions in the buckets that differ, then push what it lacks.</summary>
 internal sealed record DigestRequest(string From, string To) : Message(From, To);

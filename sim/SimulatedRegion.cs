@@ -312,9 +312,13 @@ internal sealed partial class SimulatedRegion
             case ReplicationBatch batch:
                 if (await ApplyAsync(batch.Events))
                 {
-                    Send(new ReplicationAck(Name, batch.From, await DurableThroughAsync(batch)));
+                    Send(new ReplicationAck(Name, batch.From, await DurableThroughAsync(batch), batch.Incarnation));
                 }
 
+                break;
+            case ReplicationAck ack when ack.BatchIncarnation != Epoch:
+                // It answers a batch shipped before this region crashed: its positions may name events the store has
+                // lost since and the feed now fills anew (a replicator grain's call dies with its activation).
                 break;
             case ReplicationAck ack:
                 _feeds[ack.From].Acknowledge(ack.FeedPosition);

@@ -12,11 +12,10 @@ namespace Concord.Grains.Replication;
 /// </summary>
 /// <remarks>
 /// This region's own events go to the peer in the order it wrote them: a repair carries them only once the peer has
-/// acknowledged the whole feed (<paramref name="feed"/>); until then the feed brings them, oldest first. So every
-/// peer holds a prefix of the region's feed, and an event that follows another one of this region in another entity
-/// (a transfer's credit after its debit) is never held by a peer that lacks the first. A region that fails over and
-/// loses its tail then takes back, from its peers, every event any later one of its own depends on
-/// (docs/reliability.md, finding 10).
+/// acknowledged the whole feed (<paramref name="feed"/>); until then the feed brings them, oldest first. So an event
+/// that follows another one of this region in another entity (a transfer's credit after its debit) never reaches a
+/// peer from here before the first, which the peer then holds durably or in its causal buffer. A region that fails
+/// over and loses its tail takes both back from its peers (docs/reliability.md, finding 10).
 /// </remarks>
 internal sealed class AntiEntropyRepairs(IEventLogStore store, OutboundFeedCursor feed)
 {

@@ -46,23 +46,41 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
     /// Takes the waiting events of <paramref name="origin"/>, a region that lost its last commits and asks for them back,
     /// out of the buffer (applied here, an old event would fork the chain that region is about to continue), and returns
     /// them with every one handed back before: an answer can be lost, so each ask gets them all again. They are kept,
-    /// never applied, until this replica's chain of that origin reaches their sequence (the region took them back and
-    /// shipped them again, or wrote that sequence anew).
+    /// never applied, while they may still extend this replica's chain of that origin: one it reached (the region took
+    /// it back and shipped it again) or one that no longer follows it (the region wrote that sequence anew, finding 5)
+    /// is forgotten at the next ask. This region's own waiting events (it recovered itself) are only dropped.
     /// </summary>
     public IReadOnlyList<EventEnvelope> HandBackWaiting(string origin)
     {
-        var held = fold().Version[origin];
-        foreach (var e in _handedBack.Values.Where(e => e.Seq <= held && e.Origin == origin).ToList())
-        {
-            _handedBack.Remove((e.Origin, e.Seq));
-        }
-
-        foreach (var e in _buffer.Waiting.Where(e => string.Equals(e.Origin, origin, StringComparison.Ordinal)))
-        {
-            _handedBack.TryAdd((e.Origin, e.Seq), e);
-        }
-
+        List<EventEnvelope> waiting = [.. _buffer.Waiting.Where(e => string.Equals(e.Origin, origin, StringComparison.Ordinal))];
         _buffer.DropOrigin(origin);
+        if (string.Equals(origin, region, StringComparison.Ordinal))
+        {
+            return waiting;
+        }
+
+        foreach (var e in waiting)
+        {
+            // The copy that arrived last is the one handed back.
+            _handedBack[(e.Origin, e.Seq)] = e;
+        }
+
+        var (seq, hash) = fold().HeadOf(origin);
+        var dead = new HashSet<ChainHash>();
+        foreach (var e in _handedBack.Values.Where(e => string.Equals(e.Origin, origin, StringComparison.Ordinal)).ToList())
+        {
+            var extends = e.Seq == seq + 1 && e.PrevHash == hash;
+            if (e.Seq <= seq || (e.Seq == seq + 1 && !extends) || dead.Contains(e.PrevHash))
+            {
+                dead.Add(e.Hash);
+                _handedBack.Remove((e.Origin, e.Seq));
+            }
+            else if (extends)
+            {
+                (seq, hash) = (e.Seq, e.Hash);
+            }
+        }
+
         return [.. _handedBack.Values.Where(e => string.Equals(e.Origin, origin, StringComparison.Ordinal))];
     }
 

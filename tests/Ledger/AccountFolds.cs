@@ -37,6 +37,8 @@ internal static class AccountFolds
             fold.State.Totals,
             fold.State.Apologies,
             string.Join(",", fold.State.DebitWindow.Select(d => d.Id)),
+            string.Join(",", fold.State.LatestDebits.Select(d => $"{d.Key}={d.Value}")),
+            fold.State.LastApology?.Hlc,
             string.Join(",", snapshot.Heads.Select(h => $"{h.Origin}:{h.Seq}:{h.Hash}")),
             string.Join(",", snapshot.Requests.Select(r => $"{r.RequestId}={r.Event}")));
     }

@@ -76,6 +76,29 @@ public sealed class FailoverOrderTests
         Assert.Equal(0, replica.Replica.HandedBack);
     }
 
+    [Fact]
+    public async Task A_handed_back_event_that_no_longer_follows_the_chain_is_forgotten()
+    {
+        // Nobody held eu#1 (lost with eu's failover); eu then wrote its sequence 1 anew. The old eu#2 follows the lost
+        // eu#1: handed back again, it would stop eu's next recovery, since it can never extend eu's chain.
+        var replica = await ReplicaAsync("ap");
+        var lost = Seal("acc-1", "eu", 1, new Deposited(7), ChainHash.Genesis);
+        var orphan = Seal("acc-1", "eu", 2, new Deposited(11), lost.Hash);
+        await replica.ApplyRemoteAsync([orphan]);
+        Assert.Equal([orphan], replica.Replica.HandBackWaiting("eu"));
+
+        var writtenAnew = Seal("acc-1", "eu", 1, new Deposited(5), ChainHash.Genesis);
+        await replica.ApplyRemoteAsync([writtenAnew]);
+        Assert.Empty(replica.Replica.HandBackWaiting("eu"));
+        Assert.Equal(0, replica.Replica.HandedBack);
+
+        // A region handing back its own waiting events (it recovered itself) only drops them.
+        var own = Seal("acc-1", "ap", 2, new Deposited(3), Seal("acc-1", "ap", 1, new Deposited(1), ChainHash.Genesis).Hash);
+        await replica.ApplyRemoteAsync([own]);
+        Assert.Equal([own], replica.Replica.HandBackWaiting("ap"));
+        Assert.Equal((0, 0), (replica.Replica.Buffered, replica.Replica.HandedBack));
+    }
+
     private static EventEnvelope Seal(string entity, string origin, long seq, EventPayload payload, ChainHash prev) =>
         EventCodec.Seal(new EventId(entity, origin, seq), $"{origin}-{entity}-{seq}", new HlcTimestamp(Start + seq, 0, origin), VersionVector.Empty, payload, prev);
 
