@@ -49,6 +49,28 @@ public sealed class OverdraftApologyFoldTests
     }
 
     [Fact]
+    public void Back_at_zero_the_account_thaws_and_a_later_overdraft_owes_an_apology_of_its_own()
+    {
+        var state = Apply(AccountState.Empty, new Deposited(100), "ap", 1, Deps());
+        state = Apply(state, new Debited(70, "b", ConsistencyMode.Optimistic), "eu", 1, Deps(("ap", 1)));
+        state = Apply(state, new Debited(60, "b", ConsistencyMode.Optimistic), "us", 1, Deps(("ap", 1)));
+        state = Apply(state, (OverdraftApology)Assert.Single(AccountType.Instance.OwedApologies(state)).Payload, "ap", 2, Deps(("ap", 1), ("eu", 1), ("us", 1)));
+        Assert.True(state.Frozen);
+
+        state = Apply(state, new Deposited(50), "us", 2, Deps(("ap", 2), ("eu", 1), ("us", 1)));
+        Assert.Equal(20, state.Balance);
+        Assert.False(state.Frozen);
+        Assert.Empty(AccountType.Instance.OwedApologies(state));
+
+        // eu, having seen the apology and the deposit, overdraws again with eu and us concurrently.
+        state = Apply(state, new Debited(15, "b", ConsistencyMode.Optimistic), "eu", 2, Deps(("ap", 2), ("eu", 1), ("us", 2)));
+        state = Apply(state, new Debited(10, "b", ConsistencyMode.Optimistic), "us", 3, Deps(("ap", 2), ("eu", 1), ("us", 2)));
+        var owed = Assert.Single(AccountType.Instance.OwedApologies(state));
+        Assert.Equal("overdraft/2", owed.Key);
+        Assert.Equal(new OverdraftApology(5, [new("acc", "eu", 2), new("acc", "us", 3)]), owed.Payload);
+    }
+
+    [Fact]
     public void A_late_debit_older_than_the_whole_window_still_owes_an_apology()
     {
         // 40 sequential payouts at home fill the window with newer debits; then a debit made long ago in a cut-off
