@@ -97,6 +97,11 @@ public static class ConvergenceCheck
             }
         }
 
+        /// <summary>Apologies one history may append: a fold whose home owes apology after apology never comes to rest.</summary>
+        private const int MaxApologies = 1_000;
+
+        private int _apologies;
+
         /// <summary>Every region after taking every other region's events: they must already agree.</summary>
         public string FullySynced()
         {
@@ -173,6 +178,11 @@ public static class ConvergenceCheck
                     var requestId = ApologyRequests.IdOf(apology.Key);
                     if (!replica.Fold.TryGetRequest(requestId, out _))
                     {
+                        if (++_apologies > MaxApologies)
+                        {
+                            throw new ConvergenceCheckFailedException(seed, $"home owed more than {MaxApologies} apologies in one history (each apology makes another owed)", Trace);
+                        }
+
                         Append(replica, requestId, apology.Payload);
                         Trace.Add($"{replica.Region} apologises: {apology.Payload}");
                     }
@@ -191,9 +201,19 @@ public static class ConvergenceCheck
     }
 }
 
-/// <summary>Two replicas of one history ended in different states: the fold does not converge. <see cref="Seed"/> replays it.</summary>
-public sealed class ConvergenceCheckFailedException(int seed, string expected, string actual, IReadOnlyList<string> trace)
-    : Exception($"The fold does not converge (seed {seed}): one replica holds {expected}, another {actual}. History: {string.Join("; ", trace.TakeLast(40))}")
+/// <summary>
+/// Two replicas of one history ended in different states, or syncing never came to rest (home kept owing apologies):
+/// the fold does not converge. <see cref="Seed"/> replays it.
+/// </summary>
+public sealed class ConvergenceCheckFailedException : Exception
 {
-    public int Seed { get; } = seed;
+    public ConvergenceCheckFailedException(int seed, string expected, string actual, IReadOnlyList<string> trace)
+        : this(seed, $"one replica holds {expected}, another {actual}", trace)
+    {
+    }
+
+    internal ConvergenceCheckFailedException(int seed, string what, IReadOnlyList<string> trace)
+        : base($"The fold does not converge (seed {seed}): {what}. History: {string.Join("; ", trace.TakeLast(40))}") => Seed = seed;
+
+    public int Seed { get; }
 }

@@ -40,6 +40,32 @@ public sealed class ConvergenceCheckTests
             ConvergenceCheck.Run(new LastArrivalWins(), (random, _) => new Count(random.Next(100)), seed: failure.Seed, runs: 1));
     }
 
+    [Fact]
+    public void A_fold_whose_every_apology_owes_another_fails_the_check_instead_of_running_on()
+    {
+        var failure = Assert.Throws<ConvergenceCheckFailedException>(() =>
+            ConvergenceCheck.Run(new EndlessApologies(), (random, _) => new Count(random.Next(1, 5)), seed: 5, runs: 3));
+        Assert.Contains("more than 1000 apologies", failure.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Owes an apology for every event, its apologies included.</summary>
+    private sealed class EndlessApologies : ReplicatedEntityType<TallyView>
+    {
+        public override string Name => "endless";
+
+        public override TallyView Initial => new(0, 0, 0);
+
+        public override void RegisterPayloads(PayloadTypes payloads) => payloads.Add<Counted>("endless.counted");
+
+        public override ConsistencyMode ModeOf(object command) => ConsistencyMode.Optimistic;
+
+        public override object? Decide(TallyView state, object command, CommandContext context) => new Counted(((Count)command).By);
+
+        public override TallyView Apply(TallyView state, object payload, EventContext context) => state with { Sum = state.Sum + ((Counted)payload).By, Events = state.Events + 1 };
+
+        public override IEnumerable<Apology> OwedApologies(TallyView state) => state.Events > 0 ? [new Apology($"sorry/{state.Events}", new Counted(0))] : [];
+    }
+
     /// <summary>A register that keeps whatever arrived last: concurrent writes do not commute.</summary>
     private sealed class LastArrivalWins : ReplicatedEntityType<TallyView>
     {
