@@ -388,26 +388,20 @@ internal sealed partial class SimulatedRegion
         }
     }
 
-    /// <summary>Applies events of many entities, each entity's in the order given; true when every replica took its events.</summary>
-    /// <summary>
-    /// The feed position through which a batch is durable here, as the silo's inbox answers: events it could only
-    /// buffer (their causal past has not arrived) and everything after them are owed again.
-    /// </summary>
+    /// <summary>The feed position through which a batch is durable here, as the silo's inbox answers (<see cref="OutboundFeedCursor.DurableThrough"/>).</summary>
     private async Task<long> DurableThroughAsync(ReplicationBatch batch)
     {
-        var first = batch.LastFeedPosition - batch.Events.Count + 1;
-        for (var i = 0; i < batch.Events.Count; i++)
+        var versions = new Dictionary<string, VersionVector>(StringComparer.Ordinal);
+        foreach (var entity in batch.Events.Select(e => e.EntityId).Distinct(StringComparer.Ordinal))
         {
-            var e = batch.Events[i];
-            if ((await ReplicaAsync(e.EntityId)).Version[e.Origin] < e.Seq)
-            {
-                return first + i - 1;
-            }
+            versions[entity] = (await ReplicaAsync(entity)).Version;
         }
 
-        return batch.LastFeedPosition;
+        var first = batch.LastFeedPosition - batch.Events.Count + 1;
+        return OutboundFeedCursor.DurableThrough([.. batch.Events.Select((e, i) => new FeedEntry(first + i, e))], e => versions[e.EntityId][e.Origin] >= e.Seq);
     }
 
+    /// <summary>Applies events of many entities, each entity's in the order given; true when every replica took its events.</summary>
     private async Task<bool> ApplyAsync(IReadOnlyList<EventEnvelope> events)
     {
         var all = true;

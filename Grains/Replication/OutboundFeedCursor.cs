@@ -1,3 +1,4 @@
+using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Storage;
 
 namespace Concord.Grains.Replication;
@@ -39,6 +40,27 @@ internal sealed class OutboundFeedCursor(IEventLogStore store, string region, in
     /// <summary>Whether the feed holds events the peer has not acknowledged yet (one read of the feed's head).</summary>
     public async ValueTask<bool> IsBehindAsync(CancellationToken cancellationToken = default) =>
         await store.GetFeedHeadAsync(region, cancellationToken) > Acked;
+
+    /// <summary>
+    /// The peer's side: the feed position through which it holds a batch it applied, where <paramref name="holds"/>
+    /// says whether it holds an event. What it could only buffer (its causal past has not arrived), and everything
+    /// after it, is owed again, so the cursor never passes an event the peer does not hold durably.
+    /// </summary>
+    public static long DurableThrough(IReadOnlyList<FeedEntry> shipped, Func<EventEnvelope, bool> holds)
+    {
+        var through = shipped.Count == 0 ? 0 : shipped[0].FeedPosition - 1;
+        foreach (var entry in shipped)
+        {
+            if (!holds(entry.Event))
+            {
+                break;
+            }
+
+            through = entry.FeedPosition;
+        }
+
+        return through;
+    }
 
     /// <summary>Whether the peer acknowledged every event of <paramref name="shipped"/> (what it only buffered is owed again).</summary>
     public bool HoldsAll(IReadOnlyList<FeedEntry> shipped) => shipped.Count == 0 || Acked >= shipped[^1].FeedPosition;

@@ -48,17 +48,7 @@ internal sealed partial class ReplicationInboxGrain(
         monitor.CountCopies(results.Sum(r => r.Result.Copies));
         var versions = results.ToDictionary(r => r.Entity, r => r.Result.Version, StringComparer.Ordinal);
 
-        var durableThrough = batch.Feed.IsDefaultOrEmpty ? 0 : batch.Feed[0].FeedPosition - 1;
-        foreach (var entry in batch.Feed)
-        {
-            if (versions[entry.Event.EntityId][entry.Event.Origin] < entry.Event.Seq)
-            {
-                break;
-            }
-
-            durableThrough = entry.FeedPosition;
-        }
-
+        var durableThrough = batch.Feed.IsDefaultOrEmpty ? 0 : OutboundFeedCursor.DurableThrough(batch.Feed, e => versions[e.EntityId][e.Origin] >= e.Seq);
         return new ReplicationAck(
             durableThrough,
             [.. results.Where(r => r.Result.Buffered > 0).Select(r => new EntityVersion(r.Entity, r.Result.Version))],

@@ -51,6 +51,16 @@ public sealed class FailoverOrderTests
     }
 
     [Fact]
+    public void A_peer_acknowledges_a_batch_through_the_last_event_before_one_it_could_only_buffer()
+    {
+        var shipped = new[] { 5L, 6, 7 }.Select(p => new FeedEntry(p, Seal($"acc-{p}", "eu", 1, new Deposited(1), ChainHash.Genesis))).ToList();
+
+        Assert.Equal(7, OutboundFeedCursor.DurableThrough(shipped, _ => true));
+        Assert.Equal(5, OutboundFeedCursor.DurableThrough(shipped, e => e.EntityId != "acc-6"));
+        Assert.Equal(4, OutboundFeedCursor.DurableThrough(shipped, _ => false));
+    }
+
+    [Fact]
     public async Task Events_handed_back_to_a_region_that_lost_them_are_handed_back_again_until_its_chain_reaches_them()
     {
         var replica = await ReplicaAsync("ap");
