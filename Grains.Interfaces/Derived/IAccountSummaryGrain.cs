@@ -18,6 +18,10 @@ public interface IAccountSummaryGrain : IGrainWithStringKey
     [Alias("catch-up")]
     Task<long> CatchUpAsync(long throughPosition, CancellationToken cancellationToken = default);
 
+    /// <summary>Pulls from the log until the view covers <paramref name="throughPosition"/> and returns the view, in one call (the auditor's).</summary>
+    [Alias("catch-up-and-get")]
+    Task<AccountSummary> CatchUpAndGetAsync(long throughPosition, CancellationToken cancellationToken = default);
+
     /// <summary>Discards the view and recomputes it from the account's log.</summary>
     [Alias("rebuild")]
     [Events.RequiresRole(Events.ClientRole.Operator)]

@@ -42,6 +42,19 @@ public interface IEntityAuditPass
     Task FinishAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A pass over an entity of a registered type that takes the state the auditor folded from the verified log instead
+/// of folding the log itself: however many plug-ins cover an entity, its log is folded once. The auditor hands the
+/// fold over before <see cref="IEntityAuditPass.FinishAsync"/>; when the log cannot be folded here (a payload kind
+/// not registered), it hands nothing and reports that itself.
+/// </summary>
+public interface IFoldedEntityAuditPass<in TState> : IEntityAuditPass
+    where TState : class
+{
+    /// <summary>The fold of the entity's whole verified log, by the same rules the replica folds by, at <paramref name="position"/>.</summary>
+    void Folded(TState state, long position);
+}
+
 /// <summary>What a plug-in knows of the audit it is part of, and where it reports.</summary>
 public sealed class AuditRunContext(string region, bool isFull, IGrainFactory grains, IServiceProvider services, Action<AuditFinding> report)
 {

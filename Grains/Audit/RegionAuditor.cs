@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using Concord.Grains.Entities;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Audit;
 using Concord.Grains.Interfaces.Canonical;
@@ -33,6 +34,7 @@ public sealed partial class RegionAuditor(
     // Entities audited at once: each costs a few grain calls (latency, not CPU), which overlap.
     private const int EntitiesAtOnce = 16;
     private readonly ILogger<RegionAuditor> _logger = logger;
+    private readonly EntityTypeRegistry? _registry = services.GetService<EntityTypeRegistry>();
 
     public async Task<AuditReport> RunAsync(AuditRequest request, IProgress<AuditProgress>? progress, CancellationToken cancellationToken)
     {
@@ -207,6 +209,10 @@ public sealed partial class RegionAuditor(
         AuditRunContext context, string entity, IReadOnlyList<IAuditPluginRun> covering, CancellationToken cancellationToken)
     {
         var heads = new Dictionary<string, (long Seq, ChainHash Hash)>(StringComparer.Ordinal);
+
+        // An entity of a registered type is folded once, here, for every plug-in that covers it.
+        var registered = _registry is not null && _registry.TryResolve(entity, out var type, out var key) ? (Type: type, Key: key) : default;
+        List<LoggedEvent>? log = registered.Type is null ? null : [];
         var requests = new HashSet<(string Origin, string RequestId)>();
         var passes = new List<IEntityAuditPass>(covering.Count);
         foreach (var run in covering)
@@ -237,6 +243,7 @@ public sealed partial class RegionAuditor(
                     context.Report(entity, AuditFindingKinds.InvariantViolated, logged.Position, $"I4: request '{logged.Event.RequestId}' took effect twice at origin {logged.Event.Origin}");
                 }
 
+                log?.Add(logged);
                 foreach (var pass in passes)
                 {
                     pass.Apply(logged);
@@ -244,6 +251,11 @@ public sealed partial class RegionAuditor(
 
                 position = logged.Position;
             }
+        }
+
+        if (log is not null && passes.Count > 0)
+        {
+            RegisteredEntityFold.Of(registered.Type!, registered.Key!, entity, log, context.Region, options.Value.EffectiveRegions).HandTo(passes);
         }
 
         foreach (var pass in passes)

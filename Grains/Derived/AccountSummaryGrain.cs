@@ -102,6 +102,12 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         return _follower.Position;
     }
 
+    public async Task<AccountSummary> CatchUpAndGetAsync(long throughPosition, CancellationToken cancellationToken = default)
+    {
+        await CatchUpAsync(throughPosition, cancellationToken);
+        return await GetAsync(cancellationToken);
+    }
+
     public async Task<AccountSummary> RebuildAsync(CancellationToken cancellationToken = default)
     {
         await RefoldAsync(cancellationToken);

@@ -24,6 +24,9 @@ internal interface IEntityTypeRuntime
     /// <summary>Folds a whole log as the auditor does and reports what it finds.</summary>
     EntityAuditFold FoldForAudit(string entityId, IReadOnlyList<LoggedEvent> log, bool atHome);
 
+    /// <summary>Hands <paramref name="fold"/>'s state to <paramref name="pass"/> when it takes this type's folded state.</summary>
+    void Offer(EntityAuditFold fold, Audit.IEntityAuditPass pass);
+
     /// <summary>The canonical JSON of a fold of the log's first <paramref name="position"/> events (to check a snapshot).</summary>
     string CanonicalStateAt(string entityId, IReadOnlyList<LoggedEvent> log, long position);
 
@@ -32,7 +35,7 @@ internal interface IEntityTypeRuntime
 }
 
 /// <summary>What a fold of the log says, for comparing with the replica and checking the type's rules.</summary>
-internal sealed record EntityAuditFold(long Position, string CanonicalState, IReadOnlyList<string> Violations, IReadOnlyList<string> OwedApologies);
+internal sealed record EntityAuditFold(long Position, object State, string CanonicalState, IReadOnlyList<string> Violations, IReadOnlyList<string> OwedApologies);
 
 internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
     where TState : class
@@ -82,9 +85,18 @@ internal sealed class EntityTypeRuntime<TState> : IEntityTypeRuntime
         var fold = EntityFold<TState>.Of(Type, Payloads, entityId, log);
         return new EntityAuditFold(
             fold.Position,
+            fold.State,
             PayloadTypes.CanonicalOf(fold.State),
             [.. Type.CheckInvariants(fold.State, atHome)],
             atHome ? [.. Type.OwedApologies(fold.State).Select(a => a.Key).Where(k => !fold.TryGetRequest(ApologyRequests.IdOf(k), out _))] : []);
+    }
+
+    public void Offer(EntityAuditFold fold, Audit.IEntityAuditPass pass)
+    {
+        if (pass is Audit.IFoldedEntityAuditPass<TState> typed)
+        {
+            typed.Folded((TState)fold.State, fold.Position);
+        }
     }
 
     public string CanonicalStateAt(string entityId, IReadOnlyList<LoggedEvent> log, long position) =>

@@ -36,13 +36,9 @@ public interface IReplicatedEntityGrain : IGrainWithStringKey
     [Alias("execute-forwarded")]
     Task<ForwardedCommandResult> ExecuteForwardedAsync(ForwardedCommand command, CancellationToken cancellationToken = default);
 
-    /// <summary>The snapshot as storage holds it now (read afresh), or null when there is none.</summary>
-    [Alias("stored-snapshot")]
-    Task<EntitySnapshot?> GetStoredSnapshotAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>The replica's position and the canonical JSON of its state.</summary>
-    [Alias("audit-state")]
-    Task<EntityAuditState> GetAuditStateAsync(CancellationToken cancellationToken = default);
+    /// <summary>What the auditor compares, in one call: the replica's position and canonical state, and the snapshot as storage holds it now.</summary>
+    [Alias("replica-audit-state")]
+    Task<ReplicaAuditState> GetAuditStateAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -78,6 +74,12 @@ public sealed record ForwardedCommandResult(
 public sealed record EntityAuditState(
     [property: Id(0)] long Position,
     [property: Id(1)] string CanonicalState);
+
+/// <summary>A replica as the auditor compares it: its state, and the snapshot storage holds (read afresh; null when there is none).</summary>
+[GenerateSerializer, Immutable, Alias("concord.entities.replica-audit-state")]
+public sealed record ReplicaAuditState(
+    [property: Id(0)] EntityAuditState Replica,
+    [property: Id(1)] EntitySnapshot? StoredSnapshot);
 
 /// <summary>What the session filter needs of an entity's activation: its id, and a bounded wait for a session's dependency.</summary>
 internal interface ISessionReplica

@@ -356,10 +356,13 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
         return new ForwardedCommandResult(receipt, events.ToImmutable());
     }
 
-    public Task<EntityAuditState> GetAuditStateAsync(CancellationToken cancellationToken = default)
+    public async Task<ReplicaAuditState> GetAuditStateAsync(CancellationToken cancellationToken = default)
     {
         EnsureValidKey();
-        return Task.FromResult(new EntityAuditState(_machine.Fold.Position, PayloadTypes.CanonicalOf(_machine.Fold.State)));
+        var replica = new EntityAuditState(_machine.Fold.Position, PayloadTypes.CanonicalOf(_machine.Fold.State));
+        var stored = new GrainState<EntitySnapshot>();
+        await _snapshots.ReadStateAsync(SnapshotStateName, this.GetGrainId(), stored);
+        return new ReplicaAuditState(replica, stored.RecordExists ? stored.State : null);
     }
 
     private async Task<EntityReceipt> ForwardAsync(string decider, string requestId, object command, CancellationToken cancellationToken)
@@ -497,14 +500,6 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             // An optimisation only: the next activation folds a longer tail.
             LogSnapshotFailed(ex, EntityId, _machine.Fold.Position);
         }
-    }
-
-    public async Task<EntitySnapshot?> GetStoredSnapshotAsync(CancellationToken cancellationToken = default)
-    {
-        EnsureValidKey();
-        var stored = new GrainState<EntitySnapshot>();
-        await _snapshots.ReadStateAsync(SnapshotStateName, this.GetGrainId(), stored);
-        return stored.RecordExists ? stored.State : null;
     }
 
     private void OnLogFault(Exception ex)

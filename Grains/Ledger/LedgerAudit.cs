@@ -57,19 +57,26 @@ internal sealed class LedgerAudit : IAuditPlugin
         }
     }
 
-    private sealed class AccountPass(Run run, AuditRunContext context, string entity) : IEntityAuditPass
+    private sealed class AccountPass(Run run, AuditRunContext context, string entity) : IFoldedEntityAuditPass<AccountState>
     {
-        private readonly List<LoggedEvent> _log = [];
+        // Handed over by the auditor, which folds each account's log once for every plug-in; absent when it cannot fold it (and says so).
+        private (AccountState State, long Position)? _fold;
 
-        public void Apply(LoggedEvent verified) => _log.Add(verified);
+        public void Apply(LoggedEvent verified)
+        {
+        }
+
+        public void Folded(AccountState state, long position) => _fold = (state, position);
 
         public async Task FinishAsync(CancellationToken cancellationToken)
         {
-            var fold = AccountType.FoldOf(entity, _log);
+            if (_fold is not { } fold)
+            {
+                return;
+            }
+
             var t = fold.State.Totals.ToRegionTotals();
-            var summary = context.Grains.GetGrain<IAccountSummaryGrain>(entity);
-            await summary.CatchUpAsync(fold.Position, cancellationToken);
-            var view = await summary.GetAsync(cancellationToken);
+            var view = await context.Grains.GetGrain<IAccountSummaryGrain>(entity).CatchUpAndGetAsync(fold.Position, cancellationToken);
             if (view.Position == fold.Position
                 && (view.Balance != t.SumOfBalances || view.Deposited != t.Deposited || view.PaidOut != t.PaidOut || view.TransferredOut != t.TransferredOut || view.TransferredIn != t.TransferredIn))
             {

@@ -15,13 +15,15 @@ namespace Concord.Bench.Scenarios;
 /// </summary>
 public sealed class AuditRateScenario : IScenario
 {
+    private const int MeasuredAudits = 5;
+
     public string Name => "audit";
 
     public string Description => "events verified per second by a full audit vs raw SHA-256 over the same bytes";
 
     public async Task RunAsync(BenchContext context, ScenarioReport report, CancellationToken cancellationToken)
     {
-        var table = report.AddTable("Audit of one region (no peers) vs one thread of SHA256.HashData over the same canonical bodies", "log shape", "entities", "events", "audit s", "audit events/s", "raw SHA-256 events/s", "raw MB/s", "encode+hash events/s", "audit / raw", "findings");
+        var table = report.AddTable("Audit of one region (no peers) vs one thread of SHA256.HashData over the same canonical bodies", "log shape", "entities", "events", "first audit s", "audit s", "audit events/s", "raw SHA-256 events/s", "raw MB/s", "encode+hash events/s", "audit / raw", "findings");
         foreach (var (shape, accounts, events) in new[]
         {
             ("long", context.Pick(20, 100), context.Pick(20, 200)),
@@ -45,7 +47,16 @@ public sealed class AuditRateScenario : IScenario
                 TimeSpan.FromSeconds(60), "every account summary to catch up before the audit", TimeSpan.FromMilliseconds(50), cancellationToken);
 
             context.Progress(Name, $"{shape} logs: auditing");
-            var audit = await eu.GetGrain<IAuditorGrain>(0).RunAsync(new AuditRequest(), cancellationToken);
+            // The first audit of a process pays for JIT and first activations of the audit path; the median of the next
+            // five is measured (one audit of these logs takes a tenth of a second, where this machine's noise is large).
+            var first = await eu.GetGrain<IAuditorGrain>(0).RunAsync(new AuditRequest(), cancellationToken);
+            var audits = new List<AuditReport>();
+            for (var i = 0; i < MeasuredAudits; i++)
+            {
+                audits.Add(await eu.GetGrain<IAuditorGrain>(0).RunAsync(new AuditRequest(), cancellationToken));
+            }
+
+            var audit = audits.OrderBy(a => a.Duration).ElementAt(MeasuredAudits / 2);
             var auditRate = audit.Events / audit.Duration.TotalSeconds;
 
             var bodies = await CanonicalBodiesAsync(deployment, names, cancellationToken);
@@ -71,8 +82,9 @@ public sealed class AuditRateScenario : IScenario
             });
             var mbPerSecond = raw * bodies.Bodies.Average(b => b.Length) / 1e6;
             var ratio = auditRate / raw;
-            table.Row(shape, audit.Entities, audit.Events, audit.Duration.TotalSeconds, auditRate, raw, mbPerSecond, verify, Format.Percent(ratio), audit.Findings.IsDefaultOrEmpty ? 0 : audit.Findings.Length);
+            table.Row(shape, audit.Entities, audit.Events, first.Duration.TotalSeconds, audit.Duration.TotalSeconds, auditRate, raw, mbPerSecond, verify, Format.Percent(ratio), audit.Findings.IsDefaultOrEmpty ? 0 : audit.Findings.Length);
             report.Add($"{shape}.audit.rate", auditRate, "events/s");
+            report.Add($"{shape}.first-audit.rate", first.Events / first.Duration.TotalSeconds, "events/s");
             report.Add($"{shape}.raw-sha256.rate", raw, "events/s");
             report.Add($"{shape}.encode-and-hash.rate", verify, "events/s");
             report.Add($"{shape}.audit-over-raw", ratio, "x");
@@ -81,7 +93,8 @@ public sealed class AuditRateScenario : IScenario
         }
 
         report.Note("Raw SHA-256 hashes each event's canonical body (what the chain hashes) one call per event, on one thread, as the auditor does; 'encode+hash' adds re-encoding the envelope, which any verifier of an in-memory event must do.");
-        report.Note("Beyond hashing, the audit folds every log, reads every snapshot and calls every replica and account summary (3-4 grain calls per entity), so short logs pay per entity.");
+        report.Note("Beyond hashing, the audit folds every log once (every plug-in shares the fold) and makes two grain calls per account (replica with its stored snapshot, summary caught up), so short logs pay per entity.");
+        report.Note("Each deployment is audited six times: the first pays for JIT and first activations (its time is the 'first audit s' column); the median of the five after it is measured.");
     }
 
     private static async Task<(List<byte[]> Bodies, List<EventEnvelope> Envelopes)> CanonicalBodiesAsync(Deployment deployment, string[] accounts, CancellationToken cancellationToken)

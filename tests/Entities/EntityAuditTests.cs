@@ -35,6 +35,7 @@ public sealed class EntityAuditTests : IAsyncLifetime
             });
             silo.AddReplicatedEntity<TallyGrain, TallyState>(new TallyType());
             silo.AddEntityView<TallyViewGrain, TallyView>(new TallyViewDefinition());
+            silo.AddAuditPlugin<TallyStreakAudit>();
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
@@ -146,6 +147,26 @@ public sealed class EntityAuditTests : IAsyncLifetime
         var finding = Assert.Single((await AuditAsync()).Findings, f => f.EntityId == $"tally/{key}");
         Assert.Equal(AuditFindingKinds.InvariantViolated, finding.Kind);
         Assert.Equal("tally: count 110 is over the limit of 100", finding.Detail);
+    }
+
+    [Fact]
+    public async Task A_plug_in_that_takes_the_folded_state_gets_the_one_fold_of_the_log_and_reports_on_it()
+    {
+        var key = $"streak-{Guid.NewGuid():N}";
+        var tally = _cluster.Client.GetGrain<ITallyGrain>(key);
+        await tally.CountAsync("c-1", 4);
+        await tally.CountAsync("c-2", 3);
+        await tally.CountAsync("c-3", -1);
+
+        // The plug-in never folds: it is handed the auditor's fold (count 6 at position 3) and objects to counts over 5.
+        var finding = Assert.Single((await AuditAsync()).Findings, f => f.EntityId == $"tally/{key}");
+        Assert.Equal(AuditFindingKinds.InvariantViolated, finding.Kind);
+        Assert.Equal(3, finding.Position);
+        Assert.Equal("streak: count 6 at position 3 after 3 verified events", finding.Detail);
+
+        // Back at 4, the next audit hands over the new fold and the plug-in has nothing to say (the class's other tests want a clean audit).
+        await tally.CountAsync("c-4", -2);
+        Assert.DoesNotContain((await AuditAsync()).Findings, f => f.EntityId == $"tally/{key}");
     }
 
     [Fact]
@@ -268,4 +289,41 @@ public sealed class TallyGrain : ReplicatedEntityGrain<TallyState>, ITallyGrain
     public Task<EntityReceipt> CountAsync(string requestId, int by) => ExecuteAsync(requestId, new Count(by));
 
     public Task<TallyState> GetAsync() => Task.FromResult(State);
+}
+
+/// <summary>A team's own plug-in over the tally type's folded state: it objects to a "streak-" tally counting over 5.</summary>
+public sealed class TallyStreakAudit : Concord.Grains.Audit.IAuditPlugin
+{
+    public Concord.Grains.Audit.IAuditPluginRun Start(Concord.Grains.Audit.AuditRunContext context) => new Run(context);
+
+    private sealed class Run(Concord.Grains.Audit.AuditRunContext context) : Concord.Grains.Audit.IAuditPluginRun
+    {
+        public bool Covers(string entityId) => entityId.StartsWith("tally/streak-", StringComparison.Ordinal);
+
+        public ValueTask<Concord.Grains.Audit.IEntityAuditPass> BeginEntityAsync(string entityId, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<Concord.Grains.Audit.IEntityAuditPass>(new Pass(context, entityId));
+
+        public Task FinishAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class Pass(Concord.Grains.Audit.AuditRunContext context, string entity) : Concord.Grains.Audit.IFoldedEntityAuditPass<TallyState>
+    {
+        private int _verified;
+        private (TallyState State, long Position)? _fold;
+
+        public void Apply(LoggedEvent verified) => _verified++;
+
+        public void Folded(TallyState state, long position) => _fold = (state, position);
+
+        public Task FinishAsync(CancellationToken cancellationToken)
+        {
+            var (state, position) = _fold ?? throw new InvalidOperationException($"the auditor handed no fold of {entity}");
+            if (state.Count.Value > 5)
+            {
+                context.Report(entity, AuditFindingKinds.InvariantViolated, position, $"streak: count {state.Count.Value} at position {position} after {_verified} verified events");
+            }
+
+            return Task.CompletedTask;
+        }
+    }
 }
