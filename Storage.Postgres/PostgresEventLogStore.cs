@@ -136,6 +136,18 @@ public sealed class PostgresEventLogStore : IEventLogStore, IAsyncDisposable
             [entityId, fromPosition, maxCount],
             cancellationToken);
 
+    // The body column is the canonical form the hash was computed over: hashing it needs no re-encoding.
+    public ValueTask<IReadOnlyList<CheckedEvent>> ReadCheckedAsync(string entityId, long fromPosition, int maxCount, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            "SELECT position, body FROM concord_events WHERE entity_id = $1 AND position >= $2 ORDER BY position LIMIT $3",
+            [entityId, fromPosition, maxCount],
+            r =>
+            {
+                var body = r.GetFieldValue<byte[]>(1);
+                return new CheckedEvent(new LoggedEvent(r.GetInt64(0), EventCodec.Decode(body)), EventCodec.StoredHashIsValid(body));
+            },
+            cancellationToken);
+
     public ValueTask<IReadOnlyList<LoggedEvent>> ReadOriginAsync(string entityId, string origin, long fromSeq, int maxCount, CancellationToken cancellationToken = default) =>
         QueryEventsAsync(
             "SELECT position, body FROM concord_events WHERE entity_id = $1 AND origin = $2 AND seq >= $3 ORDER BY seq LIMIT $4",

@@ -39,6 +39,10 @@ public static class EventCodec
 
     public static bool HasValidHash(EventEnvelope envelope) => ComputeHash(envelope) == envelope.Hash;
 
+    /// <summary>True when a stored form's trailing hash is the SHA-256 of the body before it: the bytes are what was sealed.</summary>
+    public static bool StoredHashIsValid(ReadOnlySpan<byte> stored) =>
+        stored.Length > ChainHash.Length && HashOf(stored[..^ChainHash.Length]) == ChainHash.FromBytes(stored[^ChainHash.Length..]);
+
     /// <summary>The stored form: canonical body followed by the stored hash.</summary>
     public static byte[] Encode(EventEnvelope envelope)
     {

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using Concord.Grains.Entities;
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Audit;
-using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
 using Concord.Grains.Replication;
@@ -223,15 +222,15 @@ public sealed partial class RegionAuditor(
         long position = 0;
         while (true)
         {
-            var page = await store.ReadAsync(entity, position + 1, EventPage, cancellationToken);
+            var page = await store.ReadCheckedAsync(entity, position + 1, EventPage, cancellationToken);
             if (page.Count == 0)
             {
                 break;
             }
 
-            foreach (var logged in page)
+            foreach (var (logged, hashIsValid) in page)
             {
-                if (!VerifyLink(context, entity, logged, heads))
+                if (!VerifyLink(context, entity, logged, hashIsValid, heads))
                 {
                     // One finding names the first bad position.
                     return (logged.Position, heads.Count, null);
@@ -251,6 +250,12 @@ public sealed partial class RegionAuditor(
 
                 position = logged.Position;
             }
+
+            if (page.Count < EventPage)
+            {
+                // A short page is the log's end: no read to learn that the next is empty.
+                break;
+            }
         }
 
         if (log is not null && passes.Count > 0)
@@ -266,11 +271,11 @@ public sealed partial class RegionAuditor(
         return (position, heads.Count, heads);
     }
 
-    /// <summary>Recomputes the event's hash and checks it continues its origin's chain.</summary>
-    private static bool VerifyLink(AuditRunContext context, string entity, LoggedEvent logged, Dictionary<string, (long Seq, ChainHash Hash)> heads)
+    /// <summary>Checks the event is intact (its hash recomputed as the store read it) and continues its origin's chain.</summary>
+    private static bool VerifyLink(AuditRunContext context, string entity, LoggedEvent logged, bool hashIsValid, Dictionary<string, (long Seq, ChainHash Hash)> heads)
     {
         var e = logged.Event;
-        if (!string.Equals(e.EntityId, entity, StringComparison.Ordinal) || !EventCodec.HasValidHash(e))
+        if (!string.Equals(e.EntityId, entity, StringComparison.Ordinal) || !hashIsValid)
         {
             context.Report(entity, AuditFindingKinds.HashMismatch, logged.Position, $"event {e.Id} does not hash to its stored hash {e.Hash}");
             return false;

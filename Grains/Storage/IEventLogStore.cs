@@ -1,3 +1,4 @@
+using Concord.Grains.Interfaces.Canonical;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Interfaces.Replication;
 
@@ -17,7 +18,10 @@ public interface IEventLogStore
     /// </summary>
     ValueTask AppendAsync(string entityId, long expectedPosition, IReadOnlyList<EventEnvelope> events, CancellationToken cancellationToken = default);
 
-    /// <summary>Events from <paramref name="fromPosition"/> in position order, at most <paramref name="maxCount"/>.</summary>
+    /// <summary>
+    /// Events from <paramref name="fromPosition"/> in position order, at most <paramref name="maxCount"/>; fewer only when
+    /// the log ends there (the auditor reads no further after a short page).
+    /// </summary>
     ValueTask<IReadOnlyList<LoggedEvent>> ReadAsync(string entityId, long fromPosition, int maxCount, CancellationToken cancellationToken = default);
 
     /// <summary>Events of one origin from <paramref name="fromSeq"/> in seq order, at most <paramref name="maxCount"/>.</summary>
@@ -56,7 +60,18 @@ public interface IEventLogStore
 
     /// <summary>The version vector of every entity in one digest bucket.</summary>
     ValueTask<IReadOnlyList<EntityVersion>> ListBucketAsync(int bucket, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="ReadAsync"/> for the auditor: each event with whether its hash is the SHA-256 of its canonical body.
+    /// A store that keeps the canonical bytes hashes them as it reads them, with no re-encoding (the envelope is a
+    /// function of those bytes, so what the hash covers is what is folded); the default re-encodes each envelope.
+    /// </summary>
+    async ValueTask<IReadOnlyList<CheckedEvent>> ReadCheckedAsync(string entityId, long fromPosition, int maxCount, CancellationToken cancellationToken = default) =>
+        [.. (await ReadAsync(entityId, fromPosition, maxCount, cancellationToken)).Select(e => new CheckedEvent(e, EventCodec.HasValidHash(e.Event)))];
 }
+
+/// <summary>An event read for verification, with whether its stored hash is the hash of its canonical body.</summary>
+public readonly record struct CheckedEvent(LoggedEvent Logged, bool HashIsValid);
 
 /// <summary>An event at its position in its origin's region-wide feed.</summary>
 [GenerateSerializer, Immutable, Alias("concord.feed-entry")]

@@ -68,6 +68,16 @@ public sealed class EventCodecPropertyTests
         });
 
     [Fact]
+    public void The_stored_form_checks_without_re_encoding_and_any_changed_byte_fails_the_check() =>
+        Gen.Select(Envelope, Gen.Int[0, int.MaxValue], Gen.Byte[1, 255]).Sample((envelope, at, flip) =>
+        {
+            var encoded = EventCodec.Encode(envelope);
+            Assert.True(EventCodec.StoredHashIsValid(encoded));
+            encoded[at % encoded.Length] ^= flip;
+            Assert.False(EventCodec.StoredHashIsValid(encoded), $"flipping byte {at % encoded.Length} of {encoded.Length} went unnoticed");
+        });
+
+    [Fact]
     public void Different_events_never_share_a_hash() =>
         Gen.Select(Envelope, Envelope).Sample((a, b) =>
             Assert.True(a with { Hash = default } == b with { Hash = default } || a.Hash != b.Hash));
