@@ -124,10 +124,10 @@ public sealed partial class ConcordClient : IConcordClient
         return CallHandleAsync(handle, (grain, ct) => grain.ClaimAsync(command, ct), cancellationToken);
     }
 
-    public Task<HandleReceipt> ReleaseHandleAsync(string handle, string? requestId = null, CancellationToken cancellationToken = default)
+    public Task<HandleReceipt> ReleaseHandleAsync(string handle, string account, string? requestId = null, CancellationToken cancellationToken = default)
     {
         var id = requestId ?? NewRequestId();
-        return CallHandleAsync(handle, (grain, ct) => grain.ReleaseAsync(id, ct), cancellationToken);
+        return CallHandleAsync(handle, (grain, ct) => grain.ReleaseAsync(id, account, ct), cancellationToken);
     }
 
     /// <summary>Moves the binding of <paramref name="oldHandle"/> to <paramref name="newHandle"/> atomically.</summary>

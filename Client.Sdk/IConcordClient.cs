@@ -56,7 +56,8 @@ public interface IConcordClient : IAsyncDisposable
     /// <summary>Binds a handle to an account (strict by default: decided at the handles' primary region).</summary>
     Task<HandleReceipt> ClaimHandleAsync(string handle, string account, ConsistencyMode mode = ConsistencyMode.Strict, string? requestId = null, CancellationToken cancellationToken = default);
 
-    Task<HandleReceipt> ReleaseHandleAsync(string handle, string? requestId = null, CancellationToken cancellationToken = default);
+    /// <summary>Frees a handle from <paramref name="account"/> (strict); a handle another account holds throws <c>HandleTakenException</c>, with nothing changed.</summary>
+    Task<HandleReceipt> ReleaseHandleAsync(string handle, string account, string? requestId = null, CancellationToken cancellationToken = default);
 
     /// <summary>Moves the binding of <paramref name="oldHandle"/> to <paramref name="newHandle"/> atomically.</summary>
     Task<HandleReceipt> RenameHandleAsync(string oldHandle, string newHandle, string? requestId = null, CancellationToken cancellationToken = default);

@@ -183,9 +183,10 @@ public static partial class ConcordCli
             print.Handle("claimed", await client.ClaimHandleAsync(parse.GetValue(claimHandle)!, parse.GetValue(claimAccount)!, ParseMode(parse.GetValue(claimMode)!), parse.GetValue(RequestIdOption), ct))));
 
         var releaseHandle = new Argument<string>("handle") { Description = "Handle to release." };
-        var release = new Command("release-handle", "Free a handle.") { releaseHandle, RequestIdOption };
+        var releaseFrom = new Argument<string>("account") { Description = "Account that holds it; another holder refuses the release." };
+        var release = new Command("release-handle", "Free a handle from the account that holds it.") { releaseHandle, releaseFrom, RequestIdOption };
         release.SetAction((parse, ct) => WithClientAsync(parse, output, ct, async (client, print) =>
-            print.Handle("released", await client.ReleaseHandleAsync(parse.GetValue(releaseHandle)!, parse.GetValue(RequestIdOption), ct))));
+            print.Handle("released", await client.ReleaseHandleAsync(parse.GetValue(releaseHandle)!, parse.GetValue(releaseFrom)!, parse.GetValue(RequestIdOption), ct))));
 
         var oldHandle = new Argument<string>("old") { Description = "Handle to move from." };
         var newHandle = new Argument<string>("new") { Description = "Handle to move to." };

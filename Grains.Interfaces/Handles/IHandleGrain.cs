@@ -20,9 +20,14 @@ public interface IHandleGrain : IGrainWithStringKey
     [Alias("claim")]
     Task<HandleReceipt> ClaimAsync(ClaimHandleCommand command, CancellationToken cancellationToken = default);
 
-    /// <summary>Releases the handle from whatever account holds it. Strict.</summary>
-    [Alias("release")]
-    Task<HandleReceipt> ReleaseAsync(string requestId, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Frees the handle from <paramref name="account"/>. Strict: decided at the primary. A handle another account holds
+    /// throws <see cref="Errors.HandleTakenException"/> with nothing changed; a free handle stays free (no event, and the
+    /// receipt names no account). Naming the account makes a retry safe: a retry of a release that found the handle
+    /// free, decided again after someone claimed it, frees nobody.
+    /// </summary>
+    [Alias("release-from")]
+    Task<HandleReceipt> ReleaseAsync(string requestId, string account, CancellationToken cancellationToken = default);
 
     [Alias("whois")]
     [Events.RequiresRole(Events.ClientRole.Reader)]

@@ -58,11 +58,12 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
         }
     }
 
-    public async Task<HandleReceipt> ReleaseAsync(string requestId, CancellationToken cancellationToken = default)
+    public async Task<HandleReceipt> ReleaseAsync(string requestId, string account, CancellationToken cancellationToken = default)
     {
-        var before = State.Owner;
-        var receipt = await ExecuteAsync(requestId, new ReleaseHandle(), cancellationToken);
-        return new HandleReceipt(Key, receipt.Replayed || receipt.Events.IsEmpty ? null : before, Tentative: false, receipt.Replayed, receipt.Events);
+        EnsureValidKey();
+        var released = new ReleaseHandle(EntityKeys.RequireKey(account, "account"));
+        var receipt = await ExecuteAsync(EntityKeys.RequireRequestId(requestId), released, cancellationToken);
+        return new HandleReceipt(Key, receipt.Events.IsEmpty ? null : account, Tentative: false, receipt.Replayed, receipt.Events);
     }
 
     public async Task<HandleReceipt> RenameIntoAsync(RenameHandleCommand command, CancellationToken cancellationToken = default)
@@ -92,11 +93,23 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
                 return bound;
             }
 
-            case ReleaseHandle:
+            case ReleaseHandle release:
             {
-                // The record, not the log, says who is released: they differ only after a lost append.
+                // The record, not the log, says who holds the handle: they differ only after a lost append.
                 string? previous = null;
-                await RunTransactionAsync(async () => previous = await OwnershipOf(Key).ReleaseAsync());
+                await RunTransactionAsync(async () =>
+                {
+                    previous = await OwnershipOf(Key).GetOwnerAsync();
+                    if (previous is not null && !string.Equals(previous, release.Account, StringComparison.Ordinal))
+                    {
+                        throw new HandleTakenException(Key, previous);
+                    }
+
+                    if (previous is not null)
+                    {
+                        await OwnershipOf(Key).ReleaseAsync();
+                    }
+                });
                 return previous is null ? null : new HandleReleased(previous);
             }
 

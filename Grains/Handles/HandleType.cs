@@ -41,7 +41,12 @@ internal sealed class HandleType(string primary) : ReplicatedEntityType<HandleSt
             throw new HandleTakenException(context.Key, owner),
         ClaimHandleCommand claim => new HandleBound(claim.Account, context.RequestId),
         ClaimTentatively claim => new HandleClaimTentative(claim.Account),
-        ReleaseHandle => state.Owner is { } owner ? new HandleReleased(owner) : null,
+        ReleaseHandle release => state.Owner switch
+        {
+            null => null,
+            var owner when string.Equals(owner, release.Account, StringComparison.Ordinal) => new HandleReleased(owner),
+            var owner => throw new HandleTakenException(context.Key, owner),
+        },
         ResolveClaim resolve when state.Claims.TryGetValue(resolve.ClaimRequestId, out var claim) && claim.Status == ClaimStatus.Pending && state.IsBindable(claim) =>
             new HandleBound(claim.Account, resolve.ClaimRequestId),
         ResolveClaim => null,
@@ -136,8 +141,9 @@ internal sealed class HandleType(string primary) : ReplicatedEntityType<HandleSt
 [GenerateSerializer, Immutable, Alias("concord.handles.claim-tentatively")]
 internal sealed record ClaimTentatively([property: Id(0)] string Account);
 
-[GenerateSerializer, Immutable, Alias("concord.handles.release-command")]
-internal sealed record ReleaseHandle;
+/// <summary>Frees the handle from <see cref="Account"/>; refused while another account holds it.</summary>
+[GenerateSerializer, Immutable, Alias("concord.handles.release-from-command")]
+internal sealed record ReleaseHandle([property: Id(0)] string Account);
 
 /// <summary>At the primary: binds a pending tentative claim, if it may still win.</summary>
 [GenerateSerializer, Immutable, Alias("concord.handles.resolve-claim")]

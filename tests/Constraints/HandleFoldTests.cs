@@ -16,7 +16,7 @@ public sealed class HandleFoldTests
             (random, state) => random.Next(6) switch
             {
                 0 => new ClaimHandleCommand("unused", Accounts[random.Next(Accounts.Length)]),
-                1 => new ReleaseHandle(),
+                1 => new ReleaseHandle(state.Owner ?? Accounts[random.Next(Accounts.Length)]),
                 2 or 3 when state.Pending.Any() => new ResolveClaim(state.Pending.ElementAt(random.Next(state.Pending.Count())).Key),
                 _ => new ClaimTentatively(Accounts[random.Next(Accounts.Length)]),
             },

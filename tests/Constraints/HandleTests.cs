@@ -56,9 +56,43 @@ public sealed class HandleTests(MultiRegionFixture regions)
         await WaitForOwnerEverywhereAsync(h2, "alice");
         await WaitForOwnerEverywhereAsync(h3, "bob");
 
-        await Handle("eu", h3).ReleaseAsync("free3");
+        await Handle("eu", h3).ReleaseAsync("free3", "bob");
         await WaitForOwnerEverywhereAsync(h3, null);
         await Assert.ThrowsAsync<InvalidRequestException>(() => renames.RenameAsync(new RenameHandleCommand("mv3", h3, h1)));
+    }
+
+    [Fact]
+    public async Task A_release_frees_only_the_account_it_names_so_a_retry_after_a_new_claim_frees_nobody()
+    {
+        var handle = Names.Account("rel");
+
+        // A release of a free handle changes nothing and records no decision under its request id.
+        var nothing = await Handle("eu", handle).ReleaseAsync("rel-1", "alice");
+        Assert.Null(nothing.Account);
+        Assert.True(nothing.Events.IsEmpty);
+
+        await Handle("us", handle).ClaimAsync(new ClaimHandleCommand("claim-bob", "bob"));
+        await WaitForOwnerEverywhereAsync(handle, "bob");
+
+        // The same release retried (its answer was lost, say) is decided again, now against bob's binding: refused.
+        var retried = await Assert.ThrowsAsync<HandleTakenException>(() => Handle("eu", handle).ReleaseAsync("rel-1", "alice"));
+        Assert.Equal("bob", retried.Owner);
+        var refused = await Assert.ThrowsAsync<HandleTakenException>(() => Handle("ap", handle).ReleaseAsync("rel-carol", "carol"));
+        Assert.Equal("bob", refused.Owner);
+        Assert.Equal("bob", await regions.Grains("ap").GetGrain<IHandleOwnershipGrain>(handle).GetOwnerAsync());
+
+        var freed = await Handle("us", handle).ReleaseAsync("rel-2", "bob");
+        Assert.Equal("bob", freed.Account);
+        var again = await Handle("us", handle).ReleaseAsync("rel-2", "bob");
+        Assert.True(again.Replayed);
+        Assert.Equal("bob", again.Account);
+        await WaitForOwnerEverywhereAsync(handle, null);
+        foreach (var region in MultiRegionFixture.Regions)
+        {
+            await Eventually.HoldsAsync(
+                async () => (await regions.Store(region).ReadAsync(HandleEntities.EntityIdOf(handle), 1, 100)).Select(e => e.Event.Payload.Kind).SequenceEqual([HandleBound.KindName, HandleReleased.KindName]),
+                $"{region} holds exactly bob's binding and its release");
+        }
     }
 
     [Fact]
