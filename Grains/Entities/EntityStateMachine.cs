@@ -244,8 +244,11 @@ internal sealed partial class EntityStateMachine<TState> : IEntityStateMachine
         }
     }
 
-    public Task<EntityReceipt> DecideHereAsync(string requestId, object command, CommandRoute route) =>
-        CommitDecisionAsync(requestId, Task.FromResult(Runtime.Type.Decide(Decidable, command, ContextFor(requestId, route.Mode))), route.Spend);
+    public Task<EntityReceipt> DecideHereAsync(string requestId, object command, CommandRoute route)
+    {
+        Replica.ThrowIfLocalWritesRefused();
+        return CommitDecisionAsync(requestId, Task.FromResult(Runtime.Type.Decide(Decidable, command, ContextFor(requestId, route.Mode))), route.Spend);
+    }
 
     /// <summary>Seals and stages the payload <paramref name="decision"/> yields, if any; completes when it is durable.</summary>
     public async Task<LoggedEvent?> DecideAndStageAsync(string requestId, Task<object?> decision)

@@ -105,13 +105,24 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
         return version;
     }
 
-    /// <summary>Seals an event of this region's origin, chained after everything staged, and stages it.</summary>
-    public Task<LoggedEvent> StageLocalAsync(string requestId, EventPayload payload)
+    /// <summary>
+    /// Throws the retryable <see cref="Interfaces.Errors.StorageUnavailableException"/> while this region takes no writes of
+    /// its own. Checked before a command is decided, not only before an event is sealed: a region that lost its tail may
+    /// not hold the decision a retry's first attempt made, so even an answer that appends nothing (a refusal, a no-op)
+    /// would be given from a state that is missing events.
+    /// </summary>
+    public void ThrowIfLocalWritesRefused()
     {
         if (localWritesRefused?.Invoke() is { } why)
         {
             throw new Interfaces.Errors.StorageUnavailableException(entityId, $"'{region}' takes no writes of '{entityId}' now: {why}. Retry with the same request id, here later or in another region.");
         }
+    }
+
+    /// <summary>Seals an event of this region's origin, chained after everything staged, and stages it.</summary>
+    public Task<LoggedEvent> StageLocalAsync(string requestId, EventPayload payload)
+    {
+        ThrowIfLocalWritesRefused();
 
         var (seq, prevHash) = EffectiveHead(region);
         var envelope = EventCodec.Seal(new EventId(entityId, region, seq + 1), requestId, clock.Now(), EffectiveVersion(), payload, prevHash);

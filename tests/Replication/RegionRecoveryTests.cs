@@ -35,6 +35,11 @@ public sealed class RegionRecoveryTests : IAsyncLifetime
         var refused = await Assert.ThrowsAsync<StorageUnavailableException>(
             () => _regions.Grains("eu").GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand("while-recovering", 1m)));
         Assert.Contains("taking them back from its peers", refused.Message, StringComparison.Ordinal);
+
+        // Not even a refusal is decided from a state that may lack events: a payout beyond the balance is not answered
+        // InsufficientFunds (its first attempt might have been decided before the loss) but retryable, like any write.
+        await Assert.ThrowsAsync<StorageUnavailableException>(
+            () => _regions.Grains("eu").GetGrain<IAccountGrain>(account).PayoutAsync(new PayoutCommand("too-much-while-recovering", 100m)));
         Assert.Contains("waiting for [us]", (await _regions.Grains("eu").GetGrain<IRegionAdminGrain>(0).GetStatusAsync()).Recovery, StringComparison.Ordinal);
 
         // Other regions write on; eu applies what they send. Two optimistic transfers, in regions that cannot see each
