@@ -334,7 +334,8 @@ internal sealed class Simulation
         {
             case null:
                 op.Outcome = Outcome.Acknowledged;
-                Trace($"{region.Name} ok {op}");
+                op.ChangedNothing = task is Task<EntityReceipt> { Result.Events.IsEmpty: true };
+                Trace($"{region.Name} ok {op}{(op.ChangedNothing ? " (changed nothing)" : string.Empty)}");
                 break;
             case nameof(InsufficientFundsException) or nameof(AccountFrozenException) or nameof(InvalidRequestException) or nameof(HandleTakenException) or nameof(CommandRejectedException):
                 op.Outcome = op.WasAmbiguous ? Outcome.Unknown : Outcome.Refused;

@@ -18,6 +18,9 @@ internal enum OpKind
 
     /// <summary>A handle claim that is recorded as tentative where the primary cannot be reached, and decided there later.</summary>
     OptimisticClaim,
+
+    /// <summary>A release of a handle from the account it names, decided at the primary; refused while another holds it.</summary>
+    ReleaseHandle,
     OpenVenue,
     HoldSeat,
     BookSeat,
@@ -61,10 +64,13 @@ internal sealed class ClientOp(int index, OpKind kind, string region, string ent
 
     public bool WasAmbiguous { get; set; }
 
+    /// <summary>Acknowledged with nothing appended (a release of a free handle): no decision is recorded under its request id.</summary>
+    public bool ChangedNothing { get; set; }
+
     /// <summary>For an <see cref="Outcome.Unknown"/> request: whether the converged logs hold it.</summary>
     public bool ResolvedApplied { get; set; }
 
-    public bool Applied => Outcome == Outcome.Acknowledged || (Outcome == Outcome.Unknown && ResolvedApplied);
+    public bool Applied => (Outcome == Outcome.Acknowledged && !ChangedNothing) || (Outcome == Outcome.Unknown && ResolvedApplied);
 
     public object Command => Kind switch
     {
@@ -74,6 +80,7 @@ internal sealed class ClientOp(int index, OpKind kind, string region, string ent
         OpKind.Payout => new PaidOut(Amount),
         OpKind.StrictClaim => new ClaimHandleCommand(RequestId, Subject, ConsistencyMode.Strict),
         OpKind.OptimisticClaim => new ClaimHandleCommand(RequestId, Subject, ConsistencyMode.Optimistic),
+        OpKind.ReleaseHandle => new ReleaseHandle(Subject),
         OpKind.OpenVenue => new OpenVenue((int)Amount),
         OpKind.HoldSeat => new HoldSeat(Subject),
         OpKind.BookSeat => new BookSeat(Subject),
@@ -88,6 +95,7 @@ internal sealed class ClientOp(int index, OpKind kind, string region, string ent
         OpKind.Deposit => $"{RequestId} deposit {Amount} to {EntityId}",
         OpKind.Payout => $"{RequestId} payout {Amount} from {EntityId}",
         OpKind.StrictClaim or OpKind.OptimisticClaim => $"{RequestId} {(Kind == OpKind.StrictClaim ? "strict" : "optimistic")} claim of {EntityId} by {Subject}",
+        OpKind.ReleaseHandle => $"{RequestId} release of {EntityId} from {Subject}",
         OpKind.OpenVenue => $"{RequestId} open {EntityId} with {Amount} seats",
         OpKind.HoldSeat or OpKind.BookSeat => $"{RequestId} {(Kind == OpKind.HoldSeat ? "hold" : "book")} a seat of {EntityId} for {Subject}",
         OpKind.ReleaseHold => $"{RequestId} release hold {Subject} of {EntityId}",
@@ -103,8 +111,18 @@ internal sealed class ClientOp(int index, OpKind kind, string region, string ent
         var family = random.Next(100);
         if (family < 15)
         {
-            var kind = random.Next(2) == 0 ? OpKind.StrictClaim : OpKind.OptimisticClaim;
-            return new ClientOp(index, kind, region, Pick(random, entities.Handles), Pick(random, entities.Accounts), 0);
+            var handle = Pick(random, entities.Handles);
+            var roll = random.Next(100);
+            var claimants = earlier.Where(o => o.Kind is OpKind.StrictClaim or OpKind.OptimisticClaim && o.EntityId == handle).Select(o => o.Subject).ToList();
+            if (roll < 25 && claimants.Count > 0)
+            {
+                // From an account that claimed it: the first claimant most often holds it; another lost it or never got it
+                // (refused while another holds it, or nothing to free).
+                return new ClientOp(index, OpKind.ReleaseHandle, region, handle, roll < 15 ? claimants[0] : Pick(random, claimants), 0);
+            }
+
+            var kind = roll < 60 ? OpKind.StrictClaim : OpKind.OptimisticClaim;
+            return new ClientOp(index, kind, region, handle, Pick(random, entities.Accounts), 0);
         }
 
         if (family < 30)

@@ -90,7 +90,7 @@ internal static class QuiescenceChecks
                     : type switch
                     {
                         EntityTypeRuntime<AccountState> => ledger.Check(region.Name, entityId, account!),
-                        EntityTypeRuntime<HandleState> handles => HandleExpectations.Check(region.Name, entityId, SimulatedTypes.FoldOf(handles, entityId, log), opsOf[entityId]),
+                        EntityTypeRuntime<HandleState> handles => HandleExpectations.Check(region.Name, entityId, SimulatedTypes.FoldOf(handles, entityId, log), opsOf[entityId], log),
                         EntityTypeRuntime<VenueState> venues => VenueExpectations.Check(region.Name, entityId, SimulatedTypes.FoldOf(venues, entityId, log), opsOf[entityId], hold => Bumps(venues, entityId, log, hold)),
                         _ => $"no expectations for {type.Name}",
                     };
