@@ -130,16 +130,18 @@ public sealed class PostgresEventLogStore : IEventLogStore, IAsyncDisposable
         }
     }
 
+    private const string ReadLogSql = "SELECT position, body FROM concord_events WHERE entity_id = $1 AND position >= $2 ORDER BY position LIMIT $3";
+
     public ValueTask<IReadOnlyList<LoggedEvent>> ReadAsync(string entityId, long fromPosition, int maxCount, CancellationToken cancellationToken = default) =>
         QueryEventsAsync(
-            "SELECT position, body FROM concord_events WHERE entity_id = $1 AND position >= $2 ORDER BY position LIMIT $3",
+            ReadLogSql,
             [entityId, fromPosition, maxCount],
             cancellationToken);
 
     // The body column is the canonical form the hash was computed over: hashing it needs no re-encoding.
     public ValueTask<IReadOnlyList<CheckedEvent>> ReadCheckedAsync(string entityId, long fromPosition, int maxCount, CancellationToken cancellationToken = default) =>
         QueryAsync(
-            "SELECT position, body FROM concord_events WHERE entity_id = $1 AND position >= $2 ORDER BY position LIMIT $3",
+            ReadLogSql,
             [entityId, fromPosition, maxCount],
             r =>
             {

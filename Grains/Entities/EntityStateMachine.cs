@@ -216,8 +216,16 @@ internal sealed partial class EntityStateMachine<TState> : IEntityStateMachine
     public bool DecidesAtHome(CommandRoute route) =>
         route.Mode == ConsistencyMode.Strict && IsHome && string.Equals(route.Decider, HomeRegion, StringComparison.Ordinal);
 
-    public CommandContext ContextFor(string requestId, ConsistencyMode mode) =>
-        new(EntityId, Key, requestId, mode, Region, HomeRegion, Replica.EffectiveVersion());
+    /// <summary>
+    /// The context a command is decided in here. Throws the retryable <see cref="StorageUnavailableException"/> while this
+    /// region takes back its lost tail: it decides nothing then, not even a refusal or a no-op, since its state may lack
+    /// the decision a retry's first attempt made.
+    /// </summary>
+    public CommandContext BeginDecision(string requestId, ConsistencyMode mode)
+    {
+        Replica.ThrowIfLocalWritesRefused();
+        return new(EntityId, Key, requestId, mode, Region, HomeRegion, Replica.EffectiveVersion());
+    }
 
     /// <summary>Appends what <paramref name="decision"/> yields under <paramref name="requestId"/>, once, and answers with its receipt.</summary>
     public async Task<EntityReceipt> CommitDecisionAsync(string requestId, Task<object?> decision, long spend)
@@ -244,11 +252,8 @@ internal sealed partial class EntityStateMachine<TState> : IEntityStateMachine
         }
     }
 
-    public Task<EntityReceipt> DecideHereAsync(string requestId, object command, CommandRoute route)
-    {
-        Replica.ThrowIfLocalWritesRefused();
-        return CommitDecisionAsync(requestId, Task.FromResult(Runtime.Type.Decide(Decidable, command, ContextFor(requestId, route.Mode))), route.Spend);
-    }
+    public Task<EntityReceipt> DecideHereAsync(string requestId, object command, CommandRoute route) =>
+        CommitDecisionAsync(requestId, Task.FromResult(Runtime.Type.Decide(Decidable, command, BeginDecision(requestId, route.Mode))), route.Spend);
 
     /// <summary>Seals and stages the payload <paramref name="decision"/> yields, if any; completes when it is durable.</summary>
     public async Task<LoggedEvent?> DecideAndStageAsync(string requestId, Task<object?> decision)

@@ -199,9 +199,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             return await ForwardAsync(route.Decider, requestId, command, cancellationToken);
         }
 
-        // A region taking back its lost tail decides nothing, not even a refusal: it may lack the first attempt's decision.
-        _machine.Replica.ThrowIfLocalWritesRefused();
-        var context = _machine.ContextFor(requestId, route.Mode);
+        var context = _machine.BeginDecision(requestId, route.Mode);
         var decision = _machine.DecidesAtHome(route)
             ? DecideStrictAsync(Decidable, command, context, cancellationToken)
             : Task.FromResult(Decide(Decidable, command, context));

@@ -62,7 +62,7 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
     {
         EnsureValidKey();
         var released = new ReleaseHandle(EntityKeys.RequireKey(account, "account"));
-        var receipt = await ExecuteAsync(EntityKeys.RequireRequestId(requestId), released, cancellationToken);
+        var receipt = await ExecuteAsync(requestId, released, cancellationToken);
         return new HandleReceipt(Key, receipt.Events.IsEmpty ? null : account, Tentative: false, receipt.Replayed, receipt.Events);
     }
 

@@ -107,9 +107,7 @@ internal sealed class EntityReplica(string entityId, string region, HybridLogica
 
     /// <summary>
     /// Throws the retryable <see cref="Interfaces.Errors.StorageUnavailableException"/> while this region takes no writes of
-    /// its own. Checked before a command is decided, not only before an event is sealed: a region that lost its tail may
-    /// not hold the decision a retry's first attempt made, so even an answer that appends nothing (a refusal, a no-op)
-    /// would be given from a state that is missing events.
+    /// its own: before an event is sealed, and before a command is decided at all (<c>EntityStateMachine.BeginDecision</c>).
     /// </summary>
     public void ThrowIfLocalWritesRefused()
     {
