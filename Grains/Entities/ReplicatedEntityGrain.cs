@@ -233,6 +233,14 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     /// </summary>
     protected virtual Task<bool> CatchUpDerivedAsync(long target, CancellationToken cancellationToken) => Task.FromResult(true);
 
+    /// <summary>
+    /// Hears every group of events as it becomes durable here, local or replicated, in log order and before the
+    /// stream publishes it: for the silo's own derived state that is fed directly rather than by the stream.
+    /// </summary>
+    private protected virtual void OnCommitted(IReadOnlyList<LoggedEvent> committed)
+    {
+    }
+
     /// <summary>A page of this entity's events in this region's log, from <paramref name="fromPosition"/> (1-based).</summary>
     protected async Task<IReadOnlyList<LoggedEvent>> ReadEventsAsync(long fromPosition, int maxCount, CancellationToken cancellationToken = default) =>
         await _store.ReadAsync(EntityId, fromPosition, maxCount, cancellationToken);
@@ -426,6 +434,7 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
             progressed.TrySetResult();
         }
 
+        OnCommitted(committed);
         _unrecordedApologies.AddRange(committed.Where(l => ApologyRequests.IsApology(l.Event)).Select(l => NoticeOf(l.Event)));
         await RecordApologiesAsync();
         await SnapshotIfDueAsync();

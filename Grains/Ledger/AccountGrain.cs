@@ -1,6 +1,5 @@
 using Concord.Grains.Constraints;
 using Concord.Grains.Entities;
-using Concord.Grains.Interfaces.Derived;
 using Concord.Grains.Interfaces.Entities;
 using Concord.Grains.Interfaces.Errors;
 using Concord.Grains.Interfaces.Events;
@@ -120,17 +119,6 @@ internal sealed partial class AccountGrain(ILogger<AccountGrain> logger) : Repli
 
     /// <summary>Keeps the expiry timer on this region's earliest open hold.</summary>
     protected override void OnStateChanged() => ScheduleHoldExpiry();
-
-    /// <summary>The account summary and the transfer processor, caught up to <paramref name="target"/>.</summary>
-    protected override async Task<bool> CatchUpDerivedAsync(long target, CancellationToken cancellationToken)
-    {
-        // A consumer this silo knows to be at the target is not called: the stream delivered everything to it.
-        var summarized = await DerivedPositions.CatchUpAsync(Derived.AccountSummaryGrain.ConsumerName, Key, target,
-            () => GrainFactory.GetGrain<IAccountSummaryGrain>(Key).CatchUpAsync(target, cancellationToken));
-        var processed = await DerivedPositions.CatchUpAsync(TransferProcessorGrain.ConsumerName, Key, target,
-            () => GrainFactory.GetGrain<ITransferProcessorGrain>(Key).CatchUpAsync(target, cancellationToken));
-        return summarized && processed;
-    }
 
     private async Task<WriteReceipt> WriteAsync(string requestId, EventPayload command, CancellationToken cancellationToken) =>
         ReceiptOf(await ExecuteAsync(requestId, command, cancellationToken));

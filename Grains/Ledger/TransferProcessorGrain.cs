@@ -1,23 +1,21 @@
 using Concord.Grains.Hosting;
 using Concord.Grains.Interfaces.Events;
 using Concord.Grains.Storage;
-using Concord.Grains.Streaming;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
-using Orleans.Streams.Core;
 
 namespace Concord.Grains.Ledger;
 
 /// <summary>
-/// Turns each transfer debit of one account into the credit on its destination. Credits are idempotent
-/// by request id at the destination, so re-driving after a crash, a lost stream message or a retry never
-/// credits twice. Calls go source log → processor → destination, never back to the source. For the same reason
-/// the cursor is persisted lazily: every <see cref="ConcordOptions.SnapshotInterval"/> positions and when the
-/// grain deactivates, not on every delivery; after a crash the processor re-drives from the last saved position.
+/// Turns each transfer debit of one account into the credit on its destination, in the account's home region. Credits
+/// are idempotent by request id at the destination, so re-driving after a crash, a lost message or a retry never
+/// credits twice. Calls go source log → processor → destination, never back to the source. The account sends it only
+/// the debits it commits (<see cref="ITransferProcessorGrain.DebitsAppendedAsync"/>), with the range they cover, so
+/// deposits and the other regions' events never reach it. The cursor is persisted lazily: every
+/// <see cref="ConcordOptions.SnapshotInterval"/> positions and when the grain deactivates; after a crash the processor
+/// re-drives from the last saved position.
 /// </summary>
-[ImplicitStreamSubscription(StreamNames.AccountLog)]
-internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessorGrain, IStreamSubscriptionObserver
+internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessorGrain
 {
     private readonly IPersistentState<ProcessorCursor> _cursor;
     private readonly IEventLogStore _store;
@@ -74,9 +72,6 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
         }
     }
 
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<LogAppended>().ResumeAsync(OnLogAppendedAsync);
-
     public async Task<long> CatchUpAsync(long throughPosition, CancellationToken cancellationToken = default)
     {
         try
@@ -92,11 +87,11 @@ internal sealed partial class TransferProcessorGrain : Grain, ITransferProcessor
         return _follower.Position;
     }
 
-    private async Task OnLogAppendedAsync(LogAppended message, StreamSequenceToken? token)
+    public async Task DebitsAppendedAsync(TransferDebits appended)
     {
         try
         {
-            await _follower.ApplyAsync(message.Events, ProcessAsync, CancellationToken.None);
+            await _follower.ApplySelectedAsync(appended.After, appended.Through, appended.Debits, ProcessAsync, CancellationToken.None);
         }
         catch (Exception ex)
         {

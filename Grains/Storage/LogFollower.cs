@@ -36,6 +36,36 @@ internal sealed class LogFollower(IEventLogStore store, string entityId)
         }
     }
 
+    /// <summary>
+    /// Applies <paramref name="selected"/>, the events of the log range after <paramref name="after"/> through
+    /// <paramref name="through"/> that need applying (the range's others need nothing), first pulling from the log
+    /// whatever lies between the position and that range.
+    /// </summary>
+    public async Task ApplySelectedAsync(long after, long through, IReadOnlyList<LoggedEvent> selected, Func<LoggedEvent, Task> apply, CancellationToken cancellationToken)
+    {
+        if (through <= Position)
+        {
+            return;
+        }
+
+        await CatchUpAsync(after, apply, cancellationToken);
+        if (Position < after)
+        {
+            return;
+        }
+
+        foreach (var logged in selected)
+        {
+            if (logged.Position > Position)
+            {
+                await apply(logged);
+                Position = logged.Position;
+            }
+        }
+
+        Position = through;
+    }
+
     /// <summary>Every event of the entity's log, in position order (for a fold that needs the whole log at once).</summary>
     public static async Task<List<LoggedEvent>> ReadAllAsync(IEventLogStore store, string entityId, CancellationToken cancellationToken)
     {

@@ -15,7 +15,8 @@ namespace Concord.Tests.Derived;
 
 /// <summary>
 /// An account's repair pass calls only the derived consumers this silo does not know to be at the log's head: none
-/// after a burst the stream delivered, the summary when its delivery was lost (and that repair still works). The
+/// after a burst the stream and the account delivered, the summary when its delivery was lost, the transfer processor
+/// when the account's message with a debit was lost (and those repairs still work). The
 /// repair timer is set far beyond the test, so the only pass is the one the account's deactivation runs, after the
 /// test has seen (or arranged) what the stream delivered: no race with the timer.
 /// </summary>
@@ -35,6 +36,7 @@ public sealed class DerivedRepairCallsTests : IAsyncLifetime
             {
                 silo.Services.AddSingleton<IEventPublisher, DroppingEventPublisher>();
                 silo.Services.AddSingleton<IIncomingGrainCallFilter>(_calls);
+                silo.Services.AddSingleton<IIncomingGrainCallFilter, FailingCalls>();
             },
             ConfigureConcord = (_, options) => options.DerivedRepairDelay = TimeSpan.FromHours(1),
         });
@@ -50,25 +52,32 @@ public sealed class DerivedRepairCallsTests : IAsyncLifetime
     private IGrainFactory Grains => _regions.Grains("eu");
 
     [Fact]
-    public async Task A_burst_the_stream_delivered_costs_no_repair_call()
+    public async Task A_burst_the_stream_and_the_account_delivered_costs_no_repair_call()
     {
-        var account = Names.Account("delivered");
-        for (var i = 0; i < 5; i++)
+        var (account, to) = (Names.Account("delivered"), Names.Account("delivered-to"));
+        for (var i = 0; i < 4; i++)
         {
             await Grains.GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand($"d-{i}", 1m));
         }
 
+        await Grains.GetGrain<IAccountGrain>(account).TransferAsync(new TransferCommand("t", to, 3m));
+        await Grains.GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand("d-after", 1m));
+
+        // The summary heard all six events by the stream; the processor heard only of the debit, at position 5, and
+        // the account knows the deposit after it needs no processing.
         var positions = _regions.Service<DerivedPositions>("eu");
         await Eventually.HoldsAsync(
-            () => Task.FromResult(positions.HasReached(AccountSummaryGrain.ConsumerName, account, 5) && positions.HasReached(TransferProcessorGrain.ConsumerName, account, 5)),
-            "the stream delivered all five deposits to the summary and the transfer processor",
+            () => Task.FromResult(positions.HasReached(AccountSummaryGrain.ConsumerName, account, 6) && positions.HasReached(TransferProcessorGrain.ConsumerName, account, 5)),
+            "the stream delivered the six events to the summary, and the account its debit to the transfer processor",
             TimeSpan.FromSeconds(30));
+        Assert.False(positions.HasReached(TransferProcessorGrain.ConsumerName, account, 6));
 
-        // The pending repair runs once as the account goes; it finds both consumers at the head and calls neither.
+        // The pending repair runs once as the account goes; it finds both consumers done and calls neither.
         await Grains.GetGrain<IAccountGrain>(account).Cast<IGrainManagementExtension>().DeactivateOnIdle();
         await Eventually.HoldsAsync(() => Task.FromResult(_passes.Settled == 1), "the deactivating account ran its repair pass", TimeSpan.FromSeconds(30));
         Assert.Equal((0, 0), (_calls.Of(nameof(IAccountSummaryGrain), account), _calls.Of(nameof(ITransferProcessorGrain), account)));
-        Assert.Equal(5.00m, (await Grains.GetGrain<IAccountSummaryGrain>(account).GetAsync()).Balance);
+        Assert.Equal(2.00m, (await Grains.GetGrain<IAccountSummaryGrain>(account).GetAsync()).Balance);
+        Assert.Equal(3.00m, (await Grains.GetGrain<IAccountGrain>(to).GetBalanceAsync()).Balance);
     }
 
     [Fact]
@@ -80,12 +89,31 @@ public sealed class DerivedRepairCallsTests : IAsyncLifetime
         await Grains.GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand("d-lost", 7m));
         Assert.Equal(1, publisher.Dropped);
 
-        // Neither consumer heard of the deposit, so this silo knows neither at the head: the pass calls both.
+        // The summary never heard of the deposit, so the pass calls it; a deposit is nothing for the processor.
         await Grains.GetGrain<IAccountGrain>(account).Cast<IGrainManagementExtension>().DeactivateOnIdle();
         await Eventually.HoldsAsync(() => Task.FromResult(_passes.Settled == 1), "the deactivating account ran its repair pass", TimeSpan.FromSeconds(30));
-        Assert.Equal((1, 1), (_calls.Of(nameof(IAccountSummaryGrain), account), _calls.Of(nameof(ITransferProcessorGrain), account)));
+        Assert.Equal((1, 0), (_calls.Of(nameof(IAccountSummaryGrain), account), _calls.Of(nameof(ITransferProcessorGrain), account)));
         var summary = await Grains.GetGrain<IAccountSummaryGrain>(account).GetAsync();
         Assert.Equal((1L, 7.00m), (summary.Position, summary.Balance));
+    }
+
+    [Fact]
+    public async Task A_lost_debit_message_is_repaired_by_a_call_to_the_processor_that_credits_it_once()
+    {
+        var (account, to) = (Names.Account("lost-debit"), Names.Account("lost-debit-to"));
+        await Grains.GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand("d", 10m));
+        const string fastPath = nameof(ITransferProcessorGrain) + "." + nameof(ITransferProcessorGrain.DebitsAppendedAsync);
+        FailingCalls.FailOnGrain(fastPath, account, times: 1);
+        await Grains.GetGrain<IAccountGrain>(account).TransferAsync(new TransferCommand("t", to, 4m));
+        await Eventually.HoldsAsync(() => Task.FromResult(FailingCalls.LeftOnGrain(fastPath, account) == 0), "the processor lost the message with the debit", TimeSpan.FromSeconds(30));
+        Assert.Equal(0m, (await Grains.GetGrain<IAccountGrain>(to).GetBalanceAsync()).Balance);
+
+        // The processor is not known to have reached the debit, so the pass calls it, and it credits the transfer.
+        await Grains.GetGrain<IAccountGrain>(account).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        await Eventually.HoldsAsync(() => Task.FromResult(_passes.Settled == 1), "the deactivating account ran its repair pass", TimeSpan.FromSeconds(30));
+        Assert.Equal(1, _calls.Of(nameof(ITransferProcessorGrain), account));
+        var credited = await Grains.GetGrain<IAccountGrain>(to).GetBalanceAsync();
+        Assert.Equal((1L, 4.00m), (credited.Position, credited.Balance));
     }
 
     /// <summary>Counts settled passes of <c>concord.derived.repair_passes</c> in one silo's meter.</summary>
