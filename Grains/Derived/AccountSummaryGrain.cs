@@ -8,17 +8,16 @@ using Concord.Grains.Storage;
 using Concord.Grains.Streaming;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
-using Orleans.Streams.Core;
+using Orleans.BroadcastChannel;
 
 namespace Concord.Grains.Derived;
 
 /// <summary>
-/// The account summary view, fed by the account's log stream. It folds the log with the same code as
+/// The account summary view, fed by the account's log channel (a push per group commit). It folds the log with the same code as
 /// the replica (<see cref="AccountType"/>), so the two cannot disagree on what an event means.
 /// </summary>
-[ImplicitStreamSubscription(StreamNames.AccountLog)]
-internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain, IStreamSubscriptionObserver
+[ImplicitChannelSubscription(StreamNames.AccountLog)]
+internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain, IOnBroadcastChannelSubscribed
 {
     private readonly IPersistentState<AccountSummaryState> _persisted;
     private readonly IEventLogStore _store;
@@ -85,8 +84,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         }
     }
 
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<LogAppended>().ResumeAsync(OnLogAppendedAsync);
+    public Task OnSubscribed(IBroadcastChannelSubscription subscription) => subscription.Attach<LogAppended>(OnLogAppendedAsync);
 
     public async Task<AccountSummary> GetAsync(CancellationToken cancellationToken = default)
     {
@@ -117,7 +115,7 @@ internal sealed partial class AccountSummaryGrain : Grain, IAccountSummaryGrain,
         return Summary();
     }
 
-    private async Task OnLogAppendedAsync(LogAppended message, StreamSequenceToken? token)
+    private async Task OnLogAppendedAsync(LogAppended message)
     {
         try
         {

@@ -5,18 +5,17 @@ using Concord.Grains.Streaming;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
-using Orleans.Streams.Core;
+using Orleans.BroadcastChannel;
 
 namespace Concord.Grains.Entities;
 
 /// <summary>
 /// The base of a view grain: one entity's view in this region, keyed by the entity id. Mark the derived class
 /// <see cref="EntityViewOfAttribute"/> and register it with <c>AddEntityView</c>; read <see cref="View"/>. The view
-/// is fed by the stream as a fast path, pulls any gap from the log, and folds again from the log when a winning
+/// is fed by the region's broadcast channel as a fast path, pulls any gap from the log, and folds again from the log when a winning
 /// event of a retried request arrives after its loser. It is kept in memory and rebuilt from the log on activation.
 /// </summary>
-public abstract partial class EntityViewGrain<TView> : Grain, IEntityViewGrain, IStreamSubscriptionObserver
+public abstract partial class EntityViewGrain<TView> : Grain, IEntityViewGrain, IOnBroadcastChannelSubscribed
     where TView : class
 {
     private EntityViewRuntime<TView> _runtime = null!;
@@ -60,8 +59,7 @@ public abstract partial class EntityViewGrain<TView> : Grain, IEntityViewGrain, 
         return Task.CompletedTask;
     }
 
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<LogAppended>().ResumeAsync(OnLogAppendedAsync);
+    public Task OnSubscribed(IBroadcastChannelSubscription subscription) => subscription.Attach<LogAppended>(OnLogAppendedAsync);
 
     public async Task<long> CatchUpAsync(long throughPosition, CancellationToken cancellationToken = default)
     {
@@ -78,7 +76,7 @@ public abstract partial class EntityViewGrain<TView> : Grain, IEntityViewGrain, 
     public Task<EntityAuditState> GetAuditStateAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new EntityAuditState(_fold.Position, PayloadTypes.CanonicalOf(_fold.State)));
 
-    private async Task OnLogAppendedAsync(LogAppended message, StreamSequenceToken? token)
+    private async Task OnLogAppendedAsync(LogAppended message)
     {
         try
         {

@@ -24,9 +24,6 @@ public sealed class ConcordOptions
     /// </summary>
     public TimeSpan DerivedRepairDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often stream pulling agents poll their queues; the floor of derived-view lag. Default 1 ms (an idle poll finds an empty queue and costs next to nothing).</summary>
-    public TimeSpan StreamPollInterval { get; set; } = TimeSpan.FromMilliseconds(1);
-
     /// <summary>The most events of this region's own feed in one replication batch. Default 256.</summary>
     public int ReplicationBatchSize { get; set; } = 256;
 

@@ -83,11 +83,6 @@ internal sealed class ConcordOptionsValidator(IOptions<ConcordOptions> options) 
             Fail($"DerivedRepairDelay must be positive, not {o.DerivedRepairDelay}.");
         }
 
-        if (o.StreamPollInterval <= TimeSpan.Zero)
-        {
-            Fail($"StreamPollInterval must be positive, not {o.StreamPollInterval}.");
-        }
-
         if (o.ReplicationBatchSize < 1)
         {
             Fail($"ReplicationBatchSize must be at least 1, not {o.ReplicationBatchSize}.");

@@ -10,7 +10,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
-using Orleans.Streams;
 
 namespace Orleans.Hosting;
 
@@ -28,12 +27,9 @@ public static class ConcordSiloBuilderExtensions
         if (!builder.Services.Any(d => d.ServiceType == typeof(ConcordStreamsMarker)))
         {
             builder.Services.AddSingleton<ConcordStreamsMarker>();
-            builder.AddMemoryStreams(StreamNames.Provider, streams =>
-            {
-                streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
-                streams.ConfigurePullingAgent(agent => agent.Configure<IOptions<ConcordOptions>>(
-                    (pulling, concord) => pulling.GetQueueMsgsTimerPeriod = concord.Value.StreamPollInterval));
-            });
+            // Pushed, not polled: each publish is a call to each subscribed consumer, which pulls from the log
+            // whatever a lost call skipped, so no delivery guarantee is needed and none is waited for.
+            builder.AddBroadcastChannel(StreamNames.Provider, channel => channel.FireAndForgetDelivery = true);
         }
 
         if (!builder.Services.Any(d => d.ServiceType == typeof(TransactionsMarker)))
@@ -95,7 +91,7 @@ public static class ConcordSiloBuilderExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetRequiredService<IOptions<ConcordOptions>>().Value.Region));
         services.TryAddSingleton<IEventLogStore, InMemoryEventLogStore>();
-        services.TryAddSingleton<IEventPublisher, StreamEventPublisher>();
+        services.TryAddSingleton<IEventPublisher, ChannelEventPublisher>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LinkFaults>();
         services.TryAddSingleton<LocalFeedSignal>();

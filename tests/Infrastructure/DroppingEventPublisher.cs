@@ -6,7 +6,7 @@ namespace Concord.Tests.Infrastructure;
 /// <summary>A stream publisher that loses the messages a test tells it to lose, as a broken stream would.</summary>
 public sealed class DroppingEventPublisher(IServiceProvider services) : IEventPublisher
 {
-    private readonly StreamEventPublisher _inner = new(services);
+    private readonly ChannelEventPublisher _inner = new(services);
     private int _dropped;
 
     /// <summary>Messages about entities for which this returns true are dropped.</summary>

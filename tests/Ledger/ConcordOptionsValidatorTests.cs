@@ -13,7 +13,6 @@ public sealed class ConcordOptionsValidatorTests
         { "SnapshotInterval", o => o.SnapshotInterval = 0 },
         { "MaxGroupCommitEvents", o => o.MaxGroupCommitEvents = 0 },
         { "DerivedRepairDelay", o => o.DerivedRepairDelay = TimeSpan.Zero },
-        { "StreamPollInterval", o => o.StreamPollInterval = TimeSpan.FromMilliseconds(-1) },
         { "ReplicationLinger must be zero or positive", o => o.ReplicationLinger = TimeSpan.FromMilliseconds(-1) },
     };
 
