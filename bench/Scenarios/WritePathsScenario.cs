@@ -24,6 +24,12 @@ public sealed class WritePathsScenario : IScenario
         double oneRegionDeposits;
         double oneRegionDepositCpu;
         PathResults oneRegion;
+        if (context.Postgres is { } cold)
+        {
+            context.Progress(Name, "warming the PostgreSQL server with P0 runs until two agree");
+            await PostgresLedgerBaseline.WarmServerAsync(context, Name, cold, AccountNames.Any("p0", count), cancellationToken);
+        }
+
         await using (var alone = await Deployment.StartAsync(context, 1, cancellationToken))
         {
             var eu = alone.Client("eu");
