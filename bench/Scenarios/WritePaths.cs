@@ -4,7 +4,7 @@ using Concord.Bench.Harness;
 namespace Concord.Bench.Scenarios;
 
 /// <summary>
-/// One deployment's write paths against B0: every path once unmeasured, B0 until it is steady, then B0, each
+/// One deployment's write paths against B0: every path and then B0 unmeasured until each is steady, then B0, each
 /// path and B0 again, measured. Prefix <paramref name="variant"/> names the figures (<c>one-region.optimistic-deposit.throughput</c>).
 /// </summary>
 internal sealed class WritePaths(BenchContext context, string scenario, string variant, IClusterClient eu, int baselineGrains)
@@ -20,15 +20,16 @@ internal sealed class WritePaths(BenchContext context, string scenario, string v
     {
         Task Baseline(Random random, int worker, long n) => eu.GetGrain<IBaselineGrain>($"b0-{random.Next(baselineGrains)}").WriteAsync(1);
 
-        // Every path first, then B0 until it is steady: the paths warm code B0 shares with them (Orleans' messaging,
-        // the silo's scheduler), which a B0 measured before them would run colder than one measured after.
-        context.Progress(scenario, $"{variant}: warming every path once, unmeasured");
+        // Every path first, then B0, each until it is steady: the paths warm code B0 shares with them (Orleans'
+        // messaging, the silo's scheduler), which a B0 measured before them would run colder than one measured after;
+        // on PostgreSQL they also warm the region's fresh database.
+        context.Progress(scenario, $"{variant}: warming every path until it is steady, unmeasured");
         foreach (var (path, call) in paths)
         {
-            await RunOnceAsync("warm", path, call, TimeSpan.Zero, context.Pick(TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(1)), cancellationToken);
+            await WarmUntilSteadyAsync(path, call, context.Pick(TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(1)), 1, MaxWarmUps, cancellationToken);
         }
 
-        await WarmBaselineAsync(Baseline, cancellationToken);
+        await WarmUntilSteadyAsync("B0", Baseline, context.Pick(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)), MinWarmUps, MaxWarmUps, cancellationToken);
 
         var results = new List<(string Path, LoadResult Result)>();
         foreach (var (path, call) in paths.Prepend(("B0", Baseline)).Append(("B0 (again)", Baseline)))
@@ -60,15 +61,19 @@ internal sealed class WritePaths(BenchContext context, string scenario, string v
         }
     }
 
-    /// <summary>B0 in short runs until two in a row agree: JIT tiering and the GC settle before anything is compared with it.</summary>
-    private async Task WarmBaselineAsync(Operation baseline, CancellationToken cancellationToken)
+    /// <summary>
+    /// A path in short runs until two in a row agree within 10% (JIT tiering, the GC and the store settle before
+    /// anything is compared with it), at least <paramref name="minRuns"/> (in a quick pass only that many) and at most
+    /// <paramref name="maxRuns"/>.
+    /// </summary>
+    private async Task WarmUntilSteadyAsync(string path, Operation call, TimeSpan each, int minRuns, int maxRuns, CancellationToken cancellationToken)
     {
         double? previous = null;
-        for (var run = 1; run <= MaxWarmUps; run++)
+        for (var run = 1; run <= (context.Quick ? minRuns : maxRuns); run++)
         {
-            var result = await RunOnceAsync($"b0-warm-{run}", "B0", baseline, TimeSpan.Zero, context.Pick(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)), cancellationToken);
-            context.Progress(scenario, $"{variant}: B0 warm-up {run}: {result.Throughput:N0} ops/s");
-            if (run >= MinWarmUps && previous is { } last && Math.Abs(result.Throughput - last) <= SteadyWithin * Math.Max(last, result.Throughput))
+            var result = await RunOnceAsync($"warm-{run}", path, call, TimeSpan.Zero, each, cancellationToken, idOffset: run * 1_000_000_000L);
+            context.Progress(scenario, $"{variant}: {path} warm-up {run}: {result.Throughput:N0} ops/s");
+            if (run >= Math.Max(2, minRuns) && previous is { } last && Math.Abs(result.Throughput - last) <= SteadyWithin * Math.Max(last, result.Throughput))
             {
                 return;
             }
@@ -77,11 +82,11 @@ internal sealed class WritePaths(BenchContext context, string scenario, string v
         }
     }
 
-    private Task<LoadResult> RunOnceAsync(string round, string path, Operation call, TimeSpan warmUp, TimeSpan measure, CancellationToken cancellationToken)
+    private Task<LoadResult> RunOnceAsync(string round, string path, Operation call, TimeSpan warmUp, TimeSpan measure, CancellationToken cancellationToken, long idOffset = 0)
     {
         var randoms = Enumerable.Range(0, context.Callers).Select(w => context.RandomFor($"{scenario}/{variant}/{round}/{path}/{w}")).ToArray();
-        // Unmeasured rounds number their calls below zero, so no request id of theirs is reused by the measured one.
-        return LoadDriver.RunClosedAsync(context.Callers, warmUp, measure, (w, n) => call(randoms[w], w, round == "measured" ? n : -1 - n), cancellationToken);
+        // Unmeasured rounds number their calls below zero, each round from its own offset, so no request id is reused.
+        return LoadDriver.RunClosedAsync(context.Callers, warmUp, measure, (w, n) => call(randoms[w], w, round == "measured" ? n : -1 - n - idOffset), cancellationToken);
     }
 
     private static string Key(string path) => new([.. path.Replace(" (transaction)", string.Empty, StringComparison.Ordinal).Replace(" (registered entity)", string.Empty, StringComparison.Ordinal).Replace("(again)", "again", StringComparison.Ordinal)

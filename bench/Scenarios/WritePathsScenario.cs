@@ -9,7 +9,7 @@ namespace Concord.Bench.Scenarios;
 /// <summary>
 /// Saturating throughput and latency of every write path against B0, 50 callers over TCP to region eu: first with eu
 /// alone (the write path itself), then on the local three-region deployment (the write path and its replication to two
-/// peers in the same process). In each, every path is warmed once and then B0 until two runs in a row agree; B0 runs first and again last, and the
+/// peers in the same process). In each, every path and then B0 is warmed until two runs in a row agree; B0 runs first and again last, and the
 /// ratios use the mean of the two.
 /// </summary>
 public sealed class WritePathsScenario : IScenario
@@ -115,7 +115,7 @@ public sealed class WritePathsScenario : IScenario
 
         report.Note("The venue hold runs the public entity API end to end: canonical JSON encoding, the generic fold, replication to two peers and the activity view.");
         report.Note("With three regions, every region, both replicators per region and the load clients share this process and its cores: a write's replication to two peers is paid inside the measured throughput.");
-        report.Note("B0 spread is |B0 after - B0 before| / their mean; after one unmeasured pass over every path, B0 is warmed in one-second runs until two in a row agree within 10% (at least three runs, at most fifteen).");
+        report.Note("B0 spread is |B0 after - B0 before| / their mean; every path, then B0, is first warmed in one-second runs until two in a row agree within 10% (B0 at least three runs; each at most fifteen).");
     }
 
     /// <summary>eu alone again with every hop over TLS, as the local default runs: B0 and deposits against the plain run just before.</summary>
