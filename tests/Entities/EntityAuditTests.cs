@@ -71,7 +71,7 @@ public sealed class EntityAuditTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_view_catches_up_from_the_log_when_the_stream_loses_every_message()
+    public async Task A_view_catches_up_from_the_log_when_the_feed_loses_every_message()
     {
         var key = $"lossy-{Guid.NewGuid():N}";
         Publisher.ShouldDrop = id => id == $"tally/{key}";

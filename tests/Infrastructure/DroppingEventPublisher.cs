@@ -3,7 +3,7 @@ using Concord.Grains.Streaming;
 
 namespace Concord.Tests.Infrastructure;
 
-/// <summary>A stream publisher that loses the messages a test tells it to lose, as a broken stream would.</summary>
+/// <summary>A log-feed publisher that loses the messages a test tells it to lose, as a failed push would.</summary>
 public sealed class DroppingEventPublisher(IServiceProvider services) : IEventPublisher
 {
     private readonly ChannelEventPublisher _inner = new(services);
