@@ -5,7 +5,7 @@ namespace Concord.Grains.Derived;
 /// <summary>
 /// How far each derived consumer active in this silo (an account's summary and transfer processor, a registered
 /// view) has folded its entity's log, as it said after its last delivery or catch-up. An entity's repair pass
-/// (<see cref="DerivedRepair"/>) calls only the consumers this silo does not know to be at the head: when the stream
+/// (<see cref="DerivedRepair"/>) calls only the consumers this silo does not know to be at the head: when the log feed
 /// delivered everything, a burst of writes costs no repair call at all. A consumer in another silo of the region is
 /// unknown here and is called as before. Entries leave with their consumer's activation.
 /// </summary>

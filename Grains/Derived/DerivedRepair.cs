@@ -2,7 +2,7 @@ namespace Concord.Grains.Derived;
 
 /// <summary>
 /// An entity's repair pass for what derives from its log: after writes, a timer asks every consumer to catch up to
-/// the log's head, whatever the stream lost, and stops once all of them have reached a head that did not move.
+/// the log's head, whatever the log feed lost, and stops once all of them have reached a head that did not move.
 /// Calls go entity to derived only, never back. Used from the entity grain's scheduler; <paramref name="onPass"/>
 /// hears whether each completed pass settled (every consumer at a head that did not move).
 /// </summary>

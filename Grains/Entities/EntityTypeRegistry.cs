@@ -51,7 +51,7 @@ internal sealed class EntityTypeRegistry(IEnumerable<IEntityTypeRuntime> types, 
     public IReplicatedEntityGrain GrainOf(IGrainFactory grains, IEntityTypeRuntime type, string key) =>
         grains.GetGrain<IReplicatedEntityGrain>(GrainId.Create(GrainTypeOf(type.GrainClass), key));
 
-    /// <summary>The view grain of one entity: keyed by the entity id, as the stream that feeds it is.</summary>
+    /// <summary>The view grain of one entity: keyed by the entity id, as the log feed that feeds it is.</summary>
     public IEntityViewGrain ViewGrainOf(IGrainFactory grains, IEntityViewRuntime view, string entityId) =>
         grains.GetGrain<IEntityViewGrain>(GrainId.Create(GrainTypeOf(view.GrainClass), entityId));
 

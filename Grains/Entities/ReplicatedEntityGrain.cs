@@ -234,8 +234,8 @@ public abstract partial class ReplicatedEntityGrain<TState> : Grain, IReplicated
     protected virtual Task<bool> CatchUpDerivedAsync(long target, CancellationToken cancellationToken) => Task.FromResult(true);
 
     /// <summary>
-    /// Hears every group of events as it becomes durable here, local or replicated, in log order and before the
-    /// stream publishes it: for the silo's own derived state that is fed directly rather than by the stream.
+    /// Hears every group of events as it becomes durable here, local or replicated, in log order and before the log
+    /// feed publishes it: for the silo's own derived state that is fed directly rather than by the feed.
     /// </summary>
     private protected virtual void OnCommitted(IReadOnlyList<LoggedEvent> committed)
     {

@@ -20,7 +20,7 @@ public sealed class ConcordOptions
 
     /// <summary>
     /// After writes, an entity waits this long and then makes sure its derived-state consumers caught
-    /// up, repairing anything the stream lost. Default 2 seconds.
+    /// up, repairing anything the log feed lost. Default 2 seconds.
     /// </summary>
     public TimeSpan DerivedRepairDelay { get; set; } = TimeSpan.FromSeconds(2);
 

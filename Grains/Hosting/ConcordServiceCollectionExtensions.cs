@@ -17,16 +17,16 @@ namespace Orleans.Hosting;
 public static class ConcordSiloBuilderExtensions
 {
     /// <summary>
-    /// Adds Concord's grains, services and stream provider. The host must also configure grain storages named
+    /// Adds Concord's grains, services and log feed (a broadcast channel). The host must also configure grain storages named
     /// <see cref="ConcordStorage.Name"/> and <see cref="ConcordStorage.Transactions"/>, and a reminder service
     /// (batch-transfer recovery); the embedded default uses memory for all three.
     /// </summary>
     public static ISiloBuilder AddConcord(this ISiloBuilder builder, Action<ConcordOptions>? configure = null)
     {
         builder.Services.AddConcord(configure);
-        if (!builder.Services.Any(d => d.ServiceType == typeof(ConcordStreamsMarker)))
+        if (!builder.Services.Any(d => d.ServiceType == typeof(ConcordLogFeedMarker)))
         {
-            builder.Services.AddSingleton<ConcordStreamsMarker>();
+            builder.Services.AddSingleton<ConcordLogFeedMarker>();
             // Pushed, not polled: each publish is a call to each subscribed consumer, which pulls from the log
             // whatever a lost call skipped, so no delivery guarantee is needed and none is waited for.
             builder.AddBroadcastChannel(StreamNames.Provider, channel => channel.FireAndForgetDelivery = true);
@@ -129,7 +129,7 @@ public static class ConcordSiloBuilderExtensions
         return services;
     }
 
-    private sealed class ConcordStreamsMarker;
+    private sealed class ConcordLogFeedMarker;
 
     private sealed class TransactionsMarker;
 

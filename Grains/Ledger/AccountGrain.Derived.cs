@@ -4,7 +4,7 @@ using Concord.Grains.Interfaces.Events;
 namespace Concord.Grains.Ledger;
 
 /// <summary>
-/// What derives from an account's log in this silo: the summary, fed by the account's stream, and the transfer
+/// What derives from an account's log in this silo: the summary, fed by the region's log feed, and the transfer
 /// processor, fed directly with the debits it credits. Only the home region's processor credits anything, and only
 /// debits need it, so a deposit, or any event outside the home region, costs the processor nothing: no delivery, no
 /// turn, no cursor to move.
@@ -48,7 +48,7 @@ internal sealed partial class AccountGrain
     /// <summary>The account summary and, at home, the transfer processor, caught up to <paramref name="target"/>.</summary>
     protected override async Task<bool> CatchUpDerivedAsync(long target, CancellationToken cancellationToken)
     {
-        // A consumer this silo knows to be at the target is not called: the stream delivered everything to it.
+        // A consumer this silo knows to be at the target is not called: the feed delivered everything to it.
         var summarized = await DerivedPositions.CatchUpAsync(Derived.AccountSummaryGrain.ConsumerName, Key, target,
             () => GrainFactory.GetGrain<IAccountSummaryGrain>(Key).CatchUpAsync(target, cancellationToken));
         return summarized && (!IsHome || ProcessorHasEveryDebitThrough(target)

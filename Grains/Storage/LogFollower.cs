@@ -4,7 +4,7 @@ namespace Concord.Grains.Storage;
 
 /// <summary>
 /// Follows one entity's log for a replica rebuilding itself or a derived-state consumer: applies each position exactly once and in
-/// order, skips duplicates, and pulls from the log whatever the stream skipped or has not delivered yet.
+/// order, skips duplicates, and pulls from the log whatever the log feed skipped or has not delivered yet.
 /// </summary>
 internal sealed class LogFollower(IEventLogStore store, string entityId)
 {
