@@ -15,10 +15,10 @@ namespace Concord.Tests.Derived;
 
 /// <summary>
 /// An account's repair pass calls only the derived consumers this silo does not know to be at the log's head: none
-/// after a burst the stream and the account delivered, the summary when its delivery was lost, the transfer processor
+/// after a burst the log feed and the account delivered, the summary when its delivery was lost, the transfer processor
 /// when the account's message with a debit was lost (and those repairs still work). The
 /// repair timer is set far beyond the test, so the only pass is the one the account's deactivation runs, after the
-/// test has seen (or arranged) what the stream delivered: no race with the timer.
+/// test has seen (or arranged) what the log feed delivered: no race with the timer.
 /// </summary>
 public sealed class DerivedRepairCallsTests : IAsyncLifetime
 {
@@ -52,7 +52,7 @@ public sealed class DerivedRepairCallsTests : IAsyncLifetime
     private IGrainFactory Grains => _regions.Grains("eu");
 
     [Fact]
-    public async Task A_burst_the_stream_and_the_account_delivered_costs_no_repair_call()
+    public async Task A_burst_the_feed_and_the_account_delivered_costs_no_repair_call()
     {
         var (account, to) = (Names.Account("delivered"), Names.Account("delivered-to"));
         for (var i = 0; i < 4; i++)
@@ -63,12 +63,12 @@ public sealed class DerivedRepairCallsTests : IAsyncLifetime
         await Grains.GetGrain<IAccountGrain>(account).TransferAsync(new TransferCommand("t", to, 3m));
         await Grains.GetGrain<IAccountGrain>(account).DepositAsync(new DepositCommand("d-after", 1m));
 
-        // The summary heard all six events by the stream; the processor heard only of the debit, at position 5, and
+        // The summary heard all six events by the log feed; the processor heard only of the debit, at position 5, and
         // the account knows the deposit after it needs no processing.
         var positions = _regions.Service<DerivedPositions>("eu");
         await Eventually.HoldsAsync(
             () => Task.FromResult(positions.HasReached(AccountSummaryGrain.ConsumerName, account, 6) && positions.HasReached(TransferProcessorGrain.ConsumerName, account, 5)),
-            "the stream delivered the six events to the summary, and the account its debit to the transfer processor",
+            "the log feed delivered the six events to the summary, and the account its debit to the transfer processor",
             TimeSpan.FromSeconds(30));
         Assert.False(positions.HasReached(TransferProcessorGrain.ConsumerName, account, 6));
 
