@@ -39,7 +39,7 @@ public static class CanonicalJson
             case JsonValueKind.Object:
                 builder.Append('{');
                 var first = true;
-                foreach (var property in element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                foreach (var (name, value) in SortedMembers(element))
                 {
                     if (!first)
                     {
@@ -47,9 +47,9 @@ public static class CanonicalJson
                     }
 
                     first = false;
-                    AppendString(builder, property.Name);
+                    AppendString(builder, name);
                     builder.Append(':');
-                    Append(builder, property.Value);
+                    Append(builder, value);
                 }
 
                 builder.Append('}');
@@ -72,6 +72,11 @@ public static class CanonicalJson
             case JsonValueKind.String:
                 AppendString(builder, element.GetString()!);
                 break;
+            case JsonValueKind.Number when element.TryGetInt64(out var integer):
+                Span<char> digits = stackalloc char[20];
+                integer.TryFormat(digits, out var written, default, CultureInfo.InvariantCulture);
+                builder.Append(digits[..written]);
+                break;
             case JsonValueKind.Number:
                 builder.Append(FormatNumber(element));
                 break;
@@ -85,6 +90,28 @@ public static class CanonicalJson
                 builder.Append("null");
                 break;
         }
+    }
+
+    /// <summary>
+    /// An object's members sorted by the UTF-16 code units of their names; members of equal name (JSON allows them) keep
+    /// the order they were written in. Each name is read once.
+    /// </summary>
+    private static (string Name, JsonElement Value)[] SortedMembers(JsonElement element)
+    {
+        var members = new List<(string Name, JsonElement Value, int Index)>();
+        foreach (var property in element.EnumerateObject())
+        {
+            members.Add((property.Name, property.Value, members.Count));
+        }
+
+        members.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name) is var byName and not 0 ? byName : a.Index.CompareTo(b.Index));
+        var sorted = new (string, JsonElement)[members.Count];
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            sorted[i] = (members[i].Name, members[i].Value);
+        }
+
+        return sorted;
     }
 
     private static string FormatNumber(JsonElement element)
@@ -125,6 +152,12 @@ public static class CanonicalJson
     private static void AppendString(StringBuilder builder, string value)
     {
         builder.Append('"');
+        if (!NeedsEscaping(value))
+        {
+            builder.Append(value).Append('"');
+            return;
+        }
+
         foreach (var c in value)
         {
             switch (c)
@@ -151,5 +184,18 @@ public static class CanonicalJson
         }
 
         builder.Append('"');
+    }
+
+    private static bool NeedsEscaping(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c < 0x20 || c == '"' || c == '\\')
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -44,8 +44,27 @@ public sealed class RegisteredPayloadTests
     [InlineData("{ \"z\": 1, \"\\u00e9\": 2, \"Z\": 3 }", "{\"Z\":3,\"z\":1,\"é\":2}")]
     [InlineData("[1.0, 0.1, 1e21, 1.5e-7, -0.0, 100]", "[1,0.1,1e+21,1.5e-7,0,100]")]
     [InlineData("\"tab\\tand\\u0001 \\u00e9 \\/\"", "\"tab\\tand\\u0001 é /\"")]
+    [InlineData("{\"b\":{\"y\":1,\"x\":\"q\\\"q\"},\"a\":2,\"a\":1}", "{\"a\":2,\"a\":1,\"b\":{\"x\":\"q\\\"q\",\"y\":1}}")]
+    [InlineData("[-5, -9223372036854775808, 9223372036854775807]", "[-5,-9223372036854775808,9223372036854775807]")]
     public void Canonical_json_sorts_members_by_code_unit_and_writes_numbers_and_strings_one_way(string json, string canonical) =>
         Assert.Equal(canonical, CanonicalJson.Canonicalize(json));
+
+    [Fact]
+    public void Canonical_json_writes_numbers_the_same_whatever_the_current_culture()
+    {
+        var current = System.Globalization.CultureInfo.CurrentCulture;
+        var minusSign = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone();
+        minusSign.NumberFormat.NegativeSign = "\u2212";
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = minusSign;
+            Assert.Equal("[-5,-1.5]", CanonicalJson.Canonicalize("[-5, -1.5]"));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = current;
+        }
+    }
 
     [Fact]
     public void An_older_schema_version_reads_back_through_its_upcast()
