@@ -109,7 +109,7 @@ internal sealed record AccountState
 
     /// <summary>What open holds reserve.</summary>
     [JsonIgnore]
-    public long Held => Holds.Values.Sum(h => h.Amount);
+    public long Held => Holds.IsEmpty ? 0 : Holds.Values.Sum(h => h.Amount);
 
     /// <summary>The balance less what holds reserve: what any debit may take.</summary>
     [JsonIgnore]
