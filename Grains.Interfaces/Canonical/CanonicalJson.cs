@@ -39,7 +39,7 @@ public static class CanonicalJson
             case JsonValueKind.Object:
                 builder.Append('{');
                 var first = true;
-                foreach (var (name, value) in SortedMembers(element))
+                foreach (var (name, value, _) in SortedMembers(element))
                 {
                     if (!first)
                     {
@@ -96,7 +96,7 @@ public static class CanonicalJson
     /// An object's members sorted by the UTF-16 code units of their names; members of equal name (JSON allows them) keep
     /// the order they were written in. Each name is read once.
     /// </summary>
-    private static (string Name, JsonElement Value)[] SortedMembers(JsonElement element)
+    private static List<(string Name, JsonElement Value, int Index)> SortedMembers(JsonElement element)
     {
         var members = new List<(string Name, JsonElement Value, int Index)>();
         foreach (var property in element.EnumerateObject())
@@ -105,22 +105,12 @@ public static class CanonicalJson
         }
 
         members.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name) is var byName and not 0 ? byName : a.Index.CompareTo(b.Index));
-        var sorted = new (string, JsonElement)[members.Count];
-        for (var i = 0; i < sorted.Length; i++)
-        {
-            sorted[i] = (members[i].Name, members[i].Value);
-        }
-
-        return sorted;
+        return members;
     }
 
+    /// <summary>A number that is not a 64-bit integer (those are written as their digits).</summary>
     private static string FormatNumber(JsonElement element)
     {
-        if (element.TryGetInt64(out var integer))
-        {
-            return integer.ToString(CultureInfo.InvariantCulture);
-        }
-
         var value = element.GetDouble();
         if (double.IsNaN(value) || double.IsInfinity(value))
         {

@@ -96,21 +96,16 @@ internal sealed partial class HandleGrain(ITransactionClient transactions, ILogg
             case ReleaseHandle release:
             {
                 // The record, not the log, says who holds the handle: they differ only after a lost append.
-                string? previous = null;
+                HandleReleased? released = null;
                 await RunTransactionAsync(async () =>
                 {
-                    previous = await OwnershipOf(Key).GetOwnerAsync();
-                    if (previous is not null && !string.Equals(previous, release.Account, StringComparison.Ordinal))
-                    {
-                        throw new HandleTakenException(Key, previous);
-                    }
-
-                    if (previous is not null)
+                    released = HandleType.Release(Key, await OwnershipOf(Key).GetOwnerAsync(), release);
+                    if (released is not null)
                     {
                         await OwnershipOf(Key).ReleaseAsync();
                     }
                 });
-                return previous is null ? null : new HandleReleased(previous);
+                return released;
             }
 
             case ResolveClaim:

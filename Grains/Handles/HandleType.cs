@@ -34,6 +34,18 @@ internal sealed class HandleType(string primary) : ReplicatedEntityType<HandleSt
     public static object? WhenPrimaryUnreachable(ClaimHandleCommand claim) =>
         claim.Mode == ConsistencyMode.Optimistic ? new ClaimTentatively(claim.Account) : null;
 
+    /// <summary>
+    /// A release of a handle held by <paramref name="owner"/>: nothing for a free handle, the release for the account it
+    /// names, <see cref="HandleTakenException"/> for another holder. One rule for the handle's state and, at home, the
+    /// ownership record.
+    /// </summary>
+    public static HandleReleased? Release(string handle, string? owner, ReleaseHandle release) => owner switch
+    {
+        null => null,
+        _ when string.Equals(owner, release.Account, StringComparison.Ordinal) => new HandleReleased(owner),
+        _ => throw new HandleTakenException(handle, owner),
+    };
+
     /// <summary>The rules on this handle's own state; the grain adds the ownership record's transaction at home.</summary>
     public override object? Decide(HandleState state, object command, CommandContext context) => command switch
     {
@@ -41,12 +53,7 @@ internal sealed class HandleType(string primary) : ReplicatedEntityType<HandleSt
             throw new HandleTakenException(context.Key, owner),
         ClaimHandleCommand claim => new HandleBound(claim.Account, context.RequestId),
         ClaimTentatively claim => new HandleClaimTentative(claim.Account),
-        ReleaseHandle release => state.Owner switch
-        {
-            null => null,
-            var owner when string.Equals(owner, release.Account, StringComparison.Ordinal) => new HandleReleased(owner),
-            var owner => throw new HandleTakenException(context.Key, owner),
-        },
+        ReleaseHandle release => Release(context.Key, state.Owner, release),
         ResolveClaim resolve when state.Claims.TryGetValue(resolve.ClaimRequestId, out var claim) && claim.Status == ClaimStatus.Pending && state.IsBindable(claim) =>
             new HandleBound(claim.Account, resolve.ClaimRequestId),
         ResolveClaim => null,
